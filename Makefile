@@ -1,0 +1,47 @@
+# Tributary build. `make demo` runs the seed pipeline; `make test` runs every test.
+SHELL := /bin/bash
+TOOLS_BIN ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tributary/bin
+export PATH := $(TOOLS_BIN):$(PATH)
+GO ?= go
+BIN := bin
+PLUGINS := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
+
+.PHONY: all build proto tools test test-short test-race vet fmt demo bench clean cluster
+
+all: build
+
+build:
+	@mkdir -p $(BIN)/plugins
+	$(GO) build -o $(BIN)/tributary ./cmd/tributary
+	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p"; \
+	  $(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p || exit 1; done
+
+tools:
+	scripts/install-tools.sh
+
+proto:
+	scripts/install-tools.sh buf protoc-gen-go protoc-gen-go-grpc
+	buf lint
+	buf generate
+
+# test runs every test: unit, integration with real processes, and the client tools they use.
+test: build
+	scripts/install-test-deps.sh
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	TRIBUTARY_BIN=$(CURDIR)/$(BIN) $(GO) test -race -timeout 20m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+demo: build
+	scripts/demo.sh
+
+bench: build
+	scripts/bench.sh
+
+cluster: build
+	scripts/cluster.sh
+
+clean:
+	rm -rf $(BIN)

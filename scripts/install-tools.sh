@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the pinned developer tools (buf, protoc plugins, grpcurl) into a cache directory
+# and prints nothing but errors. Builds take minutes the first time; later runs are no-ops.
+# Usage: scripts/install-tools.sh [tool...]   (default: all). Tools land in $TOOLS_BIN.
+set -euo pipefail
+TOOLS_BIN=${TOOLS_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/tributary/bin}
+mkdir -p "$TOOLS_BIN"
+
+declare -A PKG=(
+  [buf]=github.com/bufbuild/buf/cmd/buf@v1.75.0
+  [protoc-gen-go]=google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.10
+  [protoc-gen-go-grpc]=google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+  [grpcurl]=github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
+)
+want=("$@")
+[ ${#want[@]} -gt 0 ] || want=(buf protoc-gen-go protoc-gen-go-grpc grpcurl)
+for t in "${want[@]}"; do
+  pkg=${PKG[$t]:?unknown tool $t}
+  stamp="$TOOLS_BIN/.$t.version"
+  if [ -x "$TOOLS_BIN/$t" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$pkg" ]; then continue; fi
+  echo "installing $pkg" >&2
+  GOBIN="$TOOLS_BIN" GOFLAGS= go install "$pkg"
+  echo "$pkg" >"$stamp"
+done
