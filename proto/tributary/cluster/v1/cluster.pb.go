@@ -338,7 +338,10 @@ func (x *JoinRequest) GetNode() *Node {
 }
 
 type JoinResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	LeaderId string                 `protobuf:"bytes,1,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	// voter says whether the node was added as a voter or a non-voter.
+	Voter         bool `protobuf:"varint,2,opt,name=voter,proto3" json:"voter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -373,6 +376,100 @@ func (*JoinResponse) Descriptor() ([]byte, []int) {
 	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{3}
 }
 
+func (x *JoinResponse) GetLeaderId() string {
+	if x != nil {
+		return x.LeaderId
+	}
+	return ""
+}
+
+func (x *JoinResponse) GetVoter() bool {
+	if x != nil {
+		return x.Voter
+	}
+	return false
+}
+
+type LeaveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveRequest) Reset() {
+	*x = LeaveRequest{}
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveRequest) ProtoMessage() {}
+
+func (x *LeaveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveRequest.ProtoReflect.Descriptor instead.
+func (*LeaveRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *LeaveRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+type LeaveResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveResponse) Reset() {
+	*x = LeaveResponse{}
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveResponse) ProtoMessage() {}
+
+func (x *LeaveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveResponse.ProtoReflect.Descriptor instead.
+func (*LeaveResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{5}
+}
+
 type HeartbeatRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
@@ -382,7 +479,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[4]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +491,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[4]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +504,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{4}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *HeartbeatRequest) GetNodeId() string {
@@ -428,7 +525,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[5]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -440,7 +537,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[5]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -453,7 +550,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{5}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *HeartbeatResponse) GetLeaderId() string {
@@ -493,7 +590,7 @@ type Connector struct {
 
 func (x *Connector) Reset() {
 	*x = Connector{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[6]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -505,7 +602,7 @@ func (x *Connector) String() string {
 func (*Connector) ProtoMessage() {}
 
 func (x *Connector) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[6]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -518,7 +615,7 @@ func (x *Connector) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connector.ProtoReflect.Descriptor instead.
 func (*Connector) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{6}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Connector) GetName() string {
@@ -593,7 +690,7 @@ type TaskConfig struct {
 
 func (x *TaskConfig) Reset() {
 	*x = TaskConfig{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[7]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -605,7 +702,7 @@ func (x *TaskConfig) String() string {
 func (*TaskConfig) ProtoMessage() {}
 
 func (x *TaskConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[7]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -618,7 +715,7 @@ func (x *TaskConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskConfig.ProtoReflect.Descriptor instead.
 func (*TaskConfig) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{7}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TaskConfig) GetConfig() map[string]string {
@@ -638,7 +735,7 @@ type TaskID struct {
 
 func (x *TaskID) Reset() {
 	*x = TaskID{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[8]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +747,7 @@ func (x *TaskID) String() string {
 func (*TaskID) ProtoMessage() {}
 
 func (x *TaskID) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[8]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +760,7 @@ func (x *TaskID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskID.ProtoReflect.Descriptor instead.
 func (*TaskID) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{8}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TaskID) GetConnector() string {
@@ -697,7 +794,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[9]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +806,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[9]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +819,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{9}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Node) GetId() string {
@@ -791,7 +888,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[10]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -803,7 +900,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[10]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -816,7 +913,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{10}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Assignment) GetTask() *TaskID {
@@ -867,7 +964,7 @@ type TaskStatus struct {
 
 func (x *TaskStatus) Reset() {
 	*x = TaskStatus{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[11]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -879,7 +976,7 @@ func (x *TaskStatus) String() string {
 func (*TaskStatus) ProtoMessage() {}
 
 func (x *TaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[11]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -892,7 +989,7 @@ func (x *TaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
 func (*TaskStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{11}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TaskStatus) GetTask() *TaskID {
@@ -940,7 +1037,7 @@ type SourceOffset struct {
 
 func (x *SourceOffset) Reset() {
 	*x = SourceOffset{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[12]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1049,7 @@ func (x *SourceOffset) String() string {
 func (*SourceOffset) ProtoMessage() {}
 
 func (x *SourceOffset) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[12]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1062,7 @@ func (x *SourceOffset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SourceOffset.ProtoReflect.Descriptor instead.
 func (*SourceOffset) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{12}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SourceOffset) GetPartition() []byte {
@@ -993,7 +1090,7 @@ type SinkOffset struct {
 
 func (x *SinkOffset) Reset() {
 	*x = SinkOffset{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[13]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1102,7 @@ func (x *SinkOffset) String() string {
 func (*SinkOffset) ProtoMessage() {}
 
 func (x *SinkOffset) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[13]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1115,7 @@ func (x *SinkOffset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SinkOffset.ProtoReflect.Descriptor instead.
 func (*SinkOffset) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{13}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SinkOffset) GetTopic() string {
@@ -1057,7 +1154,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[14]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1069,7 +1166,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[14]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1082,7 +1179,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{14}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Snapshot) GetConnectors() []*Connector {
@@ -1138,7 +1235,7 @@ type ConnectorOffsets struct {
 
 func (x *ConnectorOffsets) Reset() {
 	*x = ConnectorOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[15]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1150,7 +1247,7 @@ func (x *ConnectorOffsets) String() string {
 func (*ConnectorOffsets) ProtoMessage() {}
 
 func (x *ConnectorOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[15]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1163,7 +1260,7 @@ func (x *ConnectorOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorOffsets.ProtoReflect.Descriptor instead.
 func (*ConnectorOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{15}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ConnectorOffsets) GetConnector() string {
@@ -1209,7 +1306,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[16]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1318,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[16]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1331,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{16}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Command) GetCmd() isCommand_Cmd {
@@ -1410,7 +1507,7 @@ type PutConnector struct {
 
 func (x *PutConnector) Reset() {
 	*x = PutConnector{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[17]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +1519,7 @@ func (x *PutConnector) String() string {
 func (*PutConnector) ProtoMessage() {}
 
 func (x *PutConnector) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[17]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +1532,7 @@ func (x *PutConnector) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutConnector.ProtoReflect.Descriptor instead.
 func (*PutConnector) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{17}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PutConnector) GetConnector() *Connector {
@@ -1461,7 +1558,7 @@ type DeleteConnector struct {
 
 func (x *DeleteConnector) Reset() {
 	*x = DeleteConnector{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[18]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1473,7 +1570,7 @@ func (x *DeleteConnector) String() string {
 func (*DeleteConnector) ProtoMessage() {}
 
 func (x *DeleteConnector) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[18]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1486,7 +1583,7 @@ func (x *DeleteConnector) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteConnector.ProtoReflect.Descriptor instead.
 func (*DeleteConnector) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{18}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteConnector) GetName() string {
@@ -1506,7 +1603,7 @@ type SetTargetState struct {
 
 func (x *SetTargetState) Reset() {
 	*x = SetTargetState{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1518,7 +1615,7 @@ func (x *SetTargetState) String() string {
 func (*SetTargetState) ProtoMessage() {}
 
 func (x *SetTargetState) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1531,7 +1628,7 @@ func (x *SetTargetState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTargetState.ProtoReflect.Descriptor instead.
 func (*SetTargetState) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{19}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetTargetState) GetName() string {
@@ -1557,7 +1654,7 @@ type RegisterNode struct {
 
 func (x *RegisterNode) Reset() {
 	*x = RegisterNode{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1569,7 +1666,7 @@ func (x *RegisterNode) String() string {
 func (*RegisterNode) ProtoMessage() {}
 
 func (x *RegisterNode) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1582,7 +1679,7 @@ func (x *RegisterNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterNode.ProtoReflect.Descriptor instead.
 func (*RegisterNode) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{20}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RegisterNode) GetNode() *Node {
@@ -1601,7 +1698,7 @@ type RemoveNode struct {
 
 func (x *RemoveNode) Reset() {
 	*x = RemoveNode{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1613,7 +1710,7 @@ func (x *RemoveNode) String() string {
 func (*RemoveNode) ProtoMessage() {}
 
 func (x *RemoveNode) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1626,7 +1723,7 @@ func (x *RemoveNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveNode.ProtoReflect.Descriptor instead.
 func (*RemoveNode) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{21}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RemoveNode) GetId() string {
@@ -1647,7 +1744,7 @@ type SetAssignments struct {
 
 func (x *SetAssignments) Reset() {
 	*x = SetAssignments{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1659,7 +1756,7 @@ func (x *SetAssignments) String() string {
 func (*SetAssignments) ProtoMessage() {}
 
 func (x *SetAssignments) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1672,7 +1769,7 @@ func (x *SetAssignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAssignments.ProtoReflect.Descriptor instead.
 func (*SetAssignments) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{22}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SetAssignments) GetAssign() []*Assignment {
@@ -1698,7 +1795,7 @@ type ReportTaskStatus struct {
 
 func (x *ReportTaskStatus) Reset() {
 	*x = ReportTaskStatus{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1710,7 +1807,7 @@ func (x *ReportTaskStatus) String() string {
 func (*ReportTaskStatus) ProtoMessage() {}
 
 func (x *ReportTaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1723,7 +1820,7 @@ func (x *ReportTaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTaskStatus.ProtoReflect.Descriptor instead.
 func (*ReportTaskStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{23}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReportTaskStatus) GetStatus() *TaskStatus {
@@ -1743,7 +1840,7 @@ type CommitOffsets struct {
 
 func (x *CommitOffsets) Reset() {
 	*x = CommitOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +1852,7 @@ func (x *CommitOffsets) String() string {
 func (*CommitOffsets) ProtoMessage() {}
 
 func (x *CommitOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +1865,7 @@ func (x *CommitOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitOffsets.ProtoReflect.Descriptor instead.
 func (*CommitOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{24}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CommitOffsets) GetTasks() []*TaskOffsets {
@@ -1790,7 +1887,7 @@ type TaskOffsets struct {
 
 func (x *TaskOffsets) Reset() {
 	*x = TaskOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +1899,7 @@ func (x *TaskOffsets) String() string {
 func (*TaskOffsets) ProtoMessage() {}
 
 func (x *TaskOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +1912,7 @@ func (x *TaskOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskOffsets.ProtoReflect.Descriptor instead.
 func (*TaskOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{25}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TaskOffsets) GetTask() *TaskID {
@@ -1858,7 +1955,7 @@ type RestartTasks struct {
 
 func (x *RestartTasks) Reset() {
 	*x = RestartTasks{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1870,7 +1967,7 @@ func (x *RestartTasks) String() string {
 func (*RestartTasks) ProtoMessage() {}
 
 func (x *RestartTasks) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1883,7 +1980,7 @@ func (x *RestartTasks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartTasks.ProtoReflect.Descriptor instead.
 func (*RestartTasks) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{26}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RestartTasks) GetTasks() []*TaskID {
@@ -1914,7 +2011,7 @@ type AlterOffsets struct {
 
 func (x *AlterOffsets) Reset() {
 	*x = AlterOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1926,7 +2023,7 @@ func (x *AlterOffsets) String() string {
 func (*AlterOffsets) ProtoMessage() {}
 
 func (x *AlterOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1939,7 +2036,7 @@ func (x *AlterOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterOffsets.ProtoReflect.Descriptor instead.
 func (*AlterOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{27}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AlterOffsets) GetConnector() string {
@@ -1983,8 +2080,13 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\n" +
 	"error_code\x18\x03 \x01(\tR\terrorCode\"=\n" +
 	"\vJoinRequest\x12.\n" +
-	"\x04node\x18\x01 \x01(\v2\x1a.tributary.cluster.v1.NodeR\x04node\"\x0e\n" +
-	"\fJoinResponse\"+\n" +
+	"\x04node\x18\x01 \x01(\v2\x1a.tributary.cluster.v1.NodeR\x04node\"A\n" +
+	"\fJoinResponse\x12\x1b\n" +
+	"\tleader_id\x18\x01 \x01(\tR\bleaderId\x12\x14\n" +
+	"\x05voter\x18\x02 \x01(\bR\x05voter\"'\n" +
+	"\fLeaveRequest\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"\x0f\n" +
+	"\rLeaveResponse\"+\n" +
 	"\x10HeartbeatRequest\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"K\n" +
 	"\x11HeartbeatResponse\x12\x1b\n" +
@@ -2124,10 +2226,11 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\rConnectorType\x12\x1e\n" +
 	"\x1aCONNECTOR_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15CONNECTOR_TYPE_SOURCE\x10\x01\x12\x17\n" +
-	"\x13CONNECTOR_TYPE_SINK\x10\x022\x88\x02\n" +
+	"\x13CONNECTOR_TYPE_SINK\x10\x022\xda\x02\n" +
 	"\aCluster\x12P\n" +
 	"\x05Apply\x12\".tributary.cluster.v1.ApplyRequest\x1a#.tributary.cluster.v1.ApplyResponse\x12M\n" +
-	"\x04Join\x12!.tributary.cluster.v1.JoinRequest\x1a\".tributary.cluster.v1.JoinResponse\x12\\\n" +
+	"\x04Join\x12!.tributary.cluster.v1.JoinRequest\x1a\".tributary.cluster.v1.JoinResponse\x12P\n" +
+	"\x05Leave\x12\".tributary.cluster.v1.LeaveRequest\x1a#.tributary.cluster.v1.LeaveResponse\x12\\\n" +
 	"\tHeartbeat\x12&.tributary.cluster.v1.HeartbeatRequest\x1a'.tributary.cluster.v1.HeartbeatResponseBIZGgithub.com/tributary-dev/tributary/proto/tributary/cluster/v1;clusterv1b\x06proto3"
 
 var (
@@ -2143,7 +2246,7 @@ func file_tributary_cluster_v1_cluster_proto_rawDescGZIP() []byte {
 }
 
 var file_tributary_cluster_v1_cluster_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tributary_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_tributary_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_tributary_cluster_v1_cluster_proto_goTypes = []any{
 	(TargetState)(0),          // 0: tributary.cluster.v1.TargetState
 	(TaskState)(0),            // 1: tributary.cluster.v1.TaskState
@@ -2152,82 +2255,86 @@ var file_tributary_cluster_v1_cluster_proto_goTypes = []any{
 	(*ApplyResponse)(nil),     // 4: tributary.cluster.v1.ApplyResponse
 	(*JoinRequest)(nil),       // 5: tributary.cluster.v1.JoinRequest
 	(*JoinResponse)(nil),      // 6: tributary.cluster.v1.JoinResponse
-	(*HeartbeatRequest)(nil),  // 7: tributary.cluster.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil), // 8: tributary.cluster.v1.HeartbeatResponse
-	(*Connector)(nil),         // 9: tributary.cluster.v1.Connector
-	(*TaskConfig)(nil),        // 10: tributary.cluster.v1.TaskConfig
-	(*TaskID)(nil),            // 11: tributary.cluster.v1.TaskID
-	(*Node)(nil),              // 12: tributary.cluster.v1.Node
-	(*Assignment)(nil),        // 13: tributary.cluster.v1.Assignment
-	(*TaskStatus)(nil),        // 14: tributary.cluster.v1.TaskStatus
-	(*SourceOffset)(nil),      // 15: tributary.cluster.v1.SourceOffset
-	(*SinkOffset)(nil),        // 16: tributary.cluster.v1.SinkOffset
-	(*Snapshot)(nil),          // 17: tributary.cluster.v1.Snapshot
-	(*ConnectorOffsets)(nil),  // 18: tributary.cluster.v1.ConnectorOffsets
-	(*Command)(nil),           // 19: tributary.cluster.v1.Command
-	(*PutConnector)(nil),      // 20: tributary.cluster.v1.PutConnector
-	(*DeleteConnector)(nil),   // 21: tributary.cluster.v1.DeleteConnector
-	(*SetTargetState)(nil),    // 22: tributary.cluster.v1.SetTargetState
-	(*RegisterNode)(nil),      // 23: tributary.cluster.v1.RegisterNode
-	(*RemoveNode)(nil),        // 24: tributary.cluster.v1.RemoveNode
-	(*SetAssignments)(nil),    // 25: tributary.cluster.v1.SetAssignments
-	(*ReportTaskStatus)(nil),  // 26: tributary.cluster.v1.ReportTaskStatus
-	(*CommitOffsets)(nil),     // 27: tributary.cluster.v1.CommitOffsets
-	(*TaskOffsets)(nil),       // 28: tributary.cluster.v1.TaskOffsets
-	(*RestartTasks)(nil),      // 29: tributary.cluster.v1.RestartTasks
-	(*AlterOffsets)(nil),      // 30: tributary.cluster.v1.AlterOffsets
-	nil,                       // 31: tributary.cluster.v1.Connector.ConfigEntry
-	nil,                       // 32: tributary.cluster.v1.TaskConfig.ConfigEntry
+	(*LeaveRequest)(nil),      // 7: tributary.cluster.v1.LeaveRequest
+	(*LeaveResponse)(nil),     // 8: tributary.cluster.v1.LeaveResponse
+	(*HeartbeatRequest)(nil),  // 9: tributary.cluster.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil), // 10: tributary.cluster.v1.HeartbeatResponse
+	(*Connector)(nil),         // 11: tributary.cluster.v1.Connector
+	(*TaskConfig)(nil),        // 12: tributary.cluster.v1.TaskConfig
+	(*TaskID)(nil),            // 13: tributary.cluster.v1.TaskID
+	(*Node)(nil),              // 14: tributary.cluster.v1.Node
+	(*Assignment)(nil),        // 15: tributary.cluster.v1.Assignment
+	(*TaskStatus)(nil),        // 16: tributary.cluster.v1.TaskStatus
+	(*SourceOffset)(nil),      // 17: tributary.cluster.v1.SourceOffset
+	(*SinkOffset)(nil),        // 18: tributary.cluster.v1.SinkOffset
+	(*Snapshot)(nil),          // 19: tributary.cluster.v1.Snapshot
+	(*ConnectorOffsets)(nil),  // 20: tributary.cluster.v1.ConnectorOffsets
+	(*Command)(nil),           // 21: tributary.cluster.v1.Command
+	(*PutConnector)(nil),      // 22: tributary.cluster.v1.PutConnector
+	(*DeleteConnector)(nil),   // 23: tributary.cluster.v1.DeleteConnector
+	(*SetTargetState)(nil),    // 24: tributary.cluster.v1.SetTargetState
+	(*RegisterNode)(nil),      // 25: tributary.cluster.v1.RegisterNode
+	(*RemoveNode)(nil),        // 26: tributary.cluster.v1.RemoveNode
+	(*SetAssignments)(nil),    // 27: tributary.cluster.v1.SetAssignments
+	(*ReportTaskStatus)(nil),  // 28: tributary.cluster.v1.ReportTaskStatus
+	(*CommitOffsets)(nil),     // 29: tributary.cluster.v1.CommitOffsets
+	(*TaskOffsets)(nil),       // 30: tributary.cluster.v1.TaskOffsets
+	(*RestartTasks)(nil),      // 31: tributary.cluster.v1.RestartTasks
+	(*AlterOffsets)(nil),      // 32: tributary.cluster.v1.AlterOffsets
+	nil,                       // 33: tributary.cluster.v1.Connector.ConfigEntry
+	nil,                       // 34: tributary.cluster.v1.TaskConfig.ConfigEntry
 }
 var file_tributary_cluster_v1_cluster_proto_depIdxs = []int32{
-	19, // 0: tributary.cluster.v1.ApplyRequest.command:type_name -> tributary.cluster.v1.Command
-	12, // 1: tributary.cluster.v1.JoinRequest.node:type_name -> tributary.cluster.v1.Node
-	31, // 2: tributary.cluster.v1.Connector.config:type_name -> tributary.cluster.v1.Connector.ConfigEntry
+	21, // 0: tributary.cluster.v1.ApplyRequest.command:type_name -> tributary.cluster.v1.Command
+	14, // 1: tributary.cluster.v1.JoinRequest.node:type_name -> tributary.cluster.v1.Node
+	33, // 2: tributary.cluster.v1.Connector.config:type_name -> tributary.cluster.v1.Connector.ConfigEntry
 	0,  // 3: tributary.cluster.v1.Connector.target_state:type_name -> tributary.cluster.v1.TargetState
 	2,  // 4: tributary.cluster.v1.Connector.type:type_name -> tributary.cluster.v1.ConnectorType
-	10, // 5: tributary.cluster.v1.Connector.tasks:type_name -> tributary.cluster.v1.TaskConfig
-	32, // 6: tributary.cluster.v1.TaskConfig.config:type_name -> tributary.cluster.v1.TaskConfig.ConfigEntry
-	11, // 7: tributary.cluster.v1.Assignment.task:type_name -> tributary.cluster.v1.TaskID
-	11, // 8: tributary.cluster.v1.TaskStatus.task:type_name -> tributary.cluster.v1.TaskID
+	12, // 5: tributary.cluster.v1.Connector.tasks:type_name -> tributary.cluster.v1.TaskConfig
+	34, // 6: tributary.cluster.v1.TaskConfig.config:type_name -> tributary.cluster.v1.TaskConfig.ConfigEntry
+	13, // 7: tributary.cluster.v1.Assignment.task:type_name -> tributary.cluster.v1.TaskID
+	13, // 8: tributary.cluster.v1.TaskStatus.task:type_name -> tributary.cluster.v1.TaskID
 	1,  // 9: tributary.cluster.v1.TaskStatus.state:type_name -> tributary.cluster.v1.TaskState
-	9,  // 10: tributary.cluster.v1.Snapshot.connectors:type_name -> tributary.cluster.v1.Connector
-	12, // 11: tributary.cluster.v1.Snapshot.nodes:type_name -> tributary.cluster.v1.Node
-	13, // 12: tributary.cluster.v1.Snapshot.assignments:type_name -> tributary.cluster.v1.Assignment
-	14, // 13: tributary.cluster.v1.Snapshot.statuses:type_name -> tributary.cluster.v1.TaskStatus
-	18, // 14: tributary.cluster.v1.Snapshot.offsets:type_name -> tributary.cluster.v1.ConnectorOffsets
-	15, // 15: tributary.cluster.v1.ConnectorOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
-	16, // 16: tributary.cluster.v1.ConnectorOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	20, // 17: tributary.cluster.v1.Command.put_connector:type_name -> tributary.cluster.v1.PutConnector
-	21, // 18: tributary.cluster.v1.Command.delete_connector:type_name -> tributary.cluster.v1.DeleteConnector
-	22, // 19: tributary.cluster.v1.Command.set_target_state:type_name -> tributary.cluster.v1.SetTargetState
-	23, // 20: tributary.cluster.v1.Command.register_node:type_name -> tributary.cluster.v1.RegisterNode
-	24, // 21: tributary.cluster.v1.Command.remove_node:type_name -> tributary.cluster.v1.RemoveNode
-	25, // 22: tributary.cluster.v1.Command.set_assignments:type_name -> tributary.cluster.v1.SetAssignments
-	26, // 23: tributary.cluster.v1.Command.report_task_status:type_name -> tributary.cluster.v1.ReportTaskStatus
-	27, // 24: tributary.cluster.v1.Command.commit_offsets:type_name -> tributary.cluster.v1.CommitOffsets
-	29, // 25: tributary.cluster.v1.Command.restart_tasks:type_name -> tributary.cluster.v1.RestartTasks
-	30, // 26: tributary.cluster.v1.Command.alter_offsets:type_name -> tributary.cluster.v1.AlterOffsets
-	9,  // 27: tributary.cluster.v1.PutConnector.connector:type_name -> tributary.cluster.v1.Connector
+	11, // 10: tributary.cluster.v1.Snapshot.connectors:type_name -> tributary.cluster.v1.Connector
+	14, // 11: tributary.cluster.v1.Snapshot.nodes:type_name -> tributary.cluster.v1.Node
+	15, // 12: tributary.cluster.v1.Snapshot.assignments:type_name -> tributary.cluster.v1.Assignment
+	16, // 13: tributary.cluster.v1.Snapshot.statuses:type_name -> tributary.cluster.v1.TaskStatus
+	20, // 14: tributary.cluster.v1.Snapshot.offsets:type_name -> tributary.cluster.v1.ConnectorOffsets
+	17, // 15: tributary.cluster.v1.ConnectorOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
+	18, // 16: tributary.cluster.v1.ConnectorOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
+	22, // 17: tributary.cluster.v1.Command.put_connector:type_name -> tributary.cluster.v1.PutConnector
+	23, // 18: tributary.cluster.v1.Command.delete_connector:type_name -> tributary.cluster.v1.DeleteConnector
+	24, // 19: tributary.cluster.v1.Command.set_target_state:type_name -> tributary.cluster.v1.SetTargetState
+	25, // 20: tributary.cluster.v1.Command.register_node:type_name -> tributary.cluster.v1.RegisterNode
+	26, // 21: tributary.cluster.v1.Command.remove_node:type_name -> tributary.cluster.v1.RemoveNode
+	27, // 22: tributary.cluster.v1.Command.set_assignments:type_name -> tributary.cluster.v1.SetAssignments
+	28, // 23: tributary.cluster.v1.Command.report_task_status:type_name -> tributary.cluster.v1.ReportTaskStatus
+	29, // 24: tributary.cluster.v1.Command.commit_offsets:type_name -> tributary.cluster.v1.CommitOffsets
+	31, // 25: tributary.cluster.v1.Command.restart_tasks:type_name -> tributary.cluster.v1.RestartTasks
+	32, // 26: tributary.cluster.v1.Command.alter_offsets:type_name -> tributary.cluster.v1.AlterOffsets
+	11, // 27: tributary.cluster.v1.PutConnector.connector:type_name -> tributary.cluster.v1.Connector
 	0,  // 28: tributary.cluster.v1.SetTargetState.target_state:type_name -> tributary.cluster.v1.TargetState
-	12, // 29: tributary.cluster.v1.RegisterNode.node:type_name -> tributary.cluster.v1.Node
-	13, // 30: tributary.cluster.v1.SetAssignments.assign:type_name -> tributary.cluster.v1.Assignment
-	11, // 31: tributary.cluster.v1.SetAssignments.unassign:type_name -> tributary.cluster.v1.TaskID
-	14, // 32: tributary.cluster.v1.ReportTaskStatus.status:type_name -> tributary.cluster.v1.TaskStatus
-	28, // 33: tributary.cluster.v1.CommitOffsets.tasks:type_name -> tributary.cluster.v1.TaskOffsets
-	11, // 34: tributary.cluster.v1.TaskOffsets.task:type_name -> tributary.cluster.v1.TaskID
-	15, // 35: tributary.cluster.v1.TaskOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
-	16, // 36: tributary.cluster.v1.TaskOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	11, // 37: tributary.cluster.v1.RestartTasks.tasks:type_name -> tributary.cluster.v1.TaskID
-	15, // 38: tributary.cluster.v1.AlterOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
-	16, // 39: tributary.cluster.v1.AlterOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
+	14, // 29: tributary.cluster.v1.RegisterNode.node:type_name -> tributary.cluster.v1.Node
+	15, // 30: tributary.cluster.v1.SetAssignments.assign:type_name -> tributary.cluster.v1.Assignment
+	13, // 31: tributary.cluster.v1.SetAssignments.unassign:type_name -> tributary.cluster.v1.TaskID
+	16, // 32: tributary.cluster.v1.ReportTaskStatus.status:type_name -> tributary.cluster.v1.TaskStatus
+	30, // 33: tributary.cluster.v1.CommitOffsets.tasks:type_name -> tributary.cluster.v1.TaskOffsets
+	13, // 34: tributary.cluster.v1.TaskOffsets.task:type_name -> tributary.cluster.v1.TaskID
+	17, // 35: tributary.cluster.v1.TaskOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
+	18, // 36: tributary.cluster.v1.TaskOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
+	13, // 37: tributary.cluster.v1.RestartTasks.tasks:type_name -> tributary.cluster.v1.TaskID
+	17, // 38: tributary.cluster.v1.AlterOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
+	18, // 39: tributary.cluster.v1.AlterOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
 	3,  // 40: tributary.cluster.v1.Cluster.Apply:input_type -> tributary.cluster.v1.ApplyRequest
 	5,  // 41: tributary.cluster.v1.Cluster.Join:input_type -> tributary.cluster.v1.JoinRequest
-	7,  // 42: tributary.cluster.v1.Cluster.Heartbeat:input_type -> tributary.cluster.v1.HeartbeatRequest
-	4,  // 43: tributary.cluster.v1.Cluster.Apply:output_type -> tributary.cluster.v1.ApplyResponse
-	6,  // 44: tributary.cluster.v1.Cluster.Join:output_type -> tributary.cluster.v1.JoinResponse
-	8,  // 45: tributary.cluster.v1.Cluster.Heartbeat:output_type -> tributary.cluster.v1.HeartbeatResponse
-	43, // [43:46] is the sub-list for method output_type
-	40, // [40:43] is the sub-list for method input_type
+	7,  // 42: tributary.cluster.v1.Cluster.Leave:input_type -> tributary.cluster.v1.LeaveRequest
+	9,  // 43: tributary.cluster.v1.Cluster.Heartbeat:input_type -> tributary.cluster.v1.HeartbeatRequest
+	4,  // 44: tributary.cluster.v1.Cluster.Apply:output_type -> tributary.cluster.v1.ApplyResponse
+	6,  // 45: tributary.cluster.v1.Cluster.Join:output_type -> tributary.cluster.v1.JoinResponse
+	8,  // 46: tributary.cluster.v1.Cluster.Leave:output_type -> tributary.cluster.v1.LeaveResponse
+	10, // 47: tributary.cluster.v1.Cluster.Heartbeat:output_type -> tributary.cluster.v1.HeartbeatResponse
+	44, // [44:48] is the sub-list for method output_type
+	40, // [40:44] is the sub-list for method input_type
 	40, // [40:40] is the sub-list for extension type_name
 	40, // [40:40] is the sub-list for extension extendee
 	0,  // [0:40] is the sub-list for field type_name
@@ -2238,7 +2345,7 @@ func file_tributary_cluster_v1_cluster_proto_init() {
 	if File_tributary_cluster_v1_cluster_proto != nil {
 		return
 	}
-	file_tributary_cluster_v1_cluster_proto_msgTypes[16].OneofWrappers = []any{
+	file_tributary_cluster_v1_cluster_proto_msgTypes[18].OneofWrappers = []any{
 		(*Command_PutConnector)(nil),
 		(*Command_DeleteConnector)(nil),
 		(*Command_SetTargetState)(nil),
@@ -2256,7 +2363,7 @@ func file_tributary_cluster_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_cluster_v1_cluster_proto_rawDesc), len(file_tributary_cluster_v1_cluster_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
