@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -281,7 +282,7 @@ func (s *State) applyCommitOffsets(c *clusterv1.CommitOffsets) error {
 		}
 		o := s.offsetsOf(k.Connector)
 		for _, so := range t.Source {
-			o.source[string(so.Partition)] = so.Offset
+			o.source[string(so.Partition)] = bytes.Clone(so.Offset)
 		}
 		for _, so := range t.Sink {
 			o.sink[TopicPartition{so.Topic, so.Partition}] = so.Offset
@@ -337,7 +338,7 @@ func (s *State) applyAlterOffsets(c *clusterv1.AlterOffsets) error {
 		if len(so.Offset) == 0 || string(so.Offset) == "null" {
 			delete(o.source, string(so.Partition))
 		} else {
-			o.source[string(so.Partition)] = so.Offset
+			o.source[string(so.Partition)] = bytes.Clone(so.Offset)
 		}
 	}
 	for _, so := range c.Sink {
