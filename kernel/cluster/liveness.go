@@ -14,7 +14,11 @@ import (
 type liveness struct {
 	mu      sync.Mutex
 	contact map[string]time.Time
-	live    map[string]bool
+	// since is when this node's current term as leader began, as far as liveness knows;
+	// zero while it does not lead. Every node counts as heard from at since: a new leader
+	// has not been listening to heartbeats and must not declare everyone dead at once.
+	since time.Time
+	live  map[string]bool // last set reported through OnLiveChange
 }
 
 func (l *liveness) touch(id string) {
@@ -26,23 +30,39 @@ func (l *liveness) touch(id string) {
 	l.contact[id] = time.Now()
 }
 
-// Live returns the ids of the nodes the leader holds alive: heard from within DeadAfter.
-// Only meaningful on the leader; elsewhere it is empty.
+// Live returns the ids of the registered nodes the leader holds alive: heard from within
+// DeadAfter, counting the start of its leadership as a heartbeat from everyone. Computed
+// on every call, so a scheduler asking right after an election gets a full set. Empty on
+// a node that does not lead.
 func (n *Node) Live() map[string]bool {
+	leader := n.IsLeader()
+	var ids []string
+	n.Read(func(s *state.State) {
+		for _, nd := range s.Nodes() {
+			ids = append(ids, nd.Id)
+		}
+	})
+	now := time.Now()
 	n.live.mu.Lock()
 	defer n.live.mu.Unlock()
-	return maps.Clone(n.live.live)
-}
-
-// LastContact returns how long ago the leader last heard from a node.
-func (n *Node) LastContact(id string) (time.Duration, bool) {
-	n.live.mu.Lock()
-	defer n.live.mu.Unlock()
-	t, ok := n.live.contact[id]
-	if !ok {
-		return 0, false
+	if !leader {
+		n.live.since = time.Time{}
+		return map[string]bool{}
 	}
-	return time.Since(t), true
+	if n.live.since.IsZero() {
+		n.live.since = now
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		last := n.live.contact[id]
+		if last.Before(n.live.since) {
+			last = n.live.since
+		}
+		if now.Sub(last) < n.cfg.DeadAfter {
+			out[id] = true
+		}
+	}
+	return out
 }
 
 // heartbeatLoop keeps this node's lease: every HeartbeatInterval it tells the leader it is
@@ -90,43 +110,18 @@ func (n *Node) heartbeat(ctx context.Context) bool {
 	return err == nil
 }
 
-// livenessLoop runs on every node and acts while it leads: it recomputes the live set and
-// calls OnLiveChange when it changes. A new leader first gives every known node a fresh
-// DeadAfter of grace, since it has not been listening to their heartbeats.
+// livenessLoop recomputes the live set every 100ms and calls OnLiveChange when it changes,
+// so the scheduler moves a dead node's tasks without waiting for its next tick.
 func (n *Node) livenessLoop(ctx context.Context) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	wasLeader := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		leader := n.IsLeader()
-		if leader && !wasLeader {
-			var ids []string
-			n.Read(func(s *state.State) {
-				for _, nd := range s.Nodes() {
-					ids = append(ids, nd.Id)
-				}
-			})
-			for _, id := range ids {
-				n.live.touch(id)
-			}
-		}
-		wasLeader = leader
-		next := map[string]bool{}
-		if leader {
-			now := time.Now()
-			n.live.mu.Lock()
-			for id, at := range n.live.contact {
-				if now.Sub(at) < n.cfg.DeadAfter {
-					next[id] = true
-				}
-			}
-			n.live.mu.Unlock()
-		}
+		next := n.Live()
 		n.live.mu.Lock()
 		changed := !maps.Equal(next, n.live.live)
 		n.live.live = next
