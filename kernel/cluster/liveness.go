@@ -131,3 +131,14 @@ func (n *Node) livenessLoop(ctx context.Context) {
 		}
 	}
 }
+
+// LastContact returns how long ago the leader last heard from a node.
+func (n *Node) LastContact(id string) (time.Duration, bool) {
+	n.live.mu.Lock()
+	defer n.live.mu.Unlock()
+	t, ok := n.live.contact[id]
+	if !ok {
+		return 0, false
+	}
+	return time.Since(t), true
+}

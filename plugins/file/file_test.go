@@ -1,0 +1,363 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tributary-dev/tributary/plugins/sdk"
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+)
+
+func taskContext(t testing.TB, c sdk.Connector, raw map[string]string) sdk.TaskContext {
+	t.Helper()
+	cfg, errs := c.Definition().Config.Parse(raw)
+	if len(errs) > 0 {
+		t.Fatalf("config %v: %v", raw, errs)
+	}
+	return sdk.TaskContext{Handle: "h", Connector: "test", Config: cfg, Logger: hclog.NewNullLogger()}
+}
+
+func openSource(t testing.TB, path string, batch int, offsets ...*pluginv1.SourceOffset) *sourceTask {
+	t.Helper()
+	task := sourceConnector{}.NewSourceTask().(*sourceTask)
+	tc := taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "lines", "batch.size": fmt.Sprint(batch)})
+	if err := task.Open(context.Background(), tc, offsets); err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = task.Close() })
+	return task
+}
+
+// poll polls once with a short timeout.
+func poll(t testing.TB, task *sourceTask, timeout time.Duration) []*pluginv1.Record {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	recs, err := task.Poll(ctx)
+	if err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	return recs
+}
+
+// lineOffsets renders records as "value@position" for comparison.
+func lineOffsets(recs []*pluginv1.Record) string {
+	var parts []string
+	for _, r := range recs {
+		parts = append(parts, fmt.Sprintf("%q@%s", r.GetValue().GetStringValue(), r.GetSourceOffset()))
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func appendFile(t testing.TB, path, content string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(content); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSourceSplitsLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	writeFile(t, path, "a\nbb\r\nc\rd\n\nlast")
+	task := openSource(t, path, 100)
+	recs := poll(t, task, 50*time.Millisecond)
+	want := `"a"@{"position":2} "bb"@{"position":6} "c"@{"position":8} "d"@{"position":10} ""@{"position":11}`
+	if got := lineOffsets(recs); got != want {
+		t.Fatalf("lines:\n got %s\nwant %s", got, want)
+	}
+	r := recs[0]
+	if r.Topic != "lines" || r.Partition != -1 || r.Key != nil || r.TimestampMs != 0 {
+		t.Fatalf("record envelope = topic %q partition %d key %v ts %d", r.Topic, r.Partition, r.Key, r.TimestampMs)
+	}
+	if want := fmt.Sprintf(`{"filename":%q}`, path); string(r.SourcePartition) != want {
+		t.Fatalf("source partition = %s, want %s", r.SourcePartition, want)
+	}
+	if r.ValueSchema.GetType() != pluginv1.Schema_TYPE_STRING || r.ValueSchema.GetOptional() {
+		t.Fatalf("value schema = %v, want a required STRING", r.ValueSchema)
+	}
+	// Every record survives the wire.
+	for _, r := range recs {
+		if _, err := proto.Marshal(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// "last" has no terminator yet: nothing more until it arrives.
+	if recs := poll(t, task, 60*time.Millisecond); len(recs) != 0 {
+		t.Fatalf("a partial last line was emitted: %s", lineOffsets(recs))
+	}
+	appendFile(t, path, " line\r") // a trailing \r might be the start of \r\n: still wait
+	if recs := poll(t, task, 60*time.Millisecond); len(recs) != 0 {
+		t.Fatalf("a line ending in a lone trailing \\r was emitted early: %s", lineOffsets(recs))
+	}
+	appendFile(t, path, "\nnext\n")
+	if got, want := lineOffsets(poll(t, task, time.Second)), `"last line"@{"position":22} "next"@{"position":27}`; got != want {
+		t.Fatalf("after the newline arrived:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestSourceBatchSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	writeFile(t, path, "1\n2\n3\n4\n5\n")
+	task := openSource(t, path, 2)
+	var sizes []int
+	for range 4 {
+		sizes = append(sizes, len(poll(t, task, 30*time.Millisecond)))
+	}
+	if fmt.Sprint(sizes) != "[2 2 1 0]" {
+		t.Fatalf("batch sizes = %v, want [2 2 1 0]", sizes)
+	}
+}
+
+func TestSourceResumesFromCommittedPosition(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	writeFile(t, path, "one\ntwo\nthree\n")
+	first := poll(t, openSource(t, path, 2), 50*time.Millisecond)
+	if len(first) != 2 {
+		t.Fatalf("got %d lines, want 2", len(first))
+	}
+	committed := &pluginv1.SourceOffset{Partition: first[1].SourcePartition, Offset: first[1].SourceOffset}
+	other := &pluginv1.SourceOffset{Partition: []byte(`{"filename":"/elsewhere"}`), Offset: []byte(`{"position":1}`)}
+
+	task := openSource(t, path, 10, other, committed)
+	if got, want := lineOffsets(poll(t, task, 50*time.Millisecond)), `"three"@{"position":14}`; got != want {
+		t.Fatalf("after resume: got %s, want %s", got, want)
+	}
+
+	// Offsets written by Kafka Connect's own JSON converter match too.
+	kafka := &pluginv1.SourceOffset{Partition: fmt.Appendf(nil, `{ "filename" : %q }`, path), Offset: []byte(`{"position" : 4}`)}
+	task = openSource(t, path, 10, kafka)
+	if got := lineOffsets(poll(t, task, 50*time.Millisecond)); !strings.HasPrefix(got, `"two"@`) {
+		t.Fatalf("after resume from a Kafka Connect offset: got %s, want two and three", got)
+	}
+
+	bad := &pluginv1.SourceOffset{Partition: first[1].SourcePartition, Offset: []byte(`{"position":"x"}`)}
+	task = sourceConnector{}.NewSourceTask().(*sourceTask)
+	err := task.Open(context.Background(), taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "t"}), []*pluginv1.SourceOffset{bad})
+	if err == nil || !strings.Contains(err.Error(), "invalid position") {
+		t.Fatalf("open with a malformed offset: %v", err)
+	}
+}
+
+func TestSourceFollowsAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	writeFile(t, path, "")
+	task := openSource(t, path, 10)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		_, _ = f.WriteString("appended\n")
+		_ = f.Close()
+	}()
+	start := time.Now()
+	recs := poll(t, task, 5*time.Second)
+	if got, want := lineOffsets(recs), `"appended"@{"position":9}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("an appended line took %v to show up", d)
+	}
+	// With nothing to read, Poll returns empty once its context ends.
+	start = time.Now()
+	if recs := poll(t, task, 80*time.Millisecond); len(recs) != 0 {
+		t.Fatalf("got %d records from an idle file", len(recs))
+	}
+	if d := time.Since(start); d < 70*time.Millisecond || d > time.Second {
+		t.Fatalf("an idle poll with an 80ms timeout took %v", d)
+	}
+}
+
+func TestSourceLongLinesAndInvalidUTF8(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	long := strings.Repeat("x", 3*readBufferSize+17)
+	writeFile(t, path, "short\n"+long+"\nbad\xff\xfebytes\né\n")
+	recs := poll(t, openSource(t, path, 100), 50*time.Millisecond)
+	if len(recs) != 4 {
+		t.Fatalf("got %d lines, want 4", len(recs))
+	}
+	if recs[1].Value.GetStringValue() != long {
+		t.Fatalf("the long line came back with %d bytes, want %d", len(recs[1].Value.GetStringValue()), len(long))
+	}
+	if got := recs[2].Value.GetStringValue(); got != "bad\uFFFDbytes" {
+		t.Fatalf("invalid UTF-8 line = %q", got)
+	}
+	if got := recs[3].Value.GetStringValue(); got != "é" {
+		t.Fatalf("line after an invalid one = %q", got)
+	}
+	if want := fmt.Sprintf(`{"position":%d}`, 6+len(long)+1+11+3); string(recs[3].SourceOffset) != want {
+		t.Fatalf("offset of the last line = %s, want %s", recs[3].SourceOffset, want)
+	}
+	for _, r := range recs {
+		if _, err := proto.Marshal(r); err != nil {
+			t.Fatalf("record does not marshal: %v", err)
+		}
+	}
+}
+
+func TestSourceMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "does-not-exist.txt")
+	task := sourceConnector{}.NewSourceTask()
+	err := task.Open(context.Background(), taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "t"}), nil)
+	if err == nil || !strings.Contains(err.Error(), path) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("open of a missing file: %v; want an error naming %s", err, path)
+	}
+	if err := task.Close(); err != nil {
+		t.Fatalf("close after a failed open: %v", err)
+	}
+}
+
+func TestSourceConfig(t *testing.T) {
+	c := sourceConnector{}
+	def := c.Definition()
+	if def.Name != "file-source" || def.Type != sdk.Source || fmt.Sprint(def.Aliases) != "[org.apache.kafka.connect.file.FileStreamSourceConnector FileStreamSource]" {
+		t.Fatalf("definition = %+v", def)
+	}
+	cfg, errs := def.Config.Parse(map[string]string{"file": "f", "topic": "t", "batch.size": "0"})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if errs := c.Validate(cfg); len(errs) != 1 || errs[0].Key != "batch.size" {
+		t.Fatalf("validate batch.size=0: %v", errs)
+	}
+	tasks, err := c.TaskConfigs(cfg, 5)
+	if err != nil || len(tasks) != 1 {
+		t.Fatalf("tasks.max 5 gave %d tasks (%v), want 1", len(tasks), err)
+	}
+	if _, errs := def.Config.Parse(map[string]string{"topic": "t"}); len(errs) != 1 || errs[0].Key != "file" {
+		t.Fatalf("missing file: %v", errs)
+	}
+}
+
+func TestSink(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.txt")
+	open := func() sdk.SinkTask {
+		task := sinkConnector{}.NewSinkTask()
+		tc := taskContext(t, sinkConnector{}, map[string]string{"file": path, "topics": "a"})
+		if err := task.Open(context.Background(), tc, []*pluginv1.TopicPartition{{Topic: "a"}}); err != nil {
+			t.Fatal(err)
+		}
+		return task
+	}
+	task := open()
+	ctx := context.Background()
+	recs := []*pluginv1.Record{
+		{Value: sdk.StringValue("plain text")},
+		{Value: sdk.BytesValue([]byte("raw bytes"))},
+		{Value: nil},
+		{Value: sdk.Int64Value(42)},
+		{Value: sdk.StructValue(sdk.Field("id", sdk.Int64Value(1)), sdk.Field("name", sdk.StringValue("x")))},
+	}
+	if err := task.Put(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	offsets := []*pluginv1.TopicPartitionOffset{{Topic: "a", Partition: 0, Offset: 5}, {Topic: "a", Partition: 1, Offset: 9}}
+	got, err := task.Flush(ctx, offsets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(offsets) {
+		t.Fatalf("flush returned %v, want %v", got, offsets)
+	}
+	want := "plain text\nraw bytes\nnull\n42\n{\"id\":1,\"name\":\"x\"}\n"
+	if b, _ := os.ReadFile(path); string(b) != want {
+		t.Fatalf("file after flush = %q, want %q", b, want)
+	}
+	// Put without flush, then Close: close writes what was put.
+	if err := task.Put(ctx, []*pluginv1.Record{{Value: sdk.StringValue("tail")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A new task appends.
+	task = open()
+	if err := task.Put(ctx, []*pluginv1.Record{{Value: sdk.StringValue("again")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := task.Flush(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != want+"tail\nagain\n" {
+		t.Fatalf("file after reopen = %q", b)
+	}
+}
+
+func TestSinkLargeBatchWritesWholeLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.txt")
+	task := sinkConnector{}.NewSinkTask()
+	if err := task.Open(context.Background(), taskContext(t, sinkConnector{}, map[string]string{"file": path}), nil); err != nil {
+		t.Fatal(err)
+	}
+	defer task.Close()
+	line := strings.Repeat("y", 999)
+	recs := make([]*pluginv1.Record, 1000)
+	for i := range recs {
+		recs[i] = &pluginv1.Record{Value: sdk.StringValue(line)}
+	}
+	if err := task.Put(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	// Before any flush, what reached the file is whole lines.
+	b, _ := os.ReadFile(path)
+	if len(b) == 0 || len(b)%1000 != 0 {
+		t.Fatalf("%d bytes written before the flush; want a non-zero multiple of the 1000-byte line", len(b))
+	}
+	if _, err := task.Flush(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); len(b) != 1000*1000 {
+		t.Fatalf("file has %d bytes after flush, want %d", len(b), 1000*1000)
+	}
+}
+
+func BenchmarkSourcePoll(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "in.txt")
+	line := strings.Repeat("v", 99) + "\n"
+	const lines = 200_000
+	writeFile(b, path, strings.Repeat(line, lines))
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	var task *sourceTask
+	left := 0
+	for b.Loop() {
+		if left == 0 {
+			b.StopTimer()
+			if task != nil {
+				_ = task.Close()
+			}
+			task = openSource(b, path, 2000)
+			left = lines
+			b.StartTimer()
+		}
+		recs, err := task.Poll(context.Background())
+		if err != nil || len(recs) == 0 {
+			b.Fatalf("poll: %d records, %v", len(recs), err)
+		}
+		left -= len(recs)
+		b.SetBytes(int64(len(recs) * len(line)))
+	}
+}

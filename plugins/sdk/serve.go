@@ -1,0 +1,85 @@
+package sdk
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+)
+
+// LogLevelEnv names the environment variable that sets a plugin's log level (trace,
+// debug, info, warn, error); info when unset.
+const LogLevelEnv = "TRIBUTARY_PLUGIN_LOG_LEVEL"
+
+// shutdownTimeout bounds closing the open tasks when the plugin stops. The kernel kills
+// a plugin that has not exited 2 s after asking it to.
+const shutdownTimeout = 1500 * time.Millisecond
+
+// Serve serves connectors to the kernel and returns when the kernel stops the plugin,
+// after closing every open task. Call it from main; it exits the process with status 1
+// if the connectors are misdeclared, or when the binary is run by hand (without the
+// kernel's handshake cookie). It also ends the process, after closing open tasks, on
+// SIGTERM or when the kernel that started it has gone.
+func Serve(connectors ...Connector) {
+	level := hclog.LevelFromString(os.Getenv(LogLevelEnv))
+	if level == hclog.NoLevel {
+		level = hclog.Info
+	}
+	// JSON on the real stderr: go-plugin's host parses each line into a structured log
+	// entry at its level.
+	log := hclog.New(&hclog.LoggerOptions{Level: level, Output: os.Stderr, JSONFormat: true})
+
+	srv, err := newServer(connectors, log)
+	if err != nil {
+		log.Error("cannot serve", "error", err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if os.Getenv(Handshake.MagicCookieKey) == Handshake.MagicCookieValue {
+		go watchExit(srv, log)
+	}
+
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig: Handshake,
+		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Connectors: connectors, Logger: log, srv: srv}},
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			// The kernel's client accepts messages of any size; so must we, for big
+			// Put batches.
+			opts = append(opts, grpc.MaxRecvMsgSize(math.MaxInt32), grpc.MaxSendMsgSize(math.MaxInt32))
+			return grpc.NewServer(opts...)
+		},
+		Logger: log,
+	})
+	// go-plugin returns once the kernel asked the server to stop (Kill on its side).
+	srv.closeAll(shutdownTimeout)
+}
+
+// watchExit ends the process gracefully on SIGTERM, or when the parent (the kernel) has
+// died and this process was re-parented, so plugins never outlive their kernel.
+func watchExit(srv *server, log hclog.Logger) {
+	parent := os.Getppid()
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case sig := <-term:
+			log.Info("stopping", "signal", sig.String())
+			srv.closeAll(shutdownTimeout)
+			os.Exit(0)
+		case <-tick.C:
+			if os.Getppid() != parent {
+				log.Warn("kernel process has gone; stopping")
+				srv.closeAll(shutdownTimeout)
+				os.Exit(1)
+			}
+		}
+	}
+}
