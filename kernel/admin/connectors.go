@@ -1,0 +1,688 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tributary-dev/tributary/kernel/config"
+	"github.com/tributary-dev/tributary/kernel/state"
+	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
+	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+)
+
+// ListConnectors implements adminv1.AdminServer.
+func (s *Service) ListConnectors(context.Context, *adminv1.ListConnectorsRequest) (*adminv1.ListConnectorsResponse, error) {
+	resp := &adminv1.ListConnectorsResponse{Names: []string{}}
+	s.cfg.Store.Read(func(st *state.State) {
+		for _, c := range st.Connectors() {
+			resp.Names = append(resp.Names, c.Name)
+		}
+	})
+	return resp, nil
+}
+
+// CreateConnector implements adminv1.AdminServer: POST /connectors. It refuses a name that
+// exists (AlreadyExists).
+func (s *Service) CreateConnector(ctx context.Context, req *adminv1.CreateConnectorRequest) (*adminv1.ConnectorInfo, error) {
+	target, err := parseTargetState(req.GetInitialState())
+	if err != nil {
+		return nil, err
+	}
+	info, _, err := s.putConnector(ctx, req.GetName(), req.GetConfig(), target, true)
+	return info, err
+}
+
+// PutConnectorConfig implements adminv1.AdminServer: PUT /connectors/{name}/config. It
+// creates the connector (RUNNING) or replaces its config, keeping its target state.
+func (s *Service) PutConnectorConfig(ctx context.Context, req *adminv1.PutConnectorConfigRequest) (*adminv1.PutConnectorConfigResponse, error) {
+	info, created, err := s.putConnector(ctx, req.GetName(), req.GetConfig(), clusterv1.TargetState_TARGET_STATE_RUNNING, false)
+	if err != nil {
+		return nil, err
+	}
+	return &adminv1.PutConnectorConfigResponse{Info: info, Created: created}, nil
+}
+
+// patchConnectorConfig merges patch into an existing connector's config: a nil value
+// removes the key (PATCH /connectors/{name}/config).
+func (s *Service) patchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (*adminv1.ConnectorInfo, error) {
+	conn := s.connector(name)
+	if conn == nil {
+		return nil, notFound(name)
+	}
+	cfg := make(map[string]string, len(conn.Config)+len(patch))
+	for k, v := range conn.Config {
+		cfg[k] = v
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(cfg, k)
+		} else {
+			cfg[k] = *v
+		}
+	}
+	info, _, err := s.putConnector(ctx, name, cfg, clusterv1.TargetState_TARGET_STATE_RUNNING, false)
+	return info, err
+}
+
+func parseTargetState(s string) (clusterv1.TargetState, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "", "RUNNING":
+		return clusterv1.TargetState_TARGET_STATE_RUNNING, nil
+	case "PAUSED":
+		return clusterv1.TargetState_TARGET_STATE_PAUSED, nil
+	case "STOPPED":
+		return clusterv1.TargetState_TARGET_STATE_STOPPED, nil
+	}
+	return 0, status.Errorf(codes.InvalidArgument, "Invalid initial state %q: use RUNNING, PAUSED or STOPPED", s)
+}
+
+// putConnector is the one path by which a connector's config is written: name and class
+// checked, the class resolved to a plugin, the config validated by kernel/config and by
+// the plugin, the plugin asked for task configs, and only then the command applied.
+// target is the state of a connector this creates; an existing one keeps its own.
+func (s *Service) putConnector(ctx context.Context, name string, in map[string]string, target clusterv1.TargetState, createOnly bool) (*adminv1.ConnectorInfo, bool, error) {
+	if err := checkName(name); err != nil {
+		return nil, false, err
+	}
+	cfg := make(map[string]string, len(in)+1)
+	for k, v := range in {
+		cfg[k] = v
+	}
+	if n, ok := cfg[config.KeyName]; ok && n != name {
+		return nil, false, status.Errorf(codes.InvalidArgument,
+			"Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
+	}
+	cfg[config.KeyName] = name
+	class := strings.TrimSpace(cfg[config.KeyClass])
+	if class == "" {
+		return nil, false, status.Errorf(codes.InvalidArgument,
+			"Missing required configuration %q which has no default value.", config.KeyClass)
+	}
+	desc, err := s.cfg.Plugins.Resolve(class)
+	if err != nil {
+		return nil, false, status.Error(codes.InvalidArgument, err.Error())
+	}
+	old := s.connector(name)
+	if old != nil && createOnly {
+		return nil, false, status.Errorf(codes.AlreadyExists, "Connector %s already exists", name)
+	}
+	if old != nil {
+		// A config read back from the API shows secrets as [hidden]; writing it back
+		// must not replace the secret with that text.
+		for k, v := range cfg {
+			if ov, ok := old.Config[k]; ok && v == config.Hidden && config.IsSecret(desc.ConnectorDescriptor, k) {
+				cfg[k] = ov
+			}
+		}
+	}
+
+	errs, err := s.validate(ctx, desc.ConnectorDescriptor, cfg)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(errs) > 0 {
+		lines := make([]string, len(errs))
+		for i, e := range errs {
+			lines[i] = e.Message
+		}
+		return nil, false, status.Errorf(codes.InvalidArgument,
+			"Connector configuration is invalid and contains the following %d error(s):\n%s\n"+
+				"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
+			len(errs), strings.Join(lines, "\n"))
+	}
+
+	tasks, err := s.taskConfigs(ctx, desc.ConnectorDescriptor, cfg)
+	if err != nil {
+		return nil, false, err
+	}
+	if old != nil && old.Plugin == desc.GetName() && maps.Equal(old.Config, cfg) && sameTasks(old.Tasks, tasks) {
+		// Nothing would change: writing it anyway would restart every task, and
+		// re-applying the same manifest must be harmless.
+		return s.info(old), false, nil
+	}
+	conn := &clusterv1.Connector{
+		Name: name, Config: cfg, Plugin: desc.GetName(), Type: clusterType(desc.GetType()),
+		Tasks: tasks, TargetState: target,
+	}
+	index, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_PutConnector{
+		PutConnector: &clusterv1.PutConnector{Connector: conn, CreateOnly: createOnly}}})
+	if err != nil {
+		return nil, false, connectorErr(name, err)
+	}
+	s.log.Info("connector config written", "connector", name, "plugin", desc.GetName(), "tasks", len(tasks))
+	s.cfg.Store.Read(func(st *state.State) {
+		if c := st.Connector(name); c != nil {
+			conn = c // as applied; if it is already gone, answer with what was written
+		}
+	})
+	return s.info(conn), createOnly || conn.CreatedIndex == index, nil
+}
+
+func sameTasks(a, b []*clusterv1.TaskConfig) bool {
+	return slices.EqualFunc(a, b, func(x, y *clusterv1.TaskConfig) bool { return maps.Equal(x.GetConfig(), y.GetConfig()) })
+}
+
+// checkName refuses names Kafka Connect refuses: empty, or with control characters.
+func checkName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return status.Errorf(codes.InvalidArgument, "Missing required configuration %q which has no default value.", config.KeyName)
+	}
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return status.Errorf(codes.InvalidArgument, "Invalid value %q for configuration %s: must not contain control characters", name, config.KeyName)
+	}
+	return nil
+}
+
+// validate checks cfg with kernel/config and with the plugin's own Validate, and returns
+// the problems of both, each naming its key.
+func (s *Service) validate(ctx context.Context, desc *pluginv1.ConnectorDescriptor, cfg map[string]string) ([]config.FieldError, error) {
+	errs := config.Validate(desc, cfg)
+	client, err := s.client(desc)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.PluginTimeout)
+	defer cancel()
+	resp, err := client.Connector.Validate(ctx, &pluginv1.ValidateRequest{
+		ConnectorClass: desc.GetName(), Config: config.Effective(desc, cfg)})
+	if err != nil {
+		return nil, pluginErr(desc, "Validate", err)
+	}
+	// The plugin (its SDK checks the same definitions) may find what kernel/config
+	// found; each problem is reported once.
+	seen := map[config.FieldError]bool{}
+	for _, e := range errs {
+		seen[e] = true
+	}
+	for _, e := range resp.GetErrors() {
+		msg := e.GetMessage()
+		if e.GetKey() != "" && !strings.Contains(msg, e.GetKey()) {
+			msg = e.GetKey() + ": " + msg
+		}
+		fe := config.FieldError{Key: e.GetKey(), Message: msg}
+		if !seen[fe] {
+			seen[fe] = true
+			errs = append(errs, fe)
+		}
+	}
+	return errs, nil
+}
+
+// taskConfigs asks the plugin to split cfg (defaults applied) into at most tasks.max tasks.
+func (s *Service) taskConfigs(ctx context.Context, desc *pluginv1.ConnectorDescriptor, cfg map[string]string) ([]*clusterv1.TaskConfig, error) {
+	eff := config.Effective(desc, cfg)
+	max, err := config.TasksMax(eff)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	client, err := s.client(desc)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.PluginTimeout)
+	defer cancel()
+	resp, err := client.Connector.TaskConfigs(ctx, &pluginv1.TaskConfigsRequest{
+		ConnectorClass: desc.GetName(), Config: eff, MaxTasks: int32(max)})
+	if err != nil {
+		return nil, pluginErr(desc, "TaskConfigs", err)
+	}
+	if n := len(resp.GetTasks()); n > max {
+		return nil, status.Errorf(codes.Internal,
+			"connector plugin %s returned %d task configs, more than tasks.max=%d; this is a bug in the plugin", desc.GetName(), n, max)
+	}
+	out := make([]*clusterv1.TaskConfig, len(resp.GetTasks()))
+	for i, t := range resp.GetTasks() {
+		out[i] = &clusterv1.TaskConfig{Config: t.GetConfig()}
+	}
+	return out, nil
+}
+
+func (s *Service) client(desc *pluginv1.ConnectorDescriptor) (*pluginClient, error) {
+	c, err := s.cfg.Plugins.Client(desc.GetName())
+	if err != nil {
+		return nil, status.Errorf(codes.Unavailable, "connector plugin %s is not available on node %s: %v", desc.GetName(), s.cfg.NodeID, err)
+	}
+	if c == nil || c.Connector == nil {
+		return nil, status.Errorf(codes.Unavailable, "connector plugin %s is not available on node %s", desc.GetName(), s.cfg.NodeID)
+	}
+	return &pluginClient{Connector: c.Connector}, nil
+}
+
+type pluginClient struct {
+	Connector pluginv1.ConnectorClient
+}
+
+// pluginErr reports a failed plugin call. A status the plugin chose (e.g. InvalidArgument
+// for a config it cannot split) keeps its code; a plugin that did not answer in time is
+// DeadlineExceeded; one that cannot be reached is Unavailable.
+func pluginErr(desc *pluginv1.ConnectorDescriptor, rpc string, err error) error {
+	st := status.Convert(err)
+	code := st.Code()
+	if code == codes.Unknown {
+		code = codes.Internal
+	}
+	if code == codes.DeadlineExceeded {
+		return status.Errorf(code, "connector plugin %s did not answer %s in time", desc.GetName(), rpc)
+	}
+	return status.Errorf(code, "connector plugin %s: %s: %s", desc.GetName(), rpc, st.Message())
+}
+
+func clusterType(t pluginv1.ConnectorType) clusterv1.ConnectorType {
+	switch t {
+	case pluginv1.ConnectorType_CONNECTOR_TYPE_SOURCE:
+		return clusterv1.ConnectorType_CONNECTOR_TYPE_SOURCE
+	case pluginv1.ConnectorType_CONNECTOR_TYPE_SINK:
+		return clusterv1.ConnectorType_CONNECTOR_TYPE_SINK
+	}
+	return clusterv1.ConnectorType_CONNECTOR_TYPE_UNSPECIFIED
+}
+
+func typeName(t clusterv1.ConnectorType) string {
+	switch t {
+	case clusterv1.ConnectorType_CONNECTOR_TYPE_SOURCE:
+		return "source"
+	case clusterv1.ConnectorType_CONNECTOR_TYPE_SINK:
+		return "sink"
+	}
+	return "unknown"
+}
+
+// connector reads one connector from the local replica; nil when there is none.
+func (s *Service) connector(name string) *clusterv1.Connector {
+	var c *clusterv1.Connector
+	s.cfg.Store.Read(func(st *state.State) { c = st.Connector(name) })
+	return c
+}
+
+// descriptor returns the plugin's description of a connector's plugin, or nil when this
+// node does not have the plugin (masking then falls back to key names).
+func (s *Service) descriptor(plugin string) *pluginv1.ConnectorDescriptor {
+	d, err := s.cfg.Plugins.Resolve(plugin)
+	if err != nil {
+		return nil
+	}
+	return d.ConnectorDescriptor
+}
+
+// info is the ConnectorInfo of c, secrets masked. A STOPPED connector lists no tasks, as
+// in Kafka Connect.
+func (s *Service) info(c *clusterv1.Connector) *adminv1.ConnectorInfo {
+	info := &adminv1.ConnectorInfo{Name: c.Name, Config: config.Mask(s.descriptor(c.Plugin), c.Config), Type: typeName(c.Type)}
+	if info.Config == nil {
+		info.Config = map[string]string{}
+	}
+	if c.TargetState != clusterv1.TargetState_TARGET_STATE_STOPPED {
+		for i := range c.Tasks {
+			info.Tasks = append(info.Tasks, &adminv1.TaskID{Connector: c.Name, Task: int32(i)})
+		}
+	}
+	return info
+}
+
+// GetConnector implements adminv1.AdminServer.
+func (s *Service) GetConnector(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.ConnectorInfo, error) {
+	c := s.connector(req.GetName())
+	if c == nil {
+		return nil, notFound(req.GetName())
+	}
+	return s.info(c), nil
+}
+
+// DeleteConnector implements adminv1.AdminServer.
+func (s *Service) DeleteConnector(ctx context.Context, req *adminv1.ConnectorRequest) (*adminv1.Empty, error) {
+	_, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_DeleteConnector{
+		DeleteConnector: &clusterv1.DeleteConnector{Name: req.GetName()}}})
+	if err != nil {
+		return nil, connectorErr(req.GetName(), err)
+	}
+	s.log.Info("connector deleted", "connector", req.GetName())
+	return &adminv1.Empty{}, nil
+}
+
+// GetConnectorStatus implements adminv1.AdminServer.
+func (s *Service) GetConnectorStatus(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.ConnectorStatus, error) {
+	var out *adminv1.ConnectorStatus
+	s.cfg.Store.Read(func(st *state.State) {
+		if c := st.Connector(req.GetName()); c != nil {
+			out = s.status(st, c)
+		}
+	})
+	if out == nil {
+		return nil, notFound(req.GetName())
+	}
+	return out, nil
+}
+
+// status builds a connector's status from the state. The connector's state is its target
+// state (there is no connector instance apart from its tasks); its worker is the node of
+// task 0, or the node answering while task 0 is unplaced. A task with no assignment or no
+// report yet is UNASSIGNED. A STOPPED connector has no tasks.
+func (s *Service) status(st *state.State, c *clusterv1.Connector) *adminv1.ConnectorStatus {
+	out := &adminv1.ConnectorStatus{
+		Name:      c.Name,
+		Connector: &adminv1.StateInfo{State: targetName(c.TargetState), WorkerId: s.cfg.NodeID},
+		Type:      typeName(c.Type),
+	}
+	if a := st.Assignment(state.TaskKey{Connector: c.Name, Task: 0}); a != nil {
+		out.Connector.WorkerId = a.Node
+	}
+	if c.TargetState == clusterv1.TargetState_TARGET_STATE_STOPPED {
+		return out
+	}
+	for i := range c.Tasks {
+		out.Tasks = append(out.Tasks, taskStatus(st, state.TaskKey{Connector: c.Name, Task: int32(i)}))
+	}
+	return out
+}
+
+func taskStatus(st *state.State, k state.TaskKey) *adminv1.TaskStatus {
+	ts := &adminv1.TaskStatus{Id: k.Task, State: "UNASSIGNED"}
+	a, rep := st.Assignment(k), st.TaskStatus(k)
+	if a == nil || rep == nil {
+		if a != nil {
+			ts.WorkerId = a.Node
+		}
+		return ts
+	}
+	if rep.State != clusterv1.TaskState_TASK_STATE_UNSPECIFIED {
+		ts.State = strings.TrimPrefix(rep.State.String(), "TASK_STATE_")
+	}
+	ts.WorkerId, ts.Trace = rep.WorkerId, rep.Trace
+	if ts.WorkerId == "" {
+		ts.WorkerId = a.Node
+	}
+	return ts
+}
+
+func targetName(t clusterv1.TargetState) string {
+	switch t {
+	case clusterv1.TargetState_TARGET_STATE_PAUSED:
+		return "PAUSED"
+	case clusterv1.TargetState_TARGET_STATE_STOPPED:
+		return "STOPPED"
+	}
+	return "RUNNING"
+}
+
+// taskStatusOf returns one task's status (GET /connectors/{name}/tasks/{id}/status).
+func (s *Service) taskStatusOf(name string, task int32) (*adminv1.TaskStatus, error) {
+	var out *adminv1.TaskStatus
+	var found bool
+	s.cfg.Store.Read(func(st *state.State) {
+		c := st.Connector(name)
+		if c == nil {
+			return
+		}
+		found = true
+		if task >= 0 && int(task) < len(c.Tasks) && c.TargetState != clusterv1.TargetState_TARGET_STATE_STOPPED {
+			out = taskStatus(st, state.TaskKey{Connector: name, Task: task})
+		}
+	})
+	if !found {
+		return nil, notFound(name)
+	}
+	if out == nil {
+		return nil, status.Errorf(codes.NotFound, "No status found for task %s-%d", name, task)
+	}
+	return out, nil
+}
+
+// GetTaskConfigs implements adminv1.AdminServer. Secrets are masked.
+func (s *Service) GetTaskConfigs(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.TaskConfigsResponse, error) {
+	c := s.connector(req.GetName())
+	if c == nil {
+		return nil, notFound(req.GetName())
+	}
+	resp := &adminv1.TaskConfigsResponse{}
+	if c.TargetState == clusterv1.TargetState_TARGET_STATE_STOPPED {
+		return resp, nil
+	}
+	desc := s.descriptor(c.Plugin)
+	for i, t := range c.Tasks {
+		cfg := config.Mask(desc, t.Config)
+		if cfg == nil {
+			cfg = map[string]string{}
+		}
+		resp.Tasks = append(resp.Tasks, &adminv1.TaskInfo{
+			Id: &adminv1.TaskID{Connector: c.Name, Task: int32(i)}, Config: cfg})
+	}
+	return resp, nil
+}
+
+func (s *Service) setTarget(ctx context.Context, name string, t clusterv1.TargetState) (*adminv1.Empty, error) {
+	_, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_SetTargetState{
+		SetTargetState: &clusterv1.SetTargetState{Name: name, TargetState: t}}})
+	if err != nil {
+		return nil, connectorErr(name, err)
+	}
+	s.log.Info("connector target state set", "connector", name, "state", targetName(t))
+	return &adminv1.Empty{}, nil
+}
+
+// PauseConnector implements adminv1.AdminServer. Pausing a paused connector is no error.
+func (s *Service) PauseConnector(ctx context.Context, req *adminv1.ConnectorRequest) (*adminv1.Empty, error) {
+	return s.setTarget(ctx, req.GetName(), clusterv1.TargetState_TARGET_STATE_PAUSED)
+}
+
+// ResumeConnector implements adminv1.AdminServer: a PAUSED or STOPPED connector runs
+// again; a running one is left as it is.
+func (s *Service) ResumeConnector(ctx context.Context, req *adminv1.ConnectorRequest) (*adminv1.Empty, error) {
+	return s.setTarget(ctx, req.GetName(), clusterv1.TargetState_TARGET_STATE_RUNNING)
+}
+
+// StopConnector implements adminv1.AdminServer: the connector's tasks shut down and it
+// lists none until resumed; its config and offsets stay.
+func (s *Service) StopConnector(ctx context.Context, req *adminv1.ConnectorRequest) (*adminv1.Empty, error) {
+	return s.setTarget(ctx, req.GetName(), clusterv1.TargetState_TARGET_STATE_STOPPED)
+}
+
+// RestartConnector implements adminv1.AdminServer with Kafka Connect's semantics: with
+// neither flag, the connector alone restarts; include_tasks restarts its tasks too, and
+// only_failed narrows both to those that FAILED (a Tributary connector has no instance of
+// its own that could fail, so with only_failed only failed tasks restart). The answer is
+// the status after the restart was applied.
+func (s *Service) RestartConnector(ctx context.Context, req *adminv1.RestartConnectorRequest) (*adminv1.ConnectorStatus, error) {
+	name := req.GetName()
+	var tasks []*clusterv1.TaskID
+	var found bool
+	s.cfg.Store.Read(func(st *state.State) {
+		c := st.Connector(name)
+		if c == nil {
+			return
+		}
+		found = true
+		if !req.GetIncludeTasks() {
+			return
+		}
+		for i := range c.Tasks {
+			k := state.TaskKey{Connector: name, Task: int32(i)}
+			if st.Assignment(k) == nil {
+				continue // nothing runs to restart; the scheduler will place it
+			}
+			if req.GetOnlyFailed() {
+				if ts := st.TaskStatus(k); ts == nil || ts.State != clusterv1.TaskState_TASK_STATE_FAILED {
+					continue
+				}
+			}
+			tasks = append(tasks, k.ID())
+		}
+	})
+	if !found {
+		return nil, notFound(name)
+	}
+	cmd := &clusterv1.RestartTasks{Tasks: tasks}
+	if !req.GetOnlyFailed() {
+		cmd.Connector = name
+	}
+	if cmd.Connector != "" || len(cmd.Tasks) > 0 {
+		if _, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_RestartTasks{RestartTasks: cmd}}); err != nil {
+			return nil, connectorErr(name, err)
+		}
+		s.log.Info("connector restart requested", "connector", name, "tasks", len(cmd.Tasks))
+	}
+	return s.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: name})
+}
+
+// RestartTask implements adminv1.AdminServer.
+func (s *Service) RestartTask(ctx context.Context, req *adminv1.TaskRequest) (*adminv1.Empty, error) {
+	name, task := req.GetConnector(), req.GetTask()
+	c := s.connector(name)
+	if c == nil {
+		return nil, notFound(name)
+	}
+	if task < 0 || int(task) >= len(c.Tasks) || c.TargetState == clusterv1.TargetState_TARGET_STATE_STOPPED {
+		return nil, status.Errorf(codes.NotFound, "Unknown task: %s-%d", name, task)
+	}
+	_, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_RestartTasks{RestartTasks: &clusterv1.RestartTasks{
+		Tasks: []*clusterv1.TaskID{{Connector: name, Task: task}}}}})
+	if err != nil {
+		return nil, connectorErr(name, err)
+	}
+	s.log.Info("task restart requested", "connector", name, "task", task)
+	return &adminv1.Empty{}, nil
+}
+
+// sinkPartition and sinkOffset are Kafka Connect's JSON shapes of a sink connector's
+// partition and offset.
+type sinkPartition struct {
+	Topic     string `json:"kafka_topic"`
+	Partition int32  `json:"kafka_partition"`
+}
+
+type sinkOffset struct {
+	Offset int64 `json:"kafka_offset"`
+}
+
+// GetOffsets implements adminv1.AdminServer: the committed offsets, source partitions and
+// offsets as the connector wrote them, sink ones in Kafka Connect's
+// {"kafka_topic","kafka_partition"} → {"kafka_offset"} shape.
+func (s *Service) GetOffsets(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.Offsets, error) {
+	var (
+		found  bool
+		source []*clusterv1.SourceOffset
+		sink   []*clusterv1.SinkOffset
+	)
+	s.cfg.Store.Read(func(st *state.State) {
+		if st.Connector(req.GetName()) == nil {
+			return
+		}
+		found = true
+		source, sink = st.SourceOffsets(req.GetName()), st.SinkOffsets(req.GetName())
+	})
+	if !found {
+		return nil, notFound(req.GetName())
+	}
+	out := &adminv1.Offsets{}
+	for _, o := range source {
+		out.Offsets = append(out.Offsets, &adminv1.Offset{Partition: string(o.Partition), Offset: string(o.Offset)})
+	}
+	for _, o := range sink {
+		p, _ := json.Marshal(sinkPartition{o.Topic, o.Partition})
+		off, _ := json.Marshal(sinkOffset{o.Offset})
+		out.Offsets = append(out.Offsets, &adminv1.Offset{Partition: string(p), Offset: string(off)})
+	}
+	return out, nil
+}
+
+// alterOffsets replaces some of a STOPPED connector's offsets (PATCH
+// /connectors/{name}/offsets); an offset of "null" removes the partition's. reset clears
+// them all (DELETE). Partitions and offsets are in the GetOffsets shapes.
+func (s *Service) alterOffsets(ctx context.Context, name string, offsets []*adminv1.Offset, reset bool) error {
+	c := s.connector(name)
+	if c == nil {
+		return notFound(name)
+	}
+	// A partition given in another spelling than the connector wrote it (spaces, key
+	// order) still names the stored one.
+	stored := map[string][]byte{}
+	s.cfg.Store.Read(func(st *state.State) {
+		for _, o := range st.SourceOffsets(name) {
+			stored[canonicalJSON(string(o.Partition))] = o.Partition
+		}
+	})
+	cmd := &clusterv1.AlterOffsets{Connector: name, ResetOffsets: reset}
+	if !reset {
+		if len(offsets) == 0 {
+			return status.Error(codes.InvalidArgument, "The offsets to alter must not be empty; give at least one partition and its offset")
+		}
+		for _, o := range offsets {
+			switch c.Type {
+			case clusterv1.ConnectorType_CONNECTOR_TYPE_SINK:
+				so, err := parseSinkOffset(o)
+				if err != nil {
+					return err
+				}
+				cmd.Sink = append(cmd.Sink, so)
+			default:
+				if !json.Valid([]byte(o.Partition)) || !strings.HasPrefix(strings.TrimSpace(o.Partition), "{") {
+					return status.Errorf(codes.InvalidArgument, "Source partition %s must be a JSON object", o.Partition)
+				}
+				var off []byte
+				if t := strings.TrimSpace(o.Offset); t != "" && t != "null" {
+					if !json.Valid([]byte(t)) || !strings.HasPrefix(t, "{") {
+						return status.Errorf(codes.InvalidArgument, "Source offset %s must be a JSON object or null", o.Offset)
+					}
+					off = []byte(t)
+				}
+				p, ok := stored[canonicalJSON(o.Partition)]
+				if !ok {
+					p = []byte(canonicalJSON(o.Partition))
+				}
+				cmd.Source = append(cmd.Source, &clusterv1.SourceOffset{Partition: p, Offset: off})
+			}
+		}
+	}
+	_, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_AlterOffsets{AlterOffsets: cmd}})
+	if status.Code(err) == codes.FailedPrecondition {
+		return status.Errorf(codes.FailedPrecondition,
+			"Connectors must be in the STOPPED state before their offsets can be altered. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	}
+	return connectorErr(name, err)
+}
+
+func parseSinkOffset(o *adminv1.Offset) (*clusterv1.SinkOffset, error) {
+	var p struct {
+		Topic     *string `json:"kafka_topic"`
+		Partition *int32  `json:"kafka_partition"`
+	}
+	if err := json.Unmarshal([]byte(o.Partition), &p); err != nil || p.Topic == nil || p.Partition == nil {
+		return nil, status.Errorf(codes.InvalidArgument,
+			`A sink connector's partition must be {"kafka_topic": "<topic>", "kafka_partition": <n>}, got %s`, o.Partition)
+	}
+	so := &clusterv1.SinkOffset{Topic: *p.Topic, Partition: *p.Partition, Offset: -1}
+	if t := strings.TrimSpace(o.Offset); t != "" && t != "null" {
+		var off struct {
+			Offset *int64 `json:"kafka_offset"`
+		}
+		if err := json.Unmarshal([]byte(t), &off); err != nil || off.Offset == nil || *off.Offset < 0 {
+			return nil, status.Errorf(codes.InvalidArgument,
+				`A sink connector's offset must be {"kafka_offset": <n>} with n >= 0, or null, got %s`, o.Offset)
+		}
+		so.Offset = *off.Offset
+	}
+	return so, nil
+}
+
+// canonicalJSON re-encodes a JSON object with sorted keys and no spaces, the form a
+// source partition is stored in, so the same partition written two ways is one key.
+func canonicalJSON(s string) string {
+	var v any
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return s
+	}
+	return string(b)
+}

@@ -1,0 +1,11 @@
+// Package admin is the operator's door into a Tributary node: the admin gRPC service
+// (tributary.admin.v1.Admin, with gRPC health and server reflection so grpcurl needs no
+// .proto files) and, mapped onto the same methods, the Kafka Connect–compatible REST API.
+//
+// The service holds no state of its own. Reads are answered from the node's local replica
+// of the replicated state; writes are state commands submitted through state.Store, which
+// forwards them to the Raft leader. Connector configs are checked (kernel/config and the
+// plugin's own Validate) and split into task configs (the plugin's TaskConfigs) before
+// they are written, so an invalid config never reaches the state. Secret config values
+// are masked in every answer.
+package admin

@@ -1,0 +1,90 @@
+package admin
+
+import (
+	"net"
+	"slices"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
+
+	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
+)
+
+// The admin service, health and reflection answer over a real loopback listener.
+func TestGRPCServer(t *testing.T) {
+	f := newFixture(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	f.svc.Register(g)
+	go g.Serve(lis)
+	t.Cleanup(g.Stop)
+	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+
+	hc := healthpb.NewHealthClient(cc)
+	for _, svc := range []string{"", "tributary.admin.v1.Admin"} {
+		resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
+		if err != nil || resp.Status != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("health of %q: %v, %v; want SERVING", svc, resp, err)
+		}
+	}
+
+	rc, err := reflectionpb.NewServerReflectionClient(cc).ServerReflectionInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Send(&reflectionpb.ServerReflectionRequest{
+		MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{ListServices: "*"}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := rc.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		services = append(services, s.GetName())
+	}
+	for _, want := range []string{"tributary.admin.v1.Admin", "grpc.health.v1.Health"} {
+		if !slices.Contains(services, want) {
+			t.Errorf("reflection lists %v, missing %s", services, want)
+		}
+	}
+	if err := rc.Send(&reflectionpb.ServerReflectionRequest{
+		MessageRequest: &reflectionpb.ServerReflectionRequest_FileContainingSymbol{FileContainingSymbol: "tributary.admin.v1.Admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := rc.Recv(); err != nil || len(resp.GetFileDescriptorResponse().GetFileDescriptorProto()) == 0 {
+		t.Errorf("reflection has no descriptor for the admin service: %v, %v", resp, err)
+	}
+	rc.CloseSend()
+
+	ac := adminv1.NewAdminClient(cc)
+	if _, err := ac.CreateConnector(ctx, &adminv1.CreateConnectorRequest{Name: "src", Config: sourceConfig()}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ac.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: "src"})
+	if err != nil || st.Connector.State != "RUNNING" || len(st.Tasks) != 2 {
+		t.Errorf("GetConnectorStatus over gRPC: %v, %v", st, err)
+	}
+	_, err = ac.GetConnector(ctx, &adminv1.ConnectorRequest{Name: "ghost"})
+	if s := status.Convert(err); s.Code() != codes.NotFound || s.Message() != "Connector ghost not found" {
+		t.Errorf("GetConnector(ghost) over gRPC: %v", err)
+	}
+
+	f.svc.Shutdown()
+	if resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil || resp.Status != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("health after Shutdown: %v, %v; want NOT_SERVING", resp, err)
+	}
+}

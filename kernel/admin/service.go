@@ -1,0 +1,197 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sort"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/state"
+	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
+	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
+)
+
+// Plugins is what the admin service needs of the plugin host: the connectors this node can
+// run, resolving a connector.class (name or alias) to one of them, and a client for its
+// Connector service. *pluginhost.Host implements it.
+type Plugins interface {
+	Connectors() []pluginhost.Descriptor
+	// Resolve finds the connector a connector.class names; for an unknown class the
+	// error lists every available class.
+	Resolve(class string) (pluginhost.Descriptor, error)
+	Client(class string) (*pluginhost.Client, error)
+}
+
+// Config is what a Service is built from.
+type Config struct {
+	// NodeID is the id of the node serving; it is the worker_id of connectors whose
+	// tasks are not placed yet.
+	NodeID string
+	// Store is the replicated state: reads from the local replica, writes through the
+	// leader.
+	Store   state.Store
+	Plugins Plugins
+	// Version and Commit are reported by ServerInfo and GET /.
+	Version, Commit string
+	// KafkaClusterID returns the id of the Kafka cluster the node works with; nil or ""
+	// when unknown.
+	KafkaClusterID func() string
+	// Members returns the cluster's members with their liveness; when nil they are
+	// built from the nodes registered in the state, liveness unknown.
+	Members func() []*adminv1.Member
+	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
+	// a hung plugin cannot hang the API. Zero means 30 seconds.
+	PluginTimeout time.Duration
+	// Logger defaults to a logger that discards.
+	Logger *slog.Logger
+}
+
+// DefaultPluginTimeout is the PluginTimeout used when Config leaves it zero.
+const DefaultPluginTimeout = 30 * time.Second
+
+// Service implements the admin gRPC service (adminv1.AdminServer) and, through
+// RESTHandler, the Kafka Connect REST API on top of it.
+type Service struct {
+	adminv1.UnimplementedAdminServer
+	cfg    Config
+	log    *slog.Logger
+	health *health.Server
+}
+
+var _ adminv1.AdminServer = (*Service)(nil)
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.PluginTimeout <= 0 {
+		cfg.PluginTimeout = DefaultPluginTimeout
+	}
+	h := health.NewServer()
+	h.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	h.SetServingStatus(adminv1.Admin_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	return &Service{cfg: cfg, log: cfg.Logger.With("component", "admin"), health: h}
+}
+
+// Register registers the admin service on g, with the gRPC health service (reporting the
+// server, "", and tributary.admin.v1.Admin as SERVING) and server reflection.
+func (s *Service) Register(g *grpc.Server) {
+	adminv1.RegisterAdminServer(g, s)
+	healthpb.RegisterHealthServer(g, s.health)
+	reflection.Register(g)
+}
+
+// Shutdown marks the services NOT_SERVING in the health service, for a node that is
+// going away but still answering.
+func (s *Service) Shutdown() { s.health.Shutdown() }
+
+// ServerInfo implements adminv1.AdminServer.
+func (s *Service) ServerInfo(context.Context, *adminv1.ServerInfoRequest) (*adminv1.ServerInfoResponse, error) {
+	resp := &adminv1.ServerInfoResponse{Version: s.cfg.Version, Commit: s.cfg.Commit, NodeId: s.cfg.NodeID}
+	if s.cfg.KafkaClusterID != nil {
+		resp.KafkaClusterId = s.cfg.KafkaClusterID()
+	}
+	_, resp.LeaderId = s.members()
+	return resp, nil
+}
+
+// ListMembers implements adminv1.AdminServer.
+func (s *Service) ListMembers(context.Context, *adminv1.ListMembersRequest) (*adminv1.ListMembersResponse, error) {
+	ms, leader := s.members()
+	return &adminv1.ListMembersResponse{Members: ms, LeaderId: leader}, nil
+}
+
+// members returns the members, sorted by id, and the leader's id ("" when unknown).
+func (s *Service) members() ([]*adminv1.Member, string) {
+	var ms []*adminv1.Member
+	if s.cfg.Members != nil {
+		ms = s.cfg.Members()
+	} else {
+		s.cfg.Store.Read(func(st *state.State) {
+			for _, n := range st.Nodes() {
+				m := &adminv1.Member{Id: n.Id, RaftAddr: n.RaftAddr, RpcAddr: n.RpcAddr, AdminAddr: n.AdminAddr,
+					Voter: n.Voter, Plugins: n.Plugins, Tasks: int32(len(st.AssignmentsOf(n.Id))), LastContactMs: -1}
+				if n.Id == s.cfg.NodeID {
+					// The node answering is alive by definition; of the others, only
+					// the leader's liveness record could tell.
+					m.Alive, m.LastContactMs = true, 0
+				}
+				ms = append(ms, m)
+			}
+		})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Id < ms[j].Id })
+	var leader string
+	for _, m := range ms {
+		if m.Leader {
+			leader = m.Id
+		}
+	}
+	return ms, leader
+}
+
+// storeErr turns an error from Store.Apply into a gRPC status: a state machine refusal by
+// its code, a cancelled or expired context as such, anything else (no leader, leader
+// unreachable) as Unavailable.
+func storeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *state.Error
+	if errors.As(err, &se) {
+		code := codes.Internal
+		switch se.Code {
+		case state.CodeNotFound:
+			code = codes.NotFound
+		case state.CodeExists:
+			code = codes.AlreadyExists
+		case state.CodeInvalid:
+			code = codes.InvalidArgument
+		case state.CodeNotStopped:
+			code = codes.FailedPrecondition
+		case state.CodeStaleEpoch:
+			code = codes.Aborted
+		}
+		return status.Error(code, se.Message)
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return status.FromContextError(err).Err()
+	}
+	return status.Error(codes.Unavailable, err.Error())
+}
+
+// apply submits a command and maps its error.
+func (s *Service) apply(ctx context.Context, cmd *clusterv1.Command) (uint64, error) {
+	index, err := s.cfg.Store.Apply(ctx, cmd)
+	return index, storeErr(err)
+}
+
+func notFound(name string) error {
+	return status.Errorf(codes.NotFound, "Connector %s not found", name)
+}
+
+// connectorErr rewords the state machine's refusals about one connector as Kafka Connect
+// words them.
+func connectorErr(name string, err error) error {
+	switch status.Code(err) {
+	case codes.NotFound:
+		return notFound(name)
+	case codes.AlreadyExists:
+		return status.Errorf(codes.AlreadyExists, "Connector %s already exists", name)
+	}
+	return err
+}

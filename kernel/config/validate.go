@@ -1,0 +1,281 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+)
+
+// The keys every connector's config shares, as in Kafka Connect.
+const (
+	KeyName            = "name"
+	KeyClass           = "connector.class"
+	KeyTasksMax        = "tasks.max"
+	KeyTopics          = "topics"
+	KeyTopicsRegex     = "topics.regex"
+	KeyKeyConverter    = "key.converter"
+	KeyValueConverter  = "value.converter"
+	KeyHeaderConverter = "header.converter"
+	KeyTransforms      = "transforms"
+	KeyPredicates      = "predicates"
+)
+
+// CommonGroup is the group the shared keys are listed under, as upstream.
+const CommonGroup = "Common"
+
+// Hidden replaces a secret value in everything the kernel shows.
+const Hidden = "[hidden]"
+
+// FieldError is one problem with one key of a config. Message is a complete sentence that
+// names the key and says what would be accepted.
+type FieldError struct {
+	Key     string
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Message }
+
+// CommonKeys returns the definitions of the keys every connector of type t accepts besides
+// its own, in the order upstream lists them. For sinks they include topics and topics.regex.
+func CommonKeys(t pluginv1.ConnectorType) []*pluginv1.ConfigKey {
+	const high, low = pluginv1.ConfigKey_IMPORTANCE_HIGH, pluginv1.ConfigKey_IMPORTANCE_LOW
+	key := func(name string, typ pluginv1.ConfigKey_Type, required bool, def *string, imp pluginv1.ConfigKey_Importance, display, doc string) *pluginv1.ConfigKey {
+		k := &pluginv1.ConfigKey{Name: name, Type: typ, Required: required, Importance: imp,
+			Documentation: doc, Group: CommonGroup, DisplayName: display}
+		if def != nil {
+			k.HasDefault, k.DefaultValue = true, *def
+		}
+		return k
+	}
+	one, empty := "1", ""
+	keys := []*pluginv1.ConfigKey{
+		key(KeyName, pluginv1.ConfigKey_TYPE_STRING, true, nil, high, "Connector name",
+			"Globally unique name to use for this connector."),
+		key(KeyClass, pluginv1.ConfigKey_TYPE_STRING, true, nil, high, "Connector class",
+			"Name or alias of the connector, e.g. file-source or org.apache.kafka.connect.file.FileStreamSourceConnector."),
+		key(KeyTasksMax, pluginv1.ConfigKey_TYPE_INT, false, &one, high, "Tasks max",
+			"Maximum number of tasks to use for this connector."),
+	}
+	if t == pluginv1.ConnectorType_CONNECTOR_TYPE_SINK {
+		keys = append(keys,
+			key(KeyTopics, pluginv1.ConfigKey_TYPE_LIST, false, &empty, high, "Topics",
+				"List of topics to consume, separated by commas. Set exactly one of topics or topics.regex."),
+			key(KeyTopicsRegex, pluginv1.ConfigKey_TYPE_STRING, false, &empty, high, "Topics regex",
+				"Regular expression giving the topics to consume. Set exactly one of topics or topics.regex."))
+	}
+	return append(keys,
+		key(KeyKeyConverter, pluginv1.ConfigKey_TYPE_CLASS, false, nil, low, "Key converter class",
+			"Converter between record keys and the bytes in Kafka; the node's default when unset."),
+		key(KeyValueConverter, pluginv1.ConfigKey_TYPE_CLASS, false, nil, low, "Value converter class",
+			"Converter between record values and the bytes in Kafka; the node's default when unset."),
+		key(KeyHeaderConverter, pluginv1.ConfigKey_TYPE_CLASS, false, nil, low, "Header converter class",
+			"Converter between header values and the bytes in Kafka; the node's default when unset."),
+		key(KeyTransforms, pluginv1.ConfigKey_TYPE_LIST, false, &empty, low, "Transforms",
+			"Aliases for the transformations to be applied to records, in order."),
+		key(KeyPredicates, pluginv1.ConfigKey_TYPE_LIST, false, &empty, low, "Predicates",
+			"Aliases for the predicates used by transformations."),
+	)
+}
+
+// Definitions returns every key a connector described by desc accepts: the common keys
+// first, then the plugin's own, each name once (the plugin's definition of a common key
+// replaces the common one). desc may be nil.
+func Definitions(desc *pluginv1.ConnectorDescriptor) []*pluginv1.ConfigKey {
+	own := map[string]*pluginv1.ConfigKey{}
+	for _, k := range desc.GetConfig() {
+		own[k.GetName()] = k
+	}
+	var out []*pluginv1.ConfigKey
+	seen := map[string]bool{}
+	for _, k := range CommonKeys(desc.GetType()) {
+		if o := own[k.Name]; o != nil {
+			k = o
+		}
+		out = append(out, k)
+		seen[k.Name] = true
+	}
+	for _, k := range desc.GetConfig() {
+		if !seen[k.GetName()] {
+			out = append(out, k)
+			seen[k.GetName()] = true
+		}
+	}
+	return out
+}
+
+// Validate checks cfg against the common keys and the plugin's definitions in desc (which
+// may be nil: then only the common keys are checked). It returns every problem found, in
+// the order of Definitions, or nil when cfg is acceptable.
+//
+// A value that holds a config provider placeholder (${file:…}, ${env:…}) is only resolved
+// when a task starts, so its type cannot be checked here and is not.
+func Validate(desc *pluginv1.ConnectorDescriptor, cfg map[string]string) []FieldError {
+	var errs []FieldError
+	for _, k := range Definitions(desc) {
+		if msg := checkKey(k, cfg); msg != "" {
+			errs = append(errs, FieldError{Key: k.GetName(), Message: msg})
+		}
+	}
+	if desc.GetType() == pluginv1.ConnectorType_CONNECTOR_TYPE_SINK {
+		errs = append(errs, checkTopics(cfg)...)
+	}
+	return errs
+}
+
+func checkKey(k *pluginv1.ConfigKey, cfg map[string]string) string {
+	name := k.GetName()
+	v, ok := cfg[name]
+	if k.GetRequired() && !k.GetHasDefault() && strings.TrimSpace(v) == "" {
+		return fmt.Sprintf("Missing required configuration %q which has no default value.", name)
+	}
+	if !ok {
+		return ""
+	}
+	if hasPlaceholder(v) {
+		return ""
+	}
+	invalid := func(why string) string {
+		shown := strconv.Quote(v)
+		if k.GetSecret() || k.GetType() == pluginv1.ConfigKey_TYPE_PASSWORD {
+			shown = Hidden // an error message must not carry the secret it refuses
+		}
+		return fmt.Sprintf("Invalid value %s for configuration %s: %s", shown, name, why)
+	}
+	switch k.GetType() {
+	case pluginv1.ConfigKey_TYPE_INT:
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+		if err != nil {
+			return invalid(`expected a whole number (INT), e.g. "1"`)
+		}
+		if name == KeyTasksMax && n < 1 {
+			return invalid("must be at least 1")
+		}
+	case pluginv1.ConfigKey_TYPE_LONG:
+		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
+			return invalid(`expected a whole number (LONG), e.g. "1000"`)
+		}
+	case pluginv1.ConfigKey_TYPE_DOUBLE:
+		if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+			return invalid(`expected a number (DOUBLE), e.g. "0.5"`)
+		}
+	case pluginv1.ConfigKey_TYPE_BOOLEAN:
+		if b := strings.ToLower(strings.TrimSpace(v)); b != "true" && b != "false" {
+			return invalid(`expected "true" or "false"`)
+		}
+	case pluginv1.ConfigKey_TYPE_LIST:
+		// Any string is a list: items are separated by commas, blanks around them trimmed.
+	}
+	if name == KeyTopicsRegex && v != "" {
+		if _, err := regexp.Compile(v); err != nil {
+			return invalid(fmt.Sprintf("not a valid regular expression (%v); fix the pattern", err))
+		}
+	}
+	return ""
+}
+
+// checkTopics applies the sink rule: exactly one of topics and topics.regex is set.
+func checkTopics(cfg map[string]string) []FieldError {
+	topics, regex := strings.TrimSpace(cfg[KeyTopics]) != "", strings.TrimSpace(cfg[KeyTopicsRegex]) != ""
+	switch {
+	case topics && regex:
+		return []FieldError{{Key: KeyTopics,
+			Message: "topics and topics.regex are mutually exclusive options, but both are set; remove one of them."}}
+	case !topics && !regex:
+		return []FieldError{{Key: KeyTopics,
+			Message: "Must configure one of topics or topics.regex: a sink connector needs the topics it consumes."}}
+	}
+	return nil
+}
+
+// Effective returns a copy of cfg with the defaults of desc (and the common tasks.max
+// default of 1) filled in for the keys cfg does not set. desc may be nil.
+func Effective(desc *pluginv1.ConnectorDescriptor, cfg map[string]string) map[string]string {
+	out := make(map[string]string, len(cfg)+len(desc.GetConfig())+1)
+	for k, v := range cfg {
+		out[k] = v
+	}
+	if _, ok := out[KeyTasksMax]; !ok {
+		out[KeyTasksMax] = "1"
+	}
+	for _, k := range desc.GetConfig() {
+		if _, ok := out[k.GetName()]; !ok && k.GetHasDefault() {
+			out[k.GetName()] = k.GetDefaultValue()
+		}
+	}
+	return out
+}
+
+// TasksMax returns the tasks.max of cfg: 1 when unset, an error when it is not a whole
+// number of at least 1.
+func TasksMax(cfg map[string]string) (int, error) {
+	v, ok := cfg[KeyTasksMax]
+	if !ok {
+		return 1, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("Invalid value %q for configuration %s: expected a whole number of at least 1", v, KeyTasksMax)
+	}
+	return int(n), nil
+}
+
+// Mask returns a copy of cfg in which every secret value is replaced by Hidden. A key is
+// secret when desc defines it as secret or of type PASSWORD; a key desc does not define
+// (a converter's or transform's setting, or any key when desc is nil) is secret when its
+// name looks like one (password, secret, token, credentials, sasl.jaas.config, …).
+// A value that is only a config provider reference (${file:/etc/x.properties:pw}) is
+// shown as it is: it tells where the secret lives, not what it is.
+func Mask(desc *pluginv1.ConnectorDescriptor, cfg map[string]string) map[string]string {
+	if cfg == nil {
+		return nil
+	}
+	out := make(map[string]string, len(cfg))
+	for k, v := range cfg {
+		if v != "" && !isReference(v) && IsSecret(desc, k) {
+			v = Hidden
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// IsSecret reports whether values of key must not be shown; see Mask.
+func IsSecret(desc *pluginv1.ConnectorDescriptor, key string) bool {
+	for _, k := range desc.GetConfig() {
+		if k.GetName() == key {
+			return k.GetSecret() || k.GetType() == pluginv1.ConfigKey_TYPE_PASSWORD
+		}
+	}
+	for _, k := range CommonKeys(pluginv1.ConnectorType_CONNECTOR_TYPE_SINK) {
+		if k.Name == key {
+			return false
+		}
+	}
+	return looksSecret(key)
+}
+
+var secretWords = []string{
+	"password", "passwd", "secret", "credential", "token", "jaas.config", "user.info",
+	"apikey", "api.key", "api_key", "private.key", "private_key",
+}
+
+func looksSecret(key string) bool {
+	key = strings.ToLower(key)
+	for _, w := range secretWords {
+		if strings.Contains(key, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPlaceholder(v string) bool { return strings.Contains(v, "${") }
+
+// isReference reports whether v is exactly one config provider placeholder.
+func isReference(v string) bool {
+	return strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") &&
+		strings.Count(v, "${") == 1 && strings.Count(v, "}") == 1
+}
