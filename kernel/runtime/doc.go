@@ -1,0 +1,18 @@
+// Package runtime executes the connector tasks the replicated state assigns to this kernel
+// node. It watches the state (state.Store) and starts, pauses, resumes and stops task
+// instances to match it: a source task polls its plugin in batches, converts records and
+// produces them to Kafka with an idempotent producer, tracking acks so that only offsets
+// of records Kafka has acknowledged — contiguously, in poll order — are ever committed; a
+// sink task consumes its share of the connector's topic-partitions from the committed
+// offsets, converts and puts records to its plugin in batches, and commits what the
+// plugin's Flush says is durable. Offsets of all tasks on the node are committed in one
+// batched CommitOffsets command per interval, each fenced by its task's assignment epoch;
+// status goes through ReportTaskStatus. A refused epoch stops the instance quietly, and
+// SetFenced stops everything when the node loses its lease. When a plugin process dies,
+// its tasks report FAILED and re-open from their committed offsets once it is back.
+//
+// It owns task execution on one node only. It does not decide where tasks run
+// (kernel/scheduler), touch Raft (it only uses the state.Store interface kernel/cluster
+// implements), launch plugin processes (kernel/pluginhost), or define data formats
+// (kernel/convert).
+package runtime

@@ -1,0 +1,350 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+)
+
+// testPlugins is a plugin "process" served in this test process over an in-memory gRPC
+// connection: a generator source ("gen") and a collecting sink ("collect"). crash stops
+// the server the way a dying process would; restart serves again with fresh task state.
+type testPlugins struct {
+	t      testing.TB
+	source *genSource
+	sink   *collectSink
+
+	mu     sync.Mutex
+	client *pluginhost.Client
+	srv    *grpc.Server
+	conn   *grpc.ClientConn
+	up     chan struct{} // closed while a client is available
+}
+
+const testBinary = "tributary-test"
+
+func newTestPlugins(t testing.TB) *testPlugins {
+	p := &testPlugins{t: t, source: newGenSource(), sink: newCollectSink(), up: make(chan struct{})}
+	p.restart()
+	t.Cleanup(p.crash)
+	return p
+}
+
+func (p *testPlugins) Resolve(class string) (pluginhost.Descriptor, error) {
+	switch class {
+	case "gen", "com.example.GenSource":
+		return pluginhost.Descriptor{Binary: testBinary, ConnectorDescriptor: &pluginv1.ConnectorDescriptor{
+			Name: "gen", Type: pluginv1.ConnectorType_CONNECTOR_TYPE_SOURCE}}, nil
+	case "collect":
+		return pluginhost.Descriptor{Binary: testBinary, ConnectorDescriptor: &pluginv1.ConnectorDescriptor{
+			Name: "collect", Type: pluginv1.ConnectorType_CONNECTOR_TYPE_SINK}}, nil
+	}
+	return pluginhost.Descriptor{}, fmt.Errorf("connector class %q: %w", class, pluginhost.ErrUnknownClass)
+}
+
+func (p *testPlugins) WaitClient(ctx context.Context, class string) (*pluginhost.Client, error) {
+	if _, err := p.Resolve(class); err != nil {
+		return nil, err
+	}
+	for {
+		p.mu.Lock()
+		c, up := p.client, p.up
+		p.mu.Unlock()
+		if c != nil {
+			return c, nil
+		}
+		select {
+		case <-up:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (%w)", pluginhost.ErrUnavailable, ctx.Err())
+		}
+	}
+}
+
+// crash stops serving: calls in flight and later fail with codes.Unavailable.
+func (p *testPlugins) crash() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.srv == nil {
+		return
+	}
+	p.srv.Stop()
+	p.conn.Close()
+	p.srv, p.conn, p.client = nil, nil, nil
+	p.up = make(chan struct{})
+	p.source.reset()
+	p.sink.reset()
+}
+
+// restart serves again, like a relaunched plugin process.
+func (p *testPlugins) restart() {
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	pluginv1.RegisterSourceTaskServer(srv, p.source)
+	pluginv1.RegisterSinkTaskServer(srv, p.sink)
+	go srv.Serve(lis)
+	conn, err := grpc.NewClient("passthrough:///plugin",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	// A pluginhost.Client built outside the host has no Done channel; the runtime then
+	// learns of a dead plugin from codes.Unavailable, as it would before Done closes.
+	c := &pluginhost.Client{
+		Plugin: pluginv1.NewPluginClient(conn), Connector: pluginv1.NewConnectorClient(conn),
+		Source: pluginv1.NewSourceTaskClient(conn), Sink: pluginv1.NewSinkTaskClient(conn), Binary: testBinary,
+	}
+	p.mu.Lock()
+	p.srv, p.conn, p.client = srv, conn, c
+	close(p.up)
+	p.mu.Unlock()
+}
+
+// ---- the generator source ----
+
+// genSource emits records {"n": i} from one source partition {"g": <task config "name">},
+// key "k<i>", value "v<i>", to the topic in its task config, up to "count" records (0: no
+// end), "batch" records per poll at most, pausing "sleep.ms" between polls.
+type genSource struct {
+	pluginv1.UnimplementedSourceTaskServer
+
+	mu      sync.Mutex
+	tasks   map[string]*genTask
+	opens   []*pluginv1.OpenSourceRequest
+	commits []*pluginv1.CommitRequest
+	closes  []string
+	polls   int
+}
+
+type genTask struct {
+	topic     string
+	partition int32
+	part      []byte
+	next      int
+	count     int
+	batch     int
+	sleep     time.Duration
+	raw       []byte // when set, every record is just this value (for benchmarks)
+}
+
+func newGenSource() *genSource { return &genSource{tasks: map[string]*genTask{}} }
+
+func (g *genSource) reset() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tasks = map[string]*genTask{}
+}
+
+type genOffset struct {
+	N int `json:"n"`
+}
+
+func (g *genSource) Open(_ context.Context, req *pluginv1.OpenSourceRequest) (*pluginv1.OpenSourceResponse, error) {
+	cfg := req.Config
+	gt := &genTask{topic: cfg["topic"], partition: -1, batch: 500, part: []byte(fmt.Sprintf(`{"g":%q}`, cfg["name"]))}
+	fmt.Sscan(cfg["count"], &gt.count)
+	fmt.Sscan(cfg["batch"], &gt.batch)
+	var ms int
+	fmt.Sscan(cfg["sleep.ms"], &ms)
+	gt.sleep = time.Duration(ms) * time.Millisecond
+	var size int
+	if fmt.Sscan(cfg["value.bytes"], &size); size > 0 {
+		gt.raw = make([]byte, size)
+	}
+	if p, ok := cfg["partition"]; ok {
+		fmt.Sscan(p, &gt.partition)
+	}
+	for _, o := range req.Offsets {
+		if string(o.Partition) == string(gt.part) {
+			var off genOffset
+			if err := json.Unmarshal(o.Offset, &off); err != nil {
+				return nil, status.Errorf(codes.InvalidArgument, "bad offset %s: %v", o.Offset, err)
+			}
+			gt.next = off.N + 1
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tasks[req.Task.Handle] = gt
+	g.opens = append(g.opens, req)
+	return &pluginv1.OpenSourceResponse{}, nil
+}
+
+func (g *genSource) Poll(ctx context.Context, req *pluginv1.PollRequest) (*pluginv1.PollResponse, error) {
+	g.mu.Lock()
+	g.polls++
+	gt := g.tasks[req.Handle]
+	if gt == nil {
+		g.mu.Unlock()
+		return nil, status.Errorf(codes.NotFound, "no task %s", req.Handle)
+	}
+	n := min(gt.batch, int(req.MaxRecords))
+	if gt.count > 0 {
+		n = min(n, gt.count-gt.next)
+	}
+	resp := &pluginv1.PollResponse{Records: make([]*pluginv1.Record, 0, n)}
+	for range n {
+		i := gt.next
+		gt.next++
+		if gt.raw != nil {
+			resp.Records = append(resp.Records, &pluginv1.Record{
+				Topic: gt.topic, Partition: gt.partition,
+				Value:           &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: gt.raw}},
+				SourcePartition: gt.part,
+				SourceOffset:    strconv.AppendInt(append(make([]byte, 0, 24), `{"n":`...), int64(i), 10),
+			})
+			resp.Records[len(resp.Records)-1].SourceOffset = append(resp.Records[len(resp.Records)-1].SourceOffset, '}')
+			continue
+		}
+		resp.Records = append(resp.Records, &pluginv1.Record{
+			Topic: gt.topic, Partition: gt.partition,
+			Key:             &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: fmt.Sprintf("k%d", i)}},
+			Value:           &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: fmt.Sprintf("v%d", i)}},
+			Headers:         []*pluginv1.Header{{Key: "n", Value: &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: fmt.Sprint(i)}}}},
+			SourcePartition: gt.part,
+			SourceOffset:    []byte(fmt.Sprintf(`{"n":%d}`, i)),
+		})
+	}
+	sleep := gt.sleep
+	g.mu.Unlock()
+	if n == 0 {
+		sleep = min(time.Duration(req.TimeoutMs)*time.Millisecond, 20*time.Millisecond)
+	}
+	if sleep > 0 {
+		select {
+		case <-time.After(sleep):
+		case <-ctx.Done():
+		}
+	}
+	return resp, nil
+}
+
+func (g *genSource) Commit(_ context.Context, req *pluginv1.CommitRequest) (*pluginv1.CommitResponse, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.commits = append(g.commits, req)
+	return &pluginv1.CommitResponse{}, nil
+}
+
+func (g *genSource) Close(_ context.Context, req *pluginv1.CloseRequest) (*pluginv1.CloseResponse, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.tasks, req.Handle)
+	g.closes = append(g.closes, req.Handle)
+	return &pluginv1.CloseResponse{}, nil
+}
+
+// lastCommit returns the offset last committed to the plugin for a source partition.
+func (g *genSource) lastCommit(part string) (int, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := len(g.commits) - 1; i >= 0; i-- {
+		for _, o := range g.commits[i].Offsets {
+			if string(o.Partition) == part {
+				var off genOffset
+				json.Unmarshal(o.Offset, &off)
+				return off.N, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func (g *genSource) pollCount() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.polls
+}
+
+func (g *genSource) closed() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.closes...)
+}
+
+// ---- the collecting sink ----
+
+// collectSink keeps every record put, per task handle; Flush makes all of it durable.
+// failPut, when set, is what Put answers.
+type collectSink struct {
+	pluginv1.UnimplementedSinkTaskServer
+
+	mu      sync.Mutex
+	opens   map[string][]*pluginv1.TopicPartition
+	records []*pluginv1.Record
+	byTask  map[string]int
+	flushes int
+	closes  []string
+	failPut error
+	discard bool // count, do not keep (benchmarks)
+}
+
+func newCollectSink() *collectSink {
+	return &collectSink{opens: map[string][]*pluginv1.TopicPartition{}, byTask: map[string]int{}}
+}
+
+func (s *collectSink) reset() {}
+
+func (s *collectSink) Open(_ context.Context, req *pluginv1.OpenSinkRequest) (*pluginv1.OpenSinkResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opens[req.Task.Handle] = req.Partitions
+	return &pluginv1.OpenSinkResponse{}, nil
+}
+
+func (s *collectSink) Put(_ context.Context, req *pluginv1.PutRequest) (*pluginv1.PutResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failPut != nil {
+		return nil, s.failPut
+	}
+	if _, ok := s.opens[req.Handle]; !ok {
+		return nil, status.Errorf(codes.NotFound, "no task %s", req.Handle)
+	}
+	if !s.discard {
+		s.records = append(s.records, req.Records...)
+	}
+	s.byTask[req.Handle] += len(req.Records)
+	return &pluginv1.PutResponse{}, nil
+}
+
+func (s *collectSink) Flush(_ context.Context, req *pluginv1.FlushRequest) (*pluginv1.FlushResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flushes++
+	return &pluginv1.FlushResponse{Offsets: req.Offsets}, nil
+}
+
+func (s *collectSink) Close(_ context.Context, req *pluginv1.CloseRequest) (*pluginv1.CloseResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closes = append(s.closes, req.Handle)
+	return &pluginv1.CloseResponse{}, nil
+}
+
+func (s *collectSink) setFailPut(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failPut = err
+}
+
+func (s *collectSink) collected() []*pluginv1.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*pluginv1.Record(nil), s.records...)
+}

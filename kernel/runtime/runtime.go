@@ -1,0 +1,375 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/tributary-dev/tributary/kernel/state"
+	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
+)
+
+// Config configures a Runtime. NodeID, Store, Plugins and Brokers are required.
+type Config struct {
+	// NodeID is this kernel node's id: the runtime runs the tasks assigned to it.
+	NodeID string
+	// Store is the replicated state: read for assignments, written for status and offsets.
+	Store state.Store
+	// Plugins resolves connector classes and hands out plugin clients.
+	Plugins Plugins
+	// Brokers are the Kafka bootstrap addresses.
+	Brokers []string
+	// Sarama returns a fresh client config for each task's producer or consumer; nil means
+	// DefaultSaramaConfig. The runtime forces the few settings it depends on (every produce
+	// result returned, consumer errors returned).
+	Sarama func() *sarama.Config
+	// DefaultConverters are the worker-level converter settings, e.g. "key.converter",
+	// "value.converter", "value.converter.schemas.enable".
+	DefaultConverters map[string]string
+	// OffsetFlushInterval is how often offsets are committed (and sink tasks flushed);
+	// default 1s.
+	OffsetFlushInterval time.Duration
+	// MetadataRefreshInterval is how often sink tasks look for new topics (topics.regex)
+	// and partitions; default 10s.
+	MetadataRefreshInterval time.Duration
+	// Logger receives the runtime's logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Timing the runtime does not expose.
+const (
+	applyTimeout       = 10 * time.Second // one status report or offset commit through Raft
+	drainTimeout       = 30 * time.Second // waiting for in-flight records when a task stops
+	pluginCloseTimeout = 5 * time.Second  // a plugin's Commit / Flush / Close when stopping
+	maxRestartBackoff  = 10 * time.Second // between re-opens after a plugin process died
+)
+
+// TaskInfo describes a task instance this node runs.
+type TaskInfo struct {
+	Key   state.TaskKey
+	Epoch uint64
+	// State is RUNNING, PAUSED, FAILED, or UNASSIGNED while the task is starting.
+	State clusterv1.TaskState
+	// Trace explains a FAILED state.
+	Trace string
+	// Records counts the records the task has processed: acked by Kafka for a source,
+	// put to the plugin for a sink.
+	Records int64
+	// StartCount is how many times this node has started the task (any epoch).
+	StartCount int
+}
+
+// Runtime runs the tasks the replicated state assigns to this node: per task, a source
+// loop (plugin Poll → converters → Kafka producer → offset tracking) or a sink loop (Kafka
+// consumer → converters → plugin Put → Flush), reporting status and committing offsets
+// through the Store, fenced by each assignment's epoch.
+type Runtime struct {
+	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex
+	tasks   map[state.TaskKey]*workerTask // the current instance per task, including stopping ones
+	starts  map[state.TaskKey]int
+	fenced  bool
+	running bool
+	kick    chan struct{}
+
+	commitMu sync.Mutex // one offset commit at a time, so they apply in the order taken
+}
+
+// New returns a Runtime for cfg.
+func New(cfg Config) (*Runtime, error) {
+	switch {
+	case cfg.NodeID == "":
+		return nil, errors.New("runtime: NodeID is required")
+	case cfg.Store == nil:
+		return nil, errors.New("runtime: Store is required")
+	case cfg.Plugins == nil:
+		return nil, errors.New("runtime: Plugins is required")
+	case len(cfg.Brokers) == 0:
+		return nil, errors.New("runtime: Brokers is required")
+	}
+	if cfg.Sarama == nil {
+		cfg.Sarama = DefaultSaramaConfig
+	}
+	if cfg.OffsetFlushInterval <= 0 {
+		cfg.OffsetFlushInterval = time.Second
+	}
+	if cfg.MetadataRefreshInterval <= 0 {
+		cfg.MetadataRefreshInterval = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Runtime{
+		cfg:    cfg,
+		log:    cfg.Logger.With("node", cfg.NodeID),
+		tasks:  map[state.TaskKey]*workerTask{},
+		starts: map[state.TaskKey]int{},
+		kick:   make(chan struct{}, 1),
+	}, nil
+}
+
+func (r *Runtime) saramaConfig() *sarama.Config {
+	c := r.cfg.Sarama()
+	forceSaramaConfig(c)
+	return c
+}
+
+// Run reconciles the tasks running here with the state until ctx ends, and commits
+// offsets every OffsetFlushInterval. When it returns (nil, once ctx has ended) every task
+// is stopped, with its final offsets committed if its epoch still allows. Run may be
+// called once at a time.
+func (r *Runtime) Run(ctx context.Context) error {
+	r.mu.Lock()
+	if r.running {
+		r.mu.Unlock()
+		return errors.New("runtime: Run called twice")
+	}
+	r.running = true
+	r.mu.Unlock()
+
+	commitCtx, stopCommits := context.WithCancel(ctx)
+	commitsDone := make(chan struct{})
+	go func() {
+		defer close(commitsDone)
+		r.commitLoop(commitCtx)
+	}()
+
+	for {
+		changed := r.cfg.Store.Changed()
+		r.reconcile(ctx)
+		select {
+		case <-ctx.Done():
+			r.stopAll(stopGraceful)
+			stopCommits()
+			<-commitsDone
+			r.mu.Lock()
+			r.running = false
+			r.mu.Unlock()
+			return nil
+		case <-changed:
+		case <-r.kick:
+		}
+	}
+}
+
+func (r *Runtime) wake() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// SetFenced stops every task at once, without committing, and starts none while fenced is
+// true: this node lost its leader lease and another node may soon run its tasks. It
+// returns when they have stopped. SetFenced(false) lets the runtime reconcile again.
+func (r *Runtime) SetFenced(fenced bool) {
+	r.mu.Lock()
+	changed := r.fenced != fenced
+	r.fenced = fenced
+	r.mu.Unlock()
+	if changed {
+		r.log.Info("runtime fencing changed", "fenced", fenced)
+	}
+	if fenced {
+		r.stopAll(stopQuiet)
+	}
+	r.wake()
+}
+
+// Running returns the task instances on this node, sorted by task: running, paused,
+// starting, or FAILED (a failed task stays until its assignment's epoch changes).
+func (r *Runtime) Running() []TaskInfo {
+	r.mu.Lock()
+	out := make([]TaskInfo, 0, len(r.tasks))
+	for _, t := range r.tasks {
+		if t.stopRequested() {
+			continue
+		}
+		out = append(out, t.info())
+	}
+	r.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Key.Connector != out[j].Key.Connector {
+			return out[i].Key.Connector < out[j].Key.Connector
+		}
+		return out[i].Key.Task < out[j].Key.Task
+	})
+	return out
+}
+
+// desiredTask is one task the state wants running on this node.
+type desiredTask struct {
+	assignment *clusterv1.Assignment
+	connector  *clusterv1.Connector
+}
+
+func (r *Runtime) reconcile(ctx context.Context) {
+	desired := map[state.TaskKey]desiredTask{}
+	r.cfg.Store.Read(func(s *state.State) {
+		for _, a := range s.AssignmentsOf(r.cfg.NodeID) {
+			c := s.Connector(a.GetTask().GetConnector())
+			if c == nil || a.GetTask().GetTask() < 0 || int(a.GetTask().GetTask()) >= len(c.Tasks) {
+				continue
+			}
+			switch c.TargetState {
+			case clusterv1.TargetState_TARGET_STATE_RUNNING, clusterv1.TargetState_TARGET_STATE_PAUSED:
+				desired[state.KeyOf(a.Task)] = desiredTask{assignment: a, connector: c}
+			}
+		}
+	})
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for key, t := range r.tasks {
+		if t.stopRequested() {
+			continue
+		}
+		d, ok := desired[key]
+		if !ok || d.assignment.Epoch != t.epoch {
+			// Moved, unassigned, stopped, deleted, reconfigured or restarted: the state
+			// already refuses this epoch, so there is nothing left to commit or report.
+			t.log.Info("stopping task", "reason", stopReason(ok, d, t))
+			r.stopLocked(t, stopQuiet)
+			continue
+		}
+		t.setPaused(d.connector.TargetState == clusterv1.TargetState_TARGET_STATE_PAUSED)
+	}
+	if r.fenced || ctx.Err() != nil {
+		return
+	}
+	for key, d := range desired {
+		if _, ok := r.tasks[key]; ok {
+			continue // running, or still stopping: start the new epoch once it has stopped
+		}
+		r.starts[key]++
+		t := newWorkerTask(ctx, r, key, d, r.starts[key])
+		r.tasks[key] = t
+		go t.run()
+	}
+}
+
+func stopReason(assigned bool, d desiredTask, t *workerTask) string {
+	if !assigned {
+		return "no longer assigned to this node"
+	}
+	return fmt.Sprintf("epoch changed from %d to %d", t.epoch, d.assignment.Epoch)
+}
+
+// stopLocked asks t to stop and, once it has, forgets it and reconciles again.
+func (r *Runtime) stopLocked(t *workerTask, mode stopMode) {
+	if !t.stop(mode) {
+		return
+	}
+	go func() {
+		<-t.done
+		r.mu.Lock()
+		if r.tasks[t.key] == t {
+			delete(r.tasks, t.key)
+		}
+		r.mu.Unlock()
+		r.wake()
+	}()
+}
+
+// stopAll stops every task and waits until they have stopped.
+func (r *Runtime) stopAll(mode stopMode) {
+	r.mu.Lock()
+	var waits []*workerTask
+	for _, t := range r.tasks {
+		t.stop(mode) // a task already stopping keeps stopping, and may be hurried along
+		waits = append(waits, t)
+	}
+	r.mu.Unlock()
+	for _, t := range waits {
+		<-t.done
+		r.mu.Lock()
+		if r.tasks[t.key] == t {
+			delete(r.tasks, t.key)
+		}
+		r.mu.Unlock()
+	}
+}
+
+// snapshotTasks returns the task instances that may still commit.
+func (r *Runtime) snapshotTasks() []*workerTask {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*workerTask, 0, len(r.tasks))
+	for _, t := range r.tasks {
+		if !t.quiet() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (r *Runtime) commitLoop(ctx context.Context) {
+	tick := time.NewTicker(r.cfg.OffsetFlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			r.commit(ctx, r.snapshotTasks())
+		}
+	}
+}
+
+// commit takes the pending offsets of tasks, commits them in one CommitOffsets command, and
+// tells each task whether its part was accepted. A task whose epoch the state no longer
+// holds was refused: it is fenced and stops.
+func (r *Runtime) commit(ctx context.Context, tasks []*workerTask) {
+	r.commitMu.Lock()
+	defer r.commitMu.Unlock()
+	var owners []*workerTask
+	var entries []*clusterv1.TaskOffsets
+	for _, t := range tasks {
+		if t.quiet() {
+			continue
+		}
+		if o := t.role.takeOffsets(); o != nil {
+			o.Task, o.Epoch = t.key.ID(), t.epoch
+			owners = append(owners, t)
+			entries = append(entries, o)
+		}
+	}
+	if len(entries) == 0 {
+		return
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+	defer cancel()
+	cmd := &clusterv1.Command{Cmd: &clusterv1.Command_CommitOffsets{CommitOffsets: &clusterv1.CommitOffsets{Tasks: entries}}}
+	if _, err := r.cfg.Store.Apply(actx, cmd); err != nil && !errors.Is(err, state.ErrStaleEpoch) {
+		r.log.Warn("offset commit failed; will retry", "tasks", len(entries), "err", err)
+		for i, t := range owners {
+			t.role.requeue(entries[i])
+		}
+		return
+	}
+	// A stale-epoch refusal applies the current tasks' offsets and refuses the rest: ask
+	// the state which were which.
+	current := make([]bool, len(owners))
+	r.cfg.Store.Read(func(s *state.State) {
+		for i, t := range owners {
+			a := s.Assignment(t.key)
+			current[i] = a != nil && a.Epoch == t.epoch
+		}
+	})
+	for i, t := range owners {
+		if current[i] {
+			t.role.committed(entries[i])
+			continue
+		}
+		t.log.Info("offset commit refused: the task's epoch is no longer current; stopping it")
+		t.fence()
+	}
+}

@@ -1,0 +1,412 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/state"
+	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+)
+
+// stopMode says how a task instance stops.
+type stopMode int32
+
+const (
+	running stopMode = iota
+	// stopGraceful drains in-flight records, commits the final offsets and closes the
+	// plugin task: the node is shutting down and the epoch is still this instance's.
+	stopGraceful
+	// stopQuiet stops at once, committing and reporting nothing: the epoch has moved on
+	// (the state would refuse it) or the node is fenced.
+	stopQuiet
+)
+
+// taskRole is what differs between a source and a sink task.
+type taskRole interface {
+	// init creates the task's Kafka clients; it runs once per instance.
+	init() error
+	// session opens the plugin task on c, runs it until ctx ends or it fails, and closes it.
+	session(ctx context.Context, c *pluginhost.Client) error
+	// release closes the Kafka clients.
+	release()
+	// takeOffsets returns the offsets to commit now (Task and Epoch unset), or nil.
+	takeOffsets() *clusterv1.TaskOffsets
+	// requeue gives back offsets whose commit failed, to be carried by the next one.
+	requeue(*clusterv1.TaskOffsets)
+	// committed is told that offsets were durably committed.
+	committed(*clusterv1.TaskOffsets)
+}
+
+// workerTask is one instance of one task at one epoch on this node: its lifecycle, its
+// status reports, and its recovery when the plugin process dies. What it runs is its role.
+type workerTask struct {
+	r          *Runtime
+	key        state.TaskKey
+	epoch      uint64
+	connector  *clusterv1.Connector
+	config     map[string]string // the task's config, as the connector split it
+	class      string
+	handle     string
+	startCount int
+	log        *slog.Logger
+	role       taskRole
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	mode   atomic.Int32 // stopMode
+
+	paused atomic.Bool
+
+	records atomic.Int64
+
+	mu          sync.Mutex
+	state       clusterv1.TaskState
+	trace       string
+	statusCh    chan struct{} // signalled when state or trace changes
+	pauseChange chan struct{} // closed (and replaced) when paused changes
+}
+
+func newWorkerTask(parent context.Context, r *Runtime, key state.TaskKey, d desiredTask, starts int) *workerTask {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	class := d.connector.Config["connector.class"]
+	if class == "" {
+		class = d.connector.Plugin
+	}
+	t := &workerTask{
+		r:           r,
+		key:         key,
+		epoch:       d.assignment.Epoch,
+		connector:   d.connector,
+		config:      d.connector.Tasks[key.Task].GetConfig(),
+		class:       class,
+		handle:      fmt.Sprintf("%s/%d/%d", key.Connector, key.Task, d.assignment.Epoch),
+		startCount:  starts,
+		log:         r.log.With("connector", key.Connector, "task", key.Task, "epoch", d.assignment.Epoch),
+		ctx:         ctx,
+		cancel:      cancel,
+		done:        make(chan struct{}),
+		state:       clusterv1.TaskState_TASK_STATE_UNASSIGNED,
+		statusCh:    make(chan struct{}, 1),
+		pauseChange: make(chan struct{}),
+	}
+	t.paused.Store(d.connector.TargetState == clusterv1.TargetState_TARGET_STATE_PAUSED)
+	if d.connector.Type == clusterv1.ConnectorType_CONNECTOR_TYPE_SINK {
+		t.role = newSinkTask(t)
+	} else {
+		t.role = newSourceTask(t)
+	}
+	return t
+}
+
+func (t *workerTask) info() TaskInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return TaskInfo{Key: t.key, Epoch: t.epoch, State: t.state, Trace: t.trace,
+		Records: t.records.Load(), StartCount: t.startCount}
+}
+
+// stop asks the instance to stop; it reports whether the instance was running before.
+// A graceful stop may be hurried into a quiet one, never the reverse.
+func (t *workerTask) stop(mode stopMode) bool {
+	for {
+		cur := stopMode(t.mode.Load())
+		if cur >= mode {
+			t.cancel()
+			return false
+		}
+		if t.mode.CompareAndSwap(int32(cur), int32(mode)) {
+			t.cancel()
+			return cur == running
+		}
+	}
+}
+
+// fence stops the instance quietly: the state refused its epoch.
+func (t *workerTask) fence() { t.stop(stopQuiet) }
+
+func (t *workerTask) stopRequested() bool { return stopMode(t.mode.Load()) != running }
+func (t *workerTask) quiet() bool         { return stopMode(t.mode.Load()) == stopQuiet }
+
+func (t *workerTask) setPaused(p bool) {
+	t.mu.Lock()
+	if t.paused.Swap(p) == p {
+		t.mu.Unlock()
+		return
+	}
+	close(t.pauseChange)
+	t.pauseChange = make(chan struct{})
+	st := t.state
+	t.mu.Unlock()
+	if st == clusterv1.TaskState_TASK_STATE_RUNNING || st == clusterv1.TaskState_TASK_STATE_PAUSED {
+		t.setOpen()
+	}
+}
+
+// setOpen reports the plugin task open: RUNNING, or PAUSED while the connector is paused.
+func (t *workerTask) setOpen() {
+	if t.paused.Load() {
+		t.setStatus(clusterv1.TaskState_TASK_STATE_PAUSED, "")
+	} else {
+		t.setStatus(clusterv1.TaskState_TASK_STATE_RUNNING, "")
+	}
+}
+
+// setStatus records the task's state and has it reported through the Store.
+func (t *workerTask) setStatus(st clusterv1.TaskState, trace string) {
+	t.mu.Lock()
+	if t.state == st && t.trace == trace {
+		t.mu.Unlock()
+		return
+	}
+	t.state, t.trace = st, trace
+	t.mu.Unlock()
+	if st == clusterv1.TaskState_TASK_STATE_FAILED {
+		t.log.Error("task failed", "trace", trace)
+	} else {
+		t.log.Info("task state", "state", stateName(st))
+	}
+	select {
+	case t.statusCh <- struct{}{}:
+	default:
+	}
+}
+
+func stateName(s clusterv1.TaskState) string {
+	return strings.TrimPrefix(s.String(), "TASK_STATE_")
+}
+
+// reportLoop writes the latest status through the Store, retrying until it is applied. A
+// stale-epoch refusal means another instance owns the task now: this one stops quietly.
+func (t *workerTask) reportLoop() {
+	backoff := 100 * time.Millisecond
+	for {
+		select {
+		case <-t.ctx.Done():
+			return
+		case <-t.statusCh:
+		}
+		for {
+			t.mu.Lock()
+			st := &clusterv1.TaskStatus{Task: t.key.ID(), State: t.state, WorkerId: t.r.cfg.NodeID, Trace: t.trace, Epoch: t.epoch}
+			t.mu.Unlock()
+			ctx, cancel := context.WithTimeout(t.ctx, applyTimeout)
+			_, err := t.r.cfg.Store.Apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_ReportTaskStatus{
+				ReportTaskStatus: &clusterv1.ReportTaskStatus{Status: st}}})
+			cancel()
+			if err == nil || t.ctx.Err() != nil {
+				backoff = 100 * time.Millisecond
+				break
+			}
+			if errors.Is(err, state.ErrStaleEpoch) {
+				t.log.Info("status refused: the task's epoch is no longer current; stopping it", "err", err)
+				t.fence()
+				return
+			}
+			t.log.Warn("status report failed; retrying", "state", stateName(st.State), "err", err, "backoff", backoff)
+			select {
+			case <-t.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+// run is the instance's life: create the Kafka clients, then open the plugin task and run
+// it, re-opening it whenever the plugin process died, until the instance is stopped or the
+// task fails for good.
+func (t *workerTask) run() {
+	defer close(t.done)
+	defer t.cancel()
+	go t.reportLoop()
+
+	backoff := 100 * time.Millisecond
+	for {
+		err := t.role.init()
+		if err == nil {
+			break
+		}
+		var perm *permanentError
+		if errors.As(err, &perm) {
+			t.failed(perm.err)
+			return
+		}
+		// Kafka may be down or not up yet: say so, and keep trying.
+		t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(err))
+		select {
+		case <-t.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxRestartBackoff)
+	}
+	defer t.role.release()
+
+	backoff = 100 * time.Millisecond
+	for t.ctx.Err() == nil {
+		c, err := t.r.cfg.Plugins.WaitClient(t.ctx, t.class)
+		if t.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			t.failed(fmt.Errorf("plugin for %s: %w", t.class, err))
+			return
+		}
+		began := time.Now()
+		err = t.role.session(t.ctx, c)
+		switch {
+		case t.ctx.Err() != nil:
+			return
+		case errors.Is(err, errReopen):
+			continue
+		}
+		if exited, why := pluginExited(c, err); exited {
+			t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(errors.New(why)))
+			if time.Since(began) > time.Minute {
+				backoff = 100 * time.Millisecond
+			}
+			select {
+			case <-t.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, maxRestartBackoff)
+			continue
+		}
+		if err == nil {
+			err = errors.New("task loop ended without an error") // never expected
+		}
+		t.failed(err)
+		return
+	}
+}
+
+// failed reports the task FAILED for good and waits, holding its place, until the
+// assignment's epoch changes (a restart or a new config) and the runtime stops it.
+func (t *workerTask) failed(err error) {
+	t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(err))
+	<-t.ctx.Done()
+}
+
+// describe turns an error into a status trace naming the task.
+func (t *workerTask) describe(err error) string {
+	return fmt.Sprintf("connector %q task %d (epoch %d, %s): %v", t.key.Connector, t.key.Task, t.epoch, t.class, err)
+}
+
+// permanentError is an init failure retrying cannot fix, such as a bad converter setting.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// errReopen ends a session so the task re-opens at once (a sink's partitions changed).
+var errReopen = errors.New("re-open the task")
+
+// pluginExited tells whether err (or the client) says the plugin process died, and why:
+// "plugin <binary> exited: <reason>".
+func pluginExited(c *pluginhost.Client, err error) (bool, string) {
+	select {
+	case <-c.Done():
+		return true, exitReason(c)
+	default:
+	}
+	// Unavailable: the connection broke. Canceled, when the task itself was not stopped
+	// (run checks that first): the host closed the connection of a process it saw die.
+	if c := status.Code(err); c != codes.Unavailable && c != codes.Canceled && !errors.Is(err, errPluginExited) {
+		return false, ""
+	}
+	// The connection broke; give the host a moment to see the exit, so the trace says why.
+	select {
+	case <-c.Done():
+		return true, exitReason(c)
+	case <-time.After(time.Second):
+		return true, fmt.Sprintf("plugin %s exited: %v", c.Binary, err)
+	}
+}
+
+func exitReason(c *pluginhost.Client) string {
+	err := c.Err()
+	switch {
+	case err == nil:
+		return fmt.Sprintf("plugin %s exited", c.Binary)
+	case strings.HasPrefix(err.Error(), "plugin "):
+		return err.Error() // the host's own words: "plugin tributary-x exited: signal: killed"
+	}
+	return fmt.Sprintf("plugin %s exited: %v", c.Binary, err)
+}
+
+// errPluginExited ends a session whose plugin's Done channel closed while the task idled.
+var errPluginExited = errors.New("plugin process exited")
+
+// rpcContext returns a context for a plugin call made while stopping: the task's own
+// context may already be cancelled.
+func (t *workerTask) rpcContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(t.ctx), pluginCloseTimeout)
+}
+
+// closePlugin closes the plugin task, unless the process is gone.
+func (t *workerTask) closePlugin(c *pluginhost.Client, close func(context.Context, *pluginv1.CloseRequest, ...grpc.CallOption) (*pluginv1.CloseResponse, error)) {
+	select {
+	case <-c.Done():
+		return
+	default:
+	}
+	ctx, cancel := t.rpcContext()
+	defer cancel()
+	if _, err := close(ctx, &pluginv1.CloseRequest{Handle: t.handle}); err != nil {
+		t.log.Warn("closing the plugin task failed", "err", err)
+	}
+}
+
+func (t *workerTask) taskRef() *pluginv1.TaskRef {
+	return &pluginv1.TaskRef{Handle: t.handle, Connector: t.key.Connector, Task: t.key.Task}
+}
+
+// converters builds the task's key and value converters from the connector's config (as
+// Kafka Connect does: task configs carry the plugin's split, not converter settings).
+func (t *workerTask) converters() (key, value convert.Converter, err error) {
+	return convert.Configure(t.connector.Config, t.r.cfg.DefaultConverters)
+}
+
+// pauseState returns whether the task is paused, and a channel closed when that changes.
+func (t *workerTask) pauseState() (bool, <-chan struct{}) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.paused.Load(), t.pauseChange
+}
+
+// resolve finds the connector name the plugin knows the class by, checking that it is of
+// the wanted type.
+func (t *workerTask) resolve(want pluginv1.ConnectorType) (string, error) {
+	d, err := t.r.cfg.Plugins.Resolve(t.class)
+	if err != nil {
+		return "", fmt.Errorf("resolve connector class %s: %w", t.class, err)
+	}
+	if d.ConnectorDescriptor == nil || d.GetName() == "" {
+		return t.class, nil
+	}
+	if d.GetType() != pluginv1.ConnectorType_CONNECTOR_TYPE_UNSPECIFIED && d.GetType() != want {
+		return "", fmt.Errorf("connector class %s is a %s connector, but the connector is a %s",
+			t.class, typeWord(d.GetType()), typeWord(want))
+	}
+	return d.GetName(), nil
+}
+
+func typeWord(ct pluginv1.ConnectorType) string {
+	return strings.ToLower(strings.TrimPrefix(ct.String(), "CONNECTOR_TYPE_"))
+}
