@@ -1,10 +1,13 @@
 package pluginhost
 
 import (
+	"math"
+
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"google.golang.org/grpc"
 	"log/slog"
 	"os/exec"
 	"time"
@@ -65,6 +68,9 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 		Logger:           newHCLogger(log, p.binary),
 		SyncStdout:       &lineWriter{log: log, level: slog.LevelInfo, msg: "plugin stdout"},
 		SyncStderr:       &lineWriter{log: log, level: slog.LevelWarn, msg: "plugin stderr"},
+		// A Poll answer is a whole batch; gRPC's 4 MiB default would fail large records.
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(math.MaxInt32), grpc.MaxCallSendMsgSize(math.MaxInt32))},
 	})
 	fail := func(err error) (*launched, error) {
 		gp.Kill()

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/tributary-dev/tributary/kernel"
+)
+
+func init() { register(newAgentCmd) }
+
+func newAgentCmd() *cobra.Command {
+	cfg := kernel.DefaultConfig()
+	var file string
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run a kernel node against an external Kafka cluster",
+		Long: `Run one Tributary kernel node. Settings come from the YAML file given with -config,
+and every key can also be given (and overridden) as a flag of the same name:
+  tributary agent -config /etc/tributary/agent.yaml --node-id node1`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file != "" {
+				fileCfg := kernel.DefaultConfig()
+				if err := kernel.LoadConfig(file, &fileCfg); err != nil {
+					return err
+				}
+				// Flags given on the command line win over the file.
+				overlay := cfg
+				cfg = fileCfg
+				cmd.Flags().Visit(func(f *pflag.Flag) { copyFlag(f.Name, &cfg, &overlay) })
+			}
+			return runNode(cmd.Context(), cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&file, "config", "c", "", "YAML config file")
+	addNodeFlags(f, &cfg)
+	return cmd
+}
+
+// addNodeFlags binds a flag to every config key, named as in the YAML with dashes.
+func addNodeFlags(f *pflag.FlagSet, cfg *kernel.Config) {
+	f.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "unique node id")
+	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for Raft log and snapshots")
+	f.StringVar(&cfg.BindAddr, "bind-addr", cfg.BindAddr, "host every listener binds (0.0.0.0 for all)")
+	f.StringVar(&cfg.AdvertiseAddr, "advertise-addr", cfg.AdvertiseAddr, "host peers and clients dial")
+	f.IntVar(&cfg.RESTPort, "rest-port", cfg.RESTPort, "Kafka Connect REST API port")
+	f.IntVar(&cfg.AdminPort, "admin-port", cfg.AdminPort, "admin gRPC port")
+	f.IntVar(&cfg.ClusterPort, "cluster-port", cfg.ClusterPort, "cluster gRPC port")
+	f.IntVar(&cfg.RaftPort, "raft-port", cfg.RaftPort, "Raft transport port")
+	f.BoolVar(&cfg.Bootstrap, "bootstrap", cfg.Bootstrap, "start a new cluster with this node as its first voter")
+	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", cfg.BootstrapExpect, "form a new cluster of this many servers listed in --join")
+	f.StringSliceVar(&cfg.Join, "join", cfg.Join, "cluster addresses (host:cluster-port) to join through")
+	f.IntVar(&cfg.Voters, "voters", cfg.Voters, "maximum Raft voters; further servers join as non-voters")
+	f.BoolVar(&cfg.LeaveOnShutdown, "leave-on-shutdown", cfg.LeaveOnShutdown, "leave the cluster on a graceful stop")
+	f.StringVar(&cfg.PluginDir, "plugin-dir", cfg.PluginDir, "directory of plugin binaries (tributary-*)")
+	f.StringSliceVar(&cfg.Kafka.BootstrapServers, "kafka-bootstrap-servers", cfg.Kafka.BootstrapServers, "Kafka brokers")
+	f.StringVar(&cfg.Kafka.ClientID, "kafka-client-id", cfg.Kafka.ClientID, "Kafka client id")
+	f.DurationVar(&cfg.OffsetFlushInterval, "offset-flush-interval", cfg.OffsetFlushInterval, "how often task offsets are committed")
+	f.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", cfg.HeartbeatInterval, "node heartbeat interval (default 300ms)")
+	f.DurationVar(&cfg.Lease, "lease", cfg.Lease, "how long a node runs tasks without reaching the leader (default 1.5s)")
+	f.DurationVar(&cfg.DeadAfter, "dead-after", cfg.DeadAfter, "how long the leader waits before moving a silent node's tasks (default 2.5s)")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+}
+
+// copyFlag copies the config field behind one flag from src to dst.
+func copyFlag(name string, dst, src *kernel.Config) {
+	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+	addNodeFlags(fs, src)
+	f := fs.Lookup(name)
+	if f == nil {
+		return
+	}
+	d := pflag.NewFlagSet("", pflag.ContinueOnError)
+	addNodeFlags(d, dst)
+	if sv, ok := f.Value.(pflag.SliceValue); ok {
+		d.Lookup(name).Value.(pflag.SliceValue).Replace(sv.GetSlice())
+		return
+	}
+	d.Set(name, f.Value.String())
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// signalContext ends on SIGINT or SIGTERM.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func runNode(parent context.Context, cfg kernel.Config) error {
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+	if !filepath.IsAbs(cfg.PluginDir) {
+		if abs, err := filepath.Abs(cfg.PluginDir); err == nil {
+			cfg.PluginDir = abs
+		}
+	}
+	node, err := kernel.New(cfg, log)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	ctx, cancel := signalContext(parent)
+	defer cancel()
+	go func() {
+		select {
+		case <-node.Ready():
+			a := node.Addrs()
+			fmt.Printf("tributary node %s ready: rest http://%s admin %s cluster %s raft %s\n", cfg.NodeID, a.REST, a.Admin, a.Cluster, a.Raft)
+		case <-ctx.Done():
+		}
+	}()
+	return node.Run(ctx)
+}
+
+// defaultPluginDir is the plugins directory beside the running binary (bin/plugins).
+func defaultPluginDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "plugins"
+	}
+	return filepath.Join(filepath.Dir(exe), "plugins")
+}

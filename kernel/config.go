@@ -1,0 +1,159 @@
+package kernel
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Default ports, shared by the CLI, `tributary dev` and the docs.
+const (
+	DefaultRESTPort    = 8083
+	DefaultAdminPort   = 8084
+	DefaultClusterPort = 8085
+	DefaultRaftPort    = 8086
+	DefaultBrokerPort  = 9092
+)
+
+// Config is a node's configuration, read from YAML (`tributary agent -config FILE`); every
+// key is also a command-line flag of the same name.
+type Config struct {
+	NodeID  string `yaml:"node_id"`
+	DataDir string `yaml:"data_dir"`
+	// BindAddr is the host every listener binds; AdvertiseAddr the host peers and clients
+	// are told to dial (default: BindAddr, or the first non-loopback address when BindAddr
+	// is 0.0.0.0).
+	BindAddr      string `yaml:"bind_addr"`
+	AdvertiseAddr string `yaml:"advertise_addr"`
+	RESTPort      int    `yaml:"rest_port"`
+	AdminPort     int    `yaml:"admin_port"`
+	ClusterPort   int    `yaml:"cluster_port"`
+	RaftPort      int    `yaml:"raft_port"`
+
+	// Bootstrap starts a new single-voter cluster when the data dir holds no Raft state.
+	Bootstrap bool `yaml:"bootstrap"`
+	// BootstrapExpect, when > 0, forms a new cluster of that many servers with no node
+	// singled out in config: every server lists the others in Join, the one whose cluster
+	// address sorts first among them bootstraps, and the others join it.
+	BootstrapExpect int `yaml:"bootstrap_expect"`
+	// Join lists cluster addresses (host:cluster_port) of members to join through.
+	Join []string `yaml:"join"`
+	// Voters caps Raft voters; further servers join as non-voters (default 3).
+	Voters int `yaml:"voters"`
+	// LeaveOnShutdown removes the node from the cluster when it stops gracefully.
+	LeaveOnShutdown bool `yaml:"leave_on_shutdown"`
+
+	PluginDir string `yaml:"plugin_dir"`
+	// PluginChecksums pins plugin binaries: base name -> SHA-256 hex.
+	PluginChecksums map[string]string `yaml:"plugin_checksums"`
+
+	Kafka KafkaConfig `yaml:"kafka"`
+	// Converters are the worker-level defaults (key.converter, value.converter and their
+	// settings); a connector's own keys override them.
+	Converters map[string]string `yaml:"converters"`
+
+	OffsetFlushInterval time.Duration `yaml:"offset_flush_interval"`
+	HeartbeatInterval   time.Duration `yaml:"heartbeat_interval"`
+	Lease               time.Duration `yaml:"lease"`
+	DeadAfter           time.Duration `yaml:"dead_after"`
+	LogLevel            string        `yaml:"log_level"`
+}
+
+// KafkaConfig says how the node reaches Kafka.
+type KafkaConfig struct {
+	BootstrapServers []string `yaml:"bootstrap_servers"`
+	ClientID         string   `yaml:"client_id"`
+}
+
+// DefaultConfig returns a config for a single node on this machine.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		NodeID:      host,
+		DataDir:     "data",
+		BindAddr:    "127.0.0.1",
+		RESTPort:    DefaultRESTPort,
+		AdminPort:   DefaultAdminPort,
+		ClusterPort: DefaultClusterPort,
+		RaftPort:    DefaultRaftPort,
+		Voters:      3,
+		PluginDir:   "plugins",
+		Kafka:       KafkaConfig{BootstrapServers: []string{"127.0.0.1:9092"}, ClientID: "tributary"},
+		Converters: map[string]string{
+			"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
+			"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
+			"value.converter.schemas.enable": "false",
+		},
+		OffsetFlushInterval: time.Second,
+		LogLevel:            "info",
+	}
+}
+
+// LoadConfig reads a YAML config file over the defaults. Unknown keys are an error naming
+// the line, so a typo never silently falls back to a default.
+func LoadConfig(path string, into *Config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(into); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// Validate checks the config and says which key to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.NodeID == "" {
+		errs = append(errs, errors.New("node_id is empty: set node_id (or --node-id)"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir is empty: set data_dir (or --data-dir)"))
+	}
+	for name, p := range map[string]int{"rest_port": c.RESTPort, "admin_port": c.AdminPort, "cluster_port": c.ClusterPort, "raft_port": c.RaftPort} {
+		if p < 0 || p > 65535 {
+			errs = append(errs, fmt.Errorf("%s %d is not a port: use 1-65535 (0 picks a free one)", name, p))
+		}
+	}
+	if len(c.Kafka.BootstrapServers) == 0 {
+		errs = append(errs, errors.New("kafka.bootstrap_servers is empty: list at least one broker host:port"))
+	}
+	if c.Bootstrap && c.BootstrapExpect > 0 {
+		errs = append(errs, errors.New("bootstrap and bootstrap_expect are exclusive: use one"))
+	}
+	if c.BootstrapExpect > 0 && len(c.Join) == 0 {
+		errs = append(errs, errors.New("bootstrap_expect needs join: list the other servers' cluster addresses"))
+	}
+	if !c.Bootstrap && c.BootstrapExpect == 0 && len(c.Join) == 0 {
+		errs = append(errs, errors.New("nothing to start from: set bootstrap: true for the first node, or join: [addresses] to join a cluster"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) advertiseHost() string {
+	if c.AdvertiseAddr != "" {
+		return c.AdvertiseAddr
+	}
+	if c.BindAddr != "0.0.0.0" && c.BindAddr != "" && c.BindAddr != "::" {
+		return c.BindAddr
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if ip, ok := a.(*net.IPNet); ok && !ip.IP.IsLoopback() && ip.IP.To4() != nil {
+			return ip.IP.String()
+		}
+	}
+	return "127.0.0.1"
+}
+
+func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

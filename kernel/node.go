@@ -1,0 +1,255 @@
+package kernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+
+	"github.com/tributary-dev/tributary/kernel/admin"
+	"github.com/tributary-dev/tributary/kernel/cluster"
+	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/runtime"
+	"github.com/tributary-dev/tributary/kernel/scheduler"
+	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
+)
+
+// Version is the kernel's version, set at build time.
+var Version = "0.1.0-dev"
+
+// Node is one running kernel node.
+type Node struct {
+	cfg Config
+	log *slog.Logger
+
+	Cluster *cluster.Node
+	Plugins *pluginhost.Host
+	Runtime *runtime.Runtime
+	Admin   *admin.Service
+
+	ready     chan struct{}
+	addrs     Addrs
+	closeOnce sync.Once
+}
+
+// Addrs are where a running node listens.
+type Addrs struct {
+	REST, Admin, Cluster, Raft string
+}
+
+// New checks the config; Run starts the node.
+func New(cfg Config, log *slog.Logger) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Node{cfg: cfg, log: log.With("node", cfg.NodeID), ready: make(chan struct{})}, nil
+}
+
+// Ready is closed once the node serves its admin and REST APIs and has registered itself.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+// Addrs returns the listening addresses; valid once Ready is closed.
+func (n *Node) Addrs() Addrs { return n.addrs }
+
+// listen binds a port on the bind address (0 picks a free one).
+func (n *Node) listen(port int) (net.Listener, error) {
+	return net.Listen("tcp", hostPort(n.cfg.BindAddr, port))
+}
+
+// Run starts every part of the node, serves until ctx ends, then stops them in order:
+// the APIs, the tasks (committing their last offsets), the scheduler, the plugins and Raft.
+func (n *Node) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	adv := n.cfg.advertiseHost()
+
+	// Listeners first, so port 0 resolves before anyone advertises it.
+	restLis, err := n.listen(n.cfg.RESTPort)
+	if err != nil {
+		return fmt.Errorf("rest listener: %w", err)
+	}
+	defer restLis.Close()
+	adminLis, err := n.listen(n.cfg.AdminPort)
+	if err != nil {
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	defer adminLis.Close()
+	clusterPort, raftPort := n.cfg.ClusterPort, n.cfg.RaftPort
+	if clusterPort == 0 {
+		clusterPort = freePort(n.cfg.BindAddr)
+	}
+	if raftPort == 0 {
+		raftPort = freePort(n.cfg.BindAddr)
+	}
+	port := func(l net.Listener) int { return l.Addr().(*net.TCPAddr).Port }
+	n.addrs = Addrs{
+		REST:    hostPort(adv, port(restLis)),
+		Admin:   hostPort(adv, port(adminLis)),
+		Cluster: hostPort(adv, clusterPort),
+		Raft:    hostPort(adv, raftPort),
+	}
+
+	n.Plugins, err = pluginhost.New(ctx, pluginhost.Config{
+		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
+	})
+	if err != nil {
+		return fmt.Errorf("plugins: %w", err)
+	}
+	defer n.Plugins.Close()
+	var pluginNames []string
+	for _, d := range n.Plugins.Connectors() {
+		pluginNames = append(pluginNames, d.Name)
+		pluginNames = append(pluginNames, d.Aliases...)
+	}
+
+	// Lease changes reach the runtime through a one-slot channel (latest wins), so the
+	// heartbeat loop never waits while the runtime stops its tasks.
+	leaseCh := make(chan bool, 1)
+	sched := &scheduler.Loop{Logger: n.log}
+	bootstrap, join := n.cfg.Bootstrap, n.cfg.Join
+	if n.cfg.BootstrapExpect > 0 {
+		all := append(slices.Clone(join), n.addrs.Cluster)
+		slices.Sort(all)
+		bootstrap = all[0] == n.addrs.Cluster
+	}
+	n.Cluster, err = cluster.New(cluster.Config{
+		NodeID:   n.cfg.NodeID,
+		DataDir:  n.cfg.DataDir,
+		RaftBind: hostPort(n.cfg.BindAddr, raftPort), RaftAdvertise: n.addrs.Raft,
+		RPCBind: hostPort(n.cfg.BindAddr, clusterPort), RPCAdvertise: n.addrs.Cluster,
+		Bootstrap: bootstrap, Join: join, Voters: n.cfg.Voters,
+		Self:              &clusterv1.Node{AdminAddr: n.addrs.Admin, RestAddr: n.addrs.REST, Plugins: pluginNames},
+		HeartbeatInterval: n.cfg.HeartbeatInterval, Lease: n.cfg.Lease, DeadAfter: n.cfg.DeadAfter,
+		OnLease: func(held bool) {
+			select {
+			case <-leaseCh:
+			default:
+			}
+			leaseCh <- held
+		},
+		OnLiveChange: sched.Kick,
+		Logger:       n.log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := n.Cluster.Start(ctx); err != nil {
+		return err
+	}
+	defer n.Cluster.Shutdown()
+
+	rt, err := runtime.New(runtime.Config{
+		NodeID:              n.cfg.NodeID,
+		Store:               n.Cluster,
+		Plugins:             n.Plugins,
+		Brokers:             n.cfg.Kafka.BootstrapServers,
+		DefaultConverters:   n.cfg.Converters,
+		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
+		Logger:              n.log,
+	})
+	if err != nil {
+		return err
+	}
+	rt.SetFenced(true) // until the first heartbeat gives this node its lease
+	n.Runtime = rt
+
+	sched.Store, sched.Live, sched.IsLeader = n.Cluster, n.Cluster.Live, n.Cluster.IsLeader
+	n.Admin = admin.New(admin.Config{
+		NodeID:  n.cfg.NodeID,
+		Store:   n.Cluster,
+		Plugins: n.Plugins,
+		Version: Version,
+		Members: n.members,
+		Logger:  n.log,
+	})
+	gs := grpc.NewServer()
+	n.Admin.Register(gs)
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.Handler())
+	mux.Handle("/", n.Admin.RESTHandler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	goRun := func(name string, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, grpc.ErrServerStopped) {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	rtCtx, rtCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer rtCancel()
+	goRun("runtime", func() error { return rt.Run(rtCtx) })
+	goRun("lease", func() error {
+		for {
+			select {
+			case <-rtCtx.Done():
+				return nil
+			case held := <-leaseCh:
+				rt.SetFenced(!held)
+			}
+		}
+	})
+	schedCtx, schedCancel := context.WithCancel(ctx)
+	defer schedCancel()
+	goRun("scheduler", func() error { return sched.Run(schedCtx) })
+	goRun("admin grpc", func() error { return gs.Serve(adminLis) })
+	goRun("rest", func() error { return hs.Serve(restLis) })
+
+	waitCtx, waitCancel := context.WithTimeout(ctx, 60*time.Second)
+	err = n.Cluster.WaitLeader(waitCtx)
+	waitCancel()
+	if err == nil {
+		n.log.Info("node ready", "rest", n.addrs.REST, "admin", n.addrs.Admin, "cluster", n.addrs.Cluster, "raft", n.addrs.Raft,
+			"plugins", len(n.Plugins.Connectors()))
+		close(n.ready)
+	} else if ctx.Err() == nil {
+		n.log.Warn("no leader yet; serving anyway", "err", err)
+		close(n.ready)
+	}
+
+	err = nil
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		n.log.Error("node part failed; shutting down", "err", err)
+	}
+	// Shutdown in order: stop taking requests, stop tasks while Raft can still take their
+	// final offsets, then leave (if asked) and let the deferred closes stop plugins and Raft.
+	shutCtx, shutCancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer shutCancel()
+	hs.Shutdown(shutCtx)
+	gs.Stop()
+	rtCancel()
+	schedCancel()
+	wg.Wait()
+	if n.cfg.LeaveOnShutdown {
+		if lerr := n.Cluster.Leave(shutCtx); lerr != nil {
+			n.log.Warn("leave failed", "err", lerr)
+		}
+	}
+	return err
+}
+
+func freePort(host string) int {
+	l, err := net.Listen("tcp", hostPort(host, 0))
+	if err != nil {
+		return 0
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

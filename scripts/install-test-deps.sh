@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the tests use that a bare machine lacks: kcat (Debian) and grpcurl (built
+# from the Go module proxy into the tool cache). Safe to run repeatedly; quick when done.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+need_apt=()
+command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+  echo "installing ${need_apt[*]} from apt" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+"$here/install-tools.sh" grpcurl
