@@ -64,6 +64,10 @@ type Config struct {
 	Lease               time.Duration `yaml:"lease"`
 	DeadAfter           time.Duration `yaml:"dead_after"`
 	LogLevel            string        `yaml:"log_level"`
+	// SnapshotThreshold is how many Raft log entries trigger a snapshot (default 4096).
+	SnapshotThreshold uint64 `yaml:"snapshot_threshold"`
+	// SnapshotInterval is how often the threshold is checked (default 10s).
+	SnapshotInterval time.Duration `yaml:"snapshot_interval"`
 }
 
 // KafkaConfig says how the node reaches Kafka.

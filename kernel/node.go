@@ -131,6 +131,7 @@ func (n *Node) Run(ctx context.Context) error {
 		Bootstrap: bootstrap, Join: join, Voters: n.cfg.Voters,
 		Self:              &clusterv1.Node{AdminAddr: n.addrs.Admin, RestAddr: n.addrs.REST, Plugins: pluginNames},
 		HeartbeatInterval: n.cfg.HeartbeatInterval, Lease: n.cfg.Lease, DeadAfter: n.cfg.DeadAfter,
+		SnapshotThreshold: n.cfg.SnapshotThreshold, SnapshotInterval: n.cfg.SnapshotInterval,
 		OnLease: func(held bool) {
 			select {
 			case <-leaseCh:
@@ -166,17 +167,18 @@ func (n *Node) Run(ctx context.Context) error {
 
 	sched.Store, sched.Live, sched.IsLeader = n.Cluster, n.Cluster.Live, n.Cluster.IsLeader
 	n.Admin = admin.New(admin.Config{
-		NodeID:  n.cfg.NodeID,
-		Store:   n.Cluster,
-		Plugins: n.Plugins,
-		Version: Version,
-		Members: n.members,
-		Logger:  n.log,
+		NodeID:   n.cfg.NodeID,
+		Store:    n.Cluster,
+		Plugins:  n.Plugins,
+		Version:  Version,
+		Members:  n.members,
+		Operator: operator{n},
+		Logger:   n.log,
 	})
 	gs := grpc.NewServer()
 	n.Admin.Register(gs)
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.Handler())
+	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
 	mux.Handle("/", n.Admin.RESTHandler())
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 

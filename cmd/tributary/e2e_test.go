@@ -192,10 +192,10 @@ func TestKernelSIGKILLMidStreamLosesNothing(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	p.agent.restart(t)
 	sent := ap.wait()
-	got := waitLines(t, p.out, len(sent), 60*time.Second)
+	waitDelivered(t, p.out, sent, 60*time.Second)
 	// Let any re-deliveries still in flight land before counting.
 	time.Sleep(1500 * time.Millisecond)
-	got = readLines(t, p.out)
+	got := readLines(t, p.out)
 	dups := checkDelivery(t, sent, got)
 	runs := duplicateRuns(sent, got)
 	t.Logf("kernel SIGKILL mid-stream: sent %d, delivered %d, duplicates %d in %d run(s), lost 0", len(sent), len(got), dups, runs)
@@ -237,8 +237,7 @@ func TestPluginSIGKILLFailsTasksThenRecovers(t *testing.T) {
 		t.Fatalf("plugin not restarted: before %v, now %v", pids, now)
 	}
 	sent := ap.wait()
-	got := waitLines(t, p.out, len(sent), 60*time.Second)
-	dups := checkDelivery(t, sent, got)
+	got, dups := waitDelivered(t, p.out, sent, 60*time.Second)
 	t.Logf("plugin SIGKILL: sent %d, delivered %d, duplicates %d, lost 0", len(sent), len(got), dups)
 }
 

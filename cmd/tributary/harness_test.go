@@ -189,11 +189,15 @@ type agentOpts struct {
 	id      string
 	broker  string
 	dataDir string
-	join    []string
-	extra   []string
+	// join lists cluster addresses to join; with expect > 0 it is the bootstrap_expect
+	// member list; when both are empty the agent bootstraps a new cluster.
+	join   []string
+	expect int
+	extra  []string
 }
 
-func startAgent(t *testing.T, o agentOpts) *agent {
+// newAgent allocates the agent's ports; launch (or start) runs it.
+func newAgent(t *testing.T, o agentOpts) *agent {
 	t.Helper()
 	ports := []int{freePort(t), freePort(t), freePort(t), freePort(t)}
 	a := &agent{
@@ -207,20 +211,45 @@ func startAgent(t *testing.T, o agentOpts) *agent {
 		"--cluster-port", strconv.Itoa(ports[2]), "--raft-port", strconv.Itoa(ports[3]),
 		"--plugin-dir", filepath.Join(binDir, "plugins"),
 		"--kafka-bootstrap-servers", o.broker, "--offset-flush-interval", "300ms", "--log-level", "info"}
-	if len(o.join) == 0 {
-		a.args = append(a.args, "--bootstrap")
-	} else {
-		a.args = append(a.args, "--join", strings.Join(o.join, ","))
-	}
 	a.args = append(a.args, o.extra...)
+	return a
+}
+
+// setJoin sets how the agent finds its cluster (see agentOpts.join).
+func (a *agent) setJoin(join []string, expect int) {
+	switch {
+	case expect > 0:
+		a.args = append(a.args, "--bootstrap-expect", strconv.Itoa(expect), "--join", strings.Join(join, ","))
+	case len(join) > 0:
+		a.args = append(a.args, "--join", strings.Join(join, ","))
+	default:
+		a.args = append(a.args, "--bootstrap")
+	}
+}
+
+func startAgent(t *testing.T, o agentOpts) *agent {
+	t.Helper()
+	a := newAgent(t, o)
+	a.setJoin(o.join, o.expect)
 	a.start(t)
 	return a
 }
 
-func (a *agent) start(t *testing.T) {
+// launch starts the process without waiting for it to be ready.
+func (a *agent) launch(t *testing.T) {
 	t.Helper()
 	a.proc = startProc(t, "agent "+a.id, a.args...)
+}
+
+func (a *agent) waitReady(t *testing.T) {
+	t.Helper()
 	a.waitOutput(`tributary node \S+ ready`, 60*time.Second)
+}
+
+func (a *agent) start(t *testing.T) {
+	t.Helper()
+	a.launch(t)
+	a.waitReady(t)
 }
 
 // restart starts the agent again with the same id, ports and data dir.
@@ -347,6 +376,32 @@ func checkDelivery(t *testing.T, sent, got []string) int {
 		}
 	}
 	return len(got) - len(firsts)
+}
+
+// waitDelivered waits until every sent line is in the file (duplicates do not count),
+// then checks the delivery and returns what arrived and the number of duplicates.
+func waitDelivered(t *testing.T, path string, sent []string, timeout time.Duration) ([]string, int) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, l := range sent {
+		want[l] = true
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		got := readLines(t, path)
+		seen := 0
+		have := map[string]bool{}
+		for _, l := range got {
+			if want[l] && !have[l] {
+				have[l] = true
+				seen++
+			}
+		}
+		if seen == len(want) || time.Now().After(deadline) {
+			return got, checkDelivery(t, sent, got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // waitLines waits until the file holds at least n complete lines.

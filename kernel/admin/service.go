@@ -49,6 +49,9 @@ type Config struct {
 	// Members returns the cluster's members with their liveness; when nil they are
 	// built from the nodes registered in the state, liveness unknown.
 	Members func() []*adminv1.Member
+	// Operator, when set, serves ListMembers and the Raft operator calls; the kernel
+	// implements it and forwards to the leader where only the leader knows.
+	Operator Operator
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
 	// a hung plugin cannot hang the API. Zero means 30 seconds.
 	PluginTimeout time.Duration
@@ -106,10 +109,65 @@ func (s *Service) ServerInfo(context.Context, *adminv1.ServerInfoRequest) (*admi
 	return resp, nil
 }
 
+// Operator is the cluster's operator surface, as the kernel provides it.
+type Operator interface {
+	// Members returns the members with the leader's view of their liveness.
+	Members(ctx context.Context) (*adminv1.ListMembersResponse, error)
+	RaftPeers(ctx context.Context) ([]*adminv1.RaftPeer, error)
+	RemovePeer(ctx context.Context, id string) error
+	// TransferLeader hands leadership to the voter id, or to any voter when id is "".
+	TransferLeader(ctx context.Context, id string) error
+}
+
 // ListMembers implements adminv1.AdminServer.
-func (s *Service) ListMembers(context.Context, *adminv1.ListMembersRequest) (*adminv1.ListMembersResponse, error) {
+func (s *Service) ListMembers(ctx context.Context, _ *adminv1.ListMembersRequest) (*adminv1.ListMembersResponse, error) {
+	if s.cfg.Operator != nil {
+		resp, err := s.cfg.Operator.Members(ctx)
+		return resp, storeErr(err)
+	}
 	ms, leader := s.members()
 	return &adminv1.ListMembersResponse{Members: ms, LeaderId: leader}, nil
+}
+
+func (s *Service) operator() (Operator, error) {
+	if s.cfg.Operator == nil {
+		return nil, status.Error(codes.Unimplemented, "this node has no Raft operator surface")
+	}
+	return s.cfg.Operator, nil
+}
+
+// RaftListPeers implements adminv1.AdminServer.
+func (s *Service) RaftListPeers(ctx context.Context, _ *adminv1.RaftListPeersRequest) (*adminv1.RaftListPeersResponse, error) {
+	op, err := s.operator()
+	if err != nil {
+		return nil, err
+	}
+	peers, err := op.RaftPeers(ctx)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return &adminv1.RaftListPeersResponse{Peers: peers}, nil
+}
+
+// RaftRemovePeer implements adminv1.AdminServer.
+func (s *Service) RaftRemovePeer(ctx context.Context, req *adminv1.RaftPeerRequest) (*adminv1.Empty, error) {
+	op, err := s.operator()
+	if err != nil {
+		return nil, err
+	}
+	if req.Id == "" {
+		return nil, status.Error(codes.InvalidArgument, "id is required: name the peer to remove (see tributary operator raft list-peers)")
+	}
+	return &adminv1.Empty{}, storeErr(op.RemovePeer(ctx, req.Id))
+}
+
+// RaftTransferLeader implements adminv1.AdminServer.
+func (s *Service) RaftTransferLeader(ctx context.Context, req *adminv1.RaftPeerRequest) (*adminv1.Empty, error) {
+	op, err := s.operator()
+	if err != nil {
+		return nil, err
+	}
+	return &adminv1.Empty{}, storeErr(op.TransferLeader(ctx, req.Id))
 }
 
 // members returns the members, sorted by id, and the leader's id ("" when unknown).

@@ -74,19 +74,28 @@ func (n *Node) heartbeatLoop(ctx context.Context) {
 	defer t.Stop()
 	var lastOK time.Time
 	held := false
+	setHeld := func(h bool) {
+		if h == held {
+			return
+		}
+		held = h
+		n.log.Info("lease changed", "held", held)
+		if n.cfg.OnLease != nil {
+			n.cfg.OnLease(held)
+		}
+	}
 	for {
+		// Check expiry before trying again: a node that was frozen (SIGSTOP, a long GC
+		// pause, a suspended VM) must give up its tasks even if the leader answers its
+		// very next heartbeat, because the leader may have moved them meanwhile.
+		if held && time.Since(lastOK) >= n.cfg.Lease {
+			setHeld(false)
+		}
 		sent := time.Now()
 		if n.heartbeat(ctx) {
 			lastOK = sent
 		}
-		now := time.Now()
-		if h := !lastOK.IsZero() && now.Sub(lastOK) < n.cfg.Lease; h != held {
-			held = h
-			n.log.Info("lease changed", "held", held)
-			if n.cfg.OnLease != nil {
-				n.cfg.OnLease(held)
-			}
-		}
+		setHeld(!lastOK.IsZero() && time.Since(lastOK) < n.cfg.Lease)
 		select {
 		case <-ctx.Done():
 			return

@@ -52,8 +52,11 @@ type Config struct {
 	Lease, DeadAfter time.Duration
 	// RaftTimeout sets Raft's heartbeat and election timeouts (default 500ms).
 	RaftTimeout time.Duration
-	// SnapshotThreshold is how many log entries trigger a snapshot (default 4096).
+	// SnapshotThreshold is how many log entries trigger a snapshot (default 4096), checked
+	// every SnapshotInterval (default 10s). A quarter of the threshold (at most 1024) of
+	// log stays behind a snapshot; a peer further behind catches up from the snapshot.
 	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
 	// OnLease is called when this node gains (true) or loses (false) its lease.
 	OnLease func(held bool)
 	// OnLiveChange is called on the leader when the set of live nodes changes.
@@ -89,6 +92,7 @@ func (c *Config) setDefaults() error {
 	def(&c.Lease, 1500*time.Millisecond)
 	def(&c.DeadAfter, 2500*time.Millisecond)
 	def(&c.RaftTimeout, 500*time.Millisecond)
+	def(&c.SnapshotInterval, 10*time.Second)
 	if c.DeadAfter <= c.Lease {
 		return fmt.Errorf("cluster: dead_after (%s) must be longer than lease (%s) so a node fences itself first", c.DeadAfter, c.Lease)
 	}
@@ -178,8 +182,8 @@ func (n *Node) Start(ctx context.Context) error {
 	rc.LeaderLeaseTimeout = n.cfg.RaftTimeout / 2
 	rc.CommitTimeout = 20 * time.Millisecond
 	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
-	rc.SnapshotInterval = 10 * time.Second
-	rc.TrailingLogs = 1024
+	rc.SnapshotInterval = n.cfg.SnapshotInterval
+	rc.TrailingLogs = min(1024, max(n.cfg.SnapshotThreshold/4, 1))
 	rc.Logger = hlog
 	existing, err := raft.HasExistingState(store, store, snaps)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -203,6 +204,14 @@ func (r *Runtime) Running() []TaskInfo {
 		return out[i].Key.Task < out[j].Key.Task
 	})
 	return out
+}
+
+// Starts returns, per task, how many times this node has started it (any epoch),
+// including tasks no longer running here.
+func (r *Runtime) Starts() map[state.TaskKey]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.starts)
 }
 
 // desiredTask is one task the state wants running on this node.

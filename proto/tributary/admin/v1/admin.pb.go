@@ -1936,6 +1936,200 @@ func (x *ListMembersResponse) GetLeaderId() string {
 	return ""
 }
 
+type RaftListPeersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaftListPeersRequest) Reset() {
+	*x = RaftListPeersRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaftListPeersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaftListPeersRequest) ProtoMessage() {}
+
+func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaftListPeersRequest.ProtoReflect.Descriptor instead.
+func (*RaftListPeersRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
+}
+
+type RaftPeer struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Address string                 `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	// suffrage is "voter", "nonvoter" or "staging".
+	Suffrage      string `protobuf:"bytes,3,opt,name=suffrage,proto3" json:"suffrage,omitempty"`
+	Leader        bool   `protobuf:"varint,4,opt,name=leader,proto3" json:"leader,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaftPeer) Reset() {
+	*x = RaftPeer{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaftPeer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaftPeer) ProtoMessage() {}
+
+func (x *RaftPeer) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaftPeer.ProtoReflect.Descriptor instead.
+func (*RaftPeer) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RaftPeer) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RaftPeer) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *RaftPeer) GetSuffrage() string {
+	if x != nil {
+		return x.Suffrage
+	}
+	return ""
+}
+
+func (x *RaftPeer) GetLeader() bool {
+	if x != nil {
+		return x.Leader
+	}
+	return false
+}
+
+type RaftListPeersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Peers         []*RaftPeer            `protobuf:"bytes,1,rep,name=peers,proto3" json:"peers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaftListPeersResponse) Reset() {
+	*x = RaftListPeersResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaftListPeersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaftListPeersResponse) ProtoMessage() {}
+
+func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaftListPeersResponse.ProtoReflect.Descriptor instead.
+func (*RaftListPeersResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *RaftListPeersResponse) GetPeers() []*RaftPeer {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+type RaftPeerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id names the peer; for RaftTransferLeader it may be empty (any voter).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaftPeerRequest) Reset() {
+	*x = RaftPeerRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaftPeerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaftPeerRequest) ProtoMessage() {}
+
+func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaftPeerRequest.ProtoReflect.Descriptor instead.
+func (*RaftPeerRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *RaftPeerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 var File_tributary_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_tributary_admin_v1_admin_proto_rawDesc = "" +
@@ -2092,7 +2286,17 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	" \x01(\bR\x05alive\"h\n" +
 	"\x13ListMembersResponse\x124\n" +
 	"\amembers\x18\x01 \x03(\v2\x1a.tributary.admin.v1.MemberR\amembers\x12\x1b\n" +
-	"\tleader_id\x18\x02 \x01(\tR\bleaderId2\x8c\r\n" +
+	"\tleader_id\x18\x02 \x01(\tR\bleaderId\"\x16\n" +
+	"\x14RaftListPeersRequest\"h\n" +
+	"\bRaftPeer\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\x1a\n" +
+	"\bsuffrage\x18\x03 \x01(\tR\bsuffrage\x12\x16\n" +
+	"\x06leader\x18\x04 \x01(\bR\x06leader\"K\n" +
+	"\x15RaftListPeersResponse\x122\n" +
+	"\x05peers\x18\x01 \x03(\v2\x1c.tributary.admin.v1.RaftPeerR\x05peers\"!\n" +
+	"\x0fRaftPeerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\x9a\x0f\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
@@ -2113,7 +2317,10 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\vListPlugins\x12&.tributary.admin.v1.ListPluginsRequest\x1a'.tributary.admin.v1.ListPluginsResponse\x12^\n" +
 	"\x0fGetPluginConfig\x12!.tributary.admin.v1.PluginRequest\x1a(.tributary.admin.v1.PluginConfigResponse\x12\\\n" +
 	"\x0eValidateConfig\x12).tributary.admin.v1.ValidateConfigRequest\x1a\x1f.tributary.admin.v1.ConfigInfos\x12^\n" +
-	"\vListMembers\x12&.tributary.admin.v1.ListMembersRequest\x1a'.tributary.admin.v1.ListMembersResponseBEZCgithub.com/tributary-dev/tributary/proto/tributary/admin/v1;adminv1b\x06proto3"
+	"\vListMembers\x12&.tributary.admin.v1.ListMembersRequest\x1a'.tributary.admin.v1.ListMembersResponse\x12d\n" +
+	"\rRaftListPeers\x12(.tributary.admin.v1.RaftListPeersRequest\x1a).tributary.admin.v1.RaftListPeersResponse\x12P\n" +
+	"\x0eRaftRemovePeer\x12#.tributary.admin.v1.RaftPeerRequest\x1a\x19.tributary.admin.v1.Empty\x12T\n" +
+	"\x12RaftTransferLeader\x12#.tributary.admin.v1.RaftPeerRequest\x1a\x19.tributary.admin.v1.EmptyBEZCgithub.com/tributary-dev/tributary/proto/tributary/admin/v1;adminv1b\x06proto3"
 
 var (
 	file_tributary_admin_v1_admin_proto_rawDescOnce sync.Once
@@ -2127,7 +2334,7 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
@@ -2162,72 +2369,83 @@ var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*ListMembersRequest)(nil),         // 30: tributary.admin.v1.ListMembersRequest
 	(*Member)(nil),                     // 31: tributary.admin.v1.Member
 	(*ListMembersResponse)(nil),        // 32: tributary.admin.v1.ListMembersResponse
-	nil,                                // 33: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 34: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 35: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 36: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 37: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	(*RaftListPeersRequest)(nil),       // 33: tributary.admin.v1.RaftListPeersRequest
+	(*RaftPeer)(nil),                   // 34: tributary.admin.v1.RaftPeer
+	(*RaftListPeersResponse)(nil),      // 35: tributary.admin.v1.RaftListPeersResponse
+	(*RaftPeerRequest)(nil),            // 36: tributary.admin.v1.RaftPeerRequest
+	nil,                                // 37: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 38: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 39: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 40: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 41: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
-	33, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	34, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	37, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	38, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
 	12, // 2: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	35, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	39, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
 	11, // 4: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
 	13, // 5: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
 	14, // 6: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
 	11, // 7: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	36, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	40, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
 	16, // 9: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
 	19, // 10: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
 	21, // 11: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
 	24, // 12: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	37, // 13: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	41, // 13: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 	24, // 14: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
 	27, // 15: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
 	28, // 16: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
 	31, // 17: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
-	1,  // 18: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
-	3,  // 19: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
-	5,  // 20: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
-	6,  // 21: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
-	8,  // 22: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 23: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 24: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 25: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 26: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 27: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 28: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 29: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
-	9,  // 30: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
-	8,  // 31: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	20, // 32: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	23, // 33: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	26, // 34: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	30, // 35: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	2,  // 36: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	4,  // 37: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	12, // 38: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	7,  // 39: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	12, // 40: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 41: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	15, // 42: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	17, // 43: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 44: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 45: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 46: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	15, // 47: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 48: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	18, // 49: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	22, // 50: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	25, // 51: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	29, // 52: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	32, // 53: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	36, // [36:54] is the sub-list for method output_type
-	18, // [18:36] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	34, // 18: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
+	1,  // 19: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
+	3,  // 20: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
+	5,  // 21: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
+	6,  // 22: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
+	8,  // 23: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 24: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 25: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 26: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 27: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 28: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 29: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	10, // 30: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
+	9,  // 31: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
+	8,  // 32: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	20, // 33: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	23, // 34: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	26, // 35: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	30, // 36: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	33, // 37: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	36, // 38: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	36, // 39: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 40: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	4,  // 41: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	12, // 42: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	7,  // 43: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	12, // 44: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 45: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	15, // 46: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	17, // 47: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 48: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 49: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 50: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	15, // 51: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 52: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	18, // 53: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	22, // 54: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	25, // 55: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	29, // 56: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	32, // 57: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	35, // 58: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 59: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 60: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	40, // [40:61] is the sub-list for method output_type
+	19, // [19:40] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_tributary_admin_v1_admin_proto_init() }
@@ -2241,7 +2459,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   38,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

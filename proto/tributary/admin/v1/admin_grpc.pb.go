@@ -40,6 +40,9 @@ const (
 	Admin_GetPluginConfig_FullMethodName    = "/tributary.admin.v1.Admin/GetPluginConfig"
 	Admin_ValidateConfig_FullMethodName     = "/tributary.admin.v1.Admin/ValidateConfig"
 	Admin_ListMembers_FullMethodName        = "/tributary.admin.v1.Admin/ListMembers"
+	Admin_RaftListPeers_FullMethodName      = "/tributary.admin.v1.Admin/RaftListPeers"
+	Admin_RaftRemovePeer_FullMethodName     = "/tributary.admin.v1.Admin/RaftRemovePeer"
+	Admin_RaftTransferLeader_FullMethodName = "/tributary.admin.v1.Admin/RaftTransferLeader"
 )
 
 // AdminClient is the client API for Admin service.
@@ -65,6 +68,10 @@ type AdminClient interface {
 	GetPluginConfig(ctx context.Context, in *PluginRequest, opts ...grpc.CallOption) (*PluginConfigResponse, error)
 	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ConfigInfos, error)
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
+	// Raft operator calls (tributary operator raft …); any node forwards them to the leader.
+	RaftListPeers(ctx context.Context, in *RaftListPeersRequest, opts ...grpc.CallOption) (*RaftListPeersResponse, error)
+	RaftRemovePeer(ctx context.Context, in *RaftPeerRequest, opts ...grpc.CallOption) (*Empty, error)
+	RaftTransferLeader(ctx context.Context, in *RaftPeerRequest, opts ...grpc.CallOption) (*Empty, error)
 }
 
 type adminClient struct {
@@ -255,6 +262,36 @@ func (c *adminClient) ListMembers(ctx context.Context, in *ListMembersRequest, o
 	return out, nil
 }
 
+func (c *adminClient) RaftListPeers(ctx context.Context, in *RaftListPeersRequest, opts ...grpc.CallOption) (*RaftListPeersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RaftListPeersResponse)
+	err := c.cc.Invoke(ctx, Admin_RaftListPeers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RaftRemovePeer(ctx context.Context, in *RaftPeerRequest, opts ...grpc.CallOption) (*Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Empty)
+	err := c.cc.Invoke(ctx, Admin_RaftRemovePeer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RaftTransferLeader(ctx context.Context, in *RaftPeerRequest, opts ...grpc.CallOption) (*Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Empty)
+	err := c.cc.Invoke(ctx, Admin_RaftTransferLeader_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -278,6 +315,10 @@ type AdminServer interface {
 	GetPluginConfig(context.Context, *PluginRequest) (*PluginConfigResponse, error)
 	ValidateConfig(context.Context, *ValidateConfigRequest) (*ConfigInfos, error)
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
+	// Raft operator calls (tributary operator raft …); any node forwards them to the leader.
+	RaftListPeers(context.Context, *RaftListPeersRequest) (*RaftListPeersResponse, error)
+	RaftRemovePeer(context.Context, *RaftPeerRequest) (*Empty, error)
+	RaftTransferLeader(context.Context, *RaftPeerRequest) (*Empty, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -341,6 +382,15 @@ func (UnimplementedAdminServer) ValidateConfig(context.Context, *ValidateConfigR
 }
 func (UnimplementedAdminServer) ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListMembers not implemented")
+}
+func (UnimplementedAdminServer) RaftListPeers(context.Context, *RaftListPeersRequest) (*RaftListPeersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RaftListPeers not implemented")
+}
+func (UnimplementedAdminServer) RaftRemovePeer(context.Context, *RaftPeerRequest) (*Empty, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RaftRemovePeer not implemented")
+}
+func (UnimplementedAdminServer) RaftTransferLeader(context.Context, *RaftPeerRequest) (*Empty, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RaftTransferLeader not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -687,6 +737,60 @@ func _Admin_ListMembers_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_RaftListPeers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RaftListPeersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RaftListPeers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RaftListPeers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RaftListPeers(ctx, req.(*RaftListPeersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RaftRemovePeer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RaftPeerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RaftRemovePeer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RaftRemovePeer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RaftRemovePeer(ctx, req.(*RaftPeerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RaftTransferLeader_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RaftPeerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RaftTransferLeader(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RaftTransferLeader_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RaftTransferLeader(ctx, req.(*RaftPeerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -765,6 +869,18 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMembers",
 			Handler:    _Admin_ListMembers_Handler,
+		},
+		{
+			MethodName: "RaftListPeers",
+			Handler:    _Admin_RaftListPeers_Handler,
+		},
+		{
+			MethodName: "RaftRemovePeer",
+			Handler:    _Admin_RaftRemovePeer_Handler,
+		},
+		{
+			MethodName: "RaftTransferLeader",
+			Handler:    _Admin_RaftTransferLeader_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

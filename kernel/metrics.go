@@ -1,0 +1,79 @@
+package kernel
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tributary-dev/tributary/kernel/state"
+)
+
+// metricsRegistry is the node's own registry (not the global one, so several nodes can
+// run in one process), read at scrape time from the parts that hold the numbers.
+func (n *Node) metricsRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), nodeCollector{n})
+	return reg
+}
+
+var (
+	descTaskStarts = prometheus.NewDesc("tributary_task_starts_total",
+		"Times this node started the task (any epoch).", []string{"connector", "task"}, nil)
+	descTaskRecords = prometheus.NewDesc("tributary_task_records_total",
+		"Records the running task instance has processed.", []string{"connector", "task"}, nil)
+	descTaskState = prometheus.NewDesc("tributary_task_state",
+		"1 for the state a task running on this node is in.", []string{"connector", "task", "state"}, nil)
+	descLeader = prometheus.NewDesc("tributary_raft_leader",
+		"1 if this node is the Raft leader.", nil, nil)
+	descIndex = prometheus.NewDesc("tributary_raft_applied_index",
+		"The last Raft index applied to this node's state.", nil, nil)
+	descPluginUp = prometheus.NewDesc("tributary_plugin_up",
+		"1 if the plugin process is running.", []string{"binary"}, nil)
+	descPluginRestarts = prometheus.NewDesc("tributary_plugin_restarts_total",
+		"Times the plugin process was restarted after it died.", []string{"binary"}, nil)
+)
+
+type nodeCollector struct{ n *Node }
+
+func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descTaskStarts, descTaskRecords, descTaskState, descLeader, descIndex, descPluginUp, descPluginRestarts} {
+		ch <- d
+	}
+}
+
+func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
+	n := c.n
+	if rt := n.Runtime; rt != nil {
+		for k, starts := range rt.Starts() {
+			ch <- prometheus.MustNewConstMetric(descTaskStarts, prometheus.CounterValue, float64(starts), k.Connector, strconv.Itoa(int(k.Task)))
+		}
+		for _, t := range rt.Running() {
+			task := strconv.Itoa(int(t.Key.Task))
+			ch <- prometheus.MustNewConstMetric(descTaskRecords, prometheus.CounterValue, float64(t.Records), t.Key.Connector, task)
+			ch <- prometheus.MustNewConstMetric(descTaskState, prometheus.GaugeValue, 1, t.Key.Connector, task,
+				strings.TrimPrefix(t.State.String(), "TASK_STATE_"))
+		}
+	}
+	if cl := n.Cluster; cl != nil {
+		leader := 0.0
+		if cl.IsLeader() {
+			leader = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descLeader, prometheus.GaugeValue, leader)
+		var idx uint64
+		cl.Read(func(s *state.State) { idx = s.Index() })
+		ch <- prometheus.MustNewConstMetric(descIndex, prometheus.GaugeValue, float64(idx))
+	}
+	if ph := n.Plugins; ph != nil {
+		for _, p := range ph.Processes() {
+			up := 0.0
+			if p.Running {
+				up = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descPluginUp, prometheus.GaugeValue, up, p.Binary)
+			ch <- prometheus.MustNewConstMetric(descPluginRestarts, prometheus.CounterValue, float64(p.Restarts), p.Binary)
+		}
+	}
+}
