@@ -38,7 +38,8 @@ start)
   echo "broker pid $(cat "$dir/broker.pid")  127.0.0.1:9092"
   for n in 1 2 3; do start_node "$n"; done
   for _ in $(seq 1 300); do
-    "$bin/tributary" --addr 127.0.0.1:8084 members >/dev/null 2>&1 && break
+    alive=$("$bin/tributary" --addr 127.0.0.1:8084 members -o json 2>/dev/null | grep -c '"alive": *true' || true)
+    [ "$alive" = 3 ] && break
     sleep 0.2
   done
   "$bin/tributary" --addr 127.0.0.1:8084 members

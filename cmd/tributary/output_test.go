@@ -198,3 +198,11 @@ func TestTableCellsStayOnOneLine(t *testing.T) {
 		t.Errorf("firstLine = %s", got)
 	}
 }
+
+func TestNormalizeArgsAcceptsSingleDashConfig(t *testing.T) {
+	got := normalizeArgs([]string{"agent", "-config", "a.yaml", "-config=b.yaml", "-c", "c.yaml", "--node-id", "x"})
+	want := []string{"agent", "--config", "a.yaml", "--config=b.yaml", "-c", "c.yaml", "--node-id", "x"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("normalizeArgs = %v, want %v", got, want)
+	}
+}
