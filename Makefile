@@ -15,6 +15,7 @@ build:
 	$(GO) build -o $(BIN)/tributary ./cmd/tributary
 	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p"; \
 	  $(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p || exit 1; done
+	plugins/examples/python/build.sh $(BIN)/plugins/tributary-pycounter
 
 tools:
 	scripts/install-tools.sh

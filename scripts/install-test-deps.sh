@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the tests use that a bare machine lacks: kcat (Debian) and grpcurl (built
-# from the Go module proxy into the tool cache). Safe to run repeatedly; quick when done.
+# Installs what the tests use that a bare machine lacks: kcat, python3-grpcio and
+# python3-protobuf (Debian) and grpcurl (built from the Go module proxy into the tool
+# cache). Safe to run repeatedly; quick when done.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+# The Python example plugin (plugins/examples/python) runs on Debian's python3 with these.
+/usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1 || need_apt+=(python3-grpcio python3-protobuf)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "installing ${need_apt[*]} from apt" >&2
