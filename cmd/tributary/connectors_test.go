@@ -165,3 +165,158 @@ n2  10.0.0.2:8085  no     no      no     -             0
 		t.Errorf("members -o json: %+v, %v", members, err)
 	}
 }
+
+func TestOffsetsAndRestartCommands(t *testing.T) {
+	n := startCLINode(t)
+	n.mustRun(t, "apply", "-f", writeFile(t, "c.yaml", cliStrimziSource+"---\n"+cliStrimziSink))
+	n.place(t, "n2", "my-source-connector", clusterv1.TaskState_TASK_STATE_RUNNING, clusterv1.TaskState_TASK_STATE_FAILED)
+	n.place(t, "n2", "my-sink-connector", clusterv1.TaskState_TASK_STATE_RUNNING, clusterv1.TaskState_TASK_STATE_RUNNING)
+	var epoch uint64
+	n.store.Read(func(s *state.State) { epoch = s.Assignment(state.TaskKey{Connector: "my-sink-connector"}).Epoch })
+	n.apply(t, &clusterv1.Command{Cmd: &clusterv1.Command_CommitOffsets{CommitOffsets: &clusterv1.CommitOffsets{Tasks: []*clusterv1.TaskOffsets{{
+		Task: &clusterv1.TaskID{Connector: "my-sink-connector"}, Epoch: epoch,
+		Sink: []*clusterv1.SinkOffset{{Topic: "my-topic", Partition: 0, Offset: 40}, {Topic: "my-topic", Partition: 1, Offset: 7}}}}}}})
+	const src = "my-source-connector"
+	offsetsFile := writeFile(t, "offsets.json", `{"offsets": [{"partition": {"filename": "/opt/kafka/LICENSE"}, "offset": {"position": 1024}}]}`)
+
+	// Refused while RUNNING, with the upstream message and how to stop it with the CLI.
+	for _, args := range [][]string{
+		{"connectors", "offsets", "alter", src, "-f", offsetsFile},
+		{"connectors", "offsets", "reset", src},
+	} {
+		_, _, err := n.run(t, "", args...)
+		want := "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector " +
+			"by issuing a 'PUT' request to the '/connectors/my-source-connector/stop' endpoint\nStop it first: tributary connectors stop my-source-connector"
+		if err == nil || err.Error() != want {
+			t.Errorf("tributary %s: %v\nwant %s", strings.Join(args, " "), err, want)
+		}
+	}
+
+	steps := []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"connectors", "stop", src}, "", "connector my-source-connector stopped\n"},
+		{[]string{"connectors", "offsets", "alter", src, "-f", offsetsFile}, "", "The offsets for this connector have been altered successfully\n"},
+		{[]string{"connectors", "offsets", src}, "", `PARTITION                          OFFSET
+{"filename":"/opt/kafka/LICENSE"}  {"position": 1024}
+`},
+		{[]string{"connectors", "offsets", "get", src, "-o", "json"}, "", `{
+  "offsets": [
+    {
+      "partition": {
+        "filename": "/opt/kafka/LICENSE"
+      },
+      "offset": {
+        "position": 1024
+      }
+    }
+  ]
+}
+`},
+		{[]string{"connectors", "offsets", "alter", src, "--partition", `{"filename":"/opt/kafka/LICENSE"}`, "--offset", `{"position":7}`, "-o", "json"}, "", `{
+  "message": "The offsets for this connector have been altered successfully"
+}
+`},
+		{[]string{"connectors", "offsets", "alter", src, "-f", "-"}, `{"offsets":[{"partition":{"filename":"/b"},"offset":{"position":3}}]}`,
+			"The offsets for this connector have been altered successfully\n"},
+		{[]string{"connectors", "offsets", src}, "", `PARTITION                          OFFSET
+{"filename":"/b"}                  {"position":3}
+{"filename":"/opt/kafka/LICENSE"}  {"position":7}
+`},
+		{[]string{"connectors", "offsets", "alter", src, "--partition", `{"filename":"/b"}`, "--offset", "null"}, "",
+			"The offsets for this connector have been altered successfully\n"},
+		{[]string{"connectors", "offsets", "reset", src}, "", "The offsets for this connector have been reset successfully\n"},
+		{[]string{"connectors", "offsets", src}, "", "PARTITION  OFFSET\n"},
+		{[]string{"connectors", "offsets", src, "-o", "json"}, "", "{\n  \"offsets\": []\n}\n"},
+		{[]string{"connectors", "resume", src}, "", "connector my-source-connector resumed\n"},
+
+		{[]string{"connectors", "stop", "my-sink-connector"}, "", "connector my-sink-connector stopped\n"},
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector", "--partition", `{"kafka_topic":"my-topic","kafka_partition":0}`, "--offset", `{"kafka_offset":5}`}, "",
+			"The offsets for this connector have been altered successfully\n"},
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector", "--partition", `{"kafka_topic":"my-topic","kafka_partition":1}`, "--offset", `null`}, "",
+			"The offsets for this connector have been altered successfully\n"},
+		{[]string{"connectors", "offsets", "my-sink-connector"}, "", `PARTITION                                       OFFSET
+{"kafka_topic":"my-topic","kafka_partition":0}  {"kafka_offset":5}
+`},
+	}
+	for _, s := range steps {
+		out, errOut, err := n.run(t, s.stdin, s.args...)
+		if err != nil || out != s.want {
+			t.Errorf("tributary %s: %v %s\n got:\n%s\n want:\n%s", strings.Join(s.args, " "), err, errOut, out, s.want)
+		}
+	}
+
+	// What offsets -o json prints, alter -f takes back.
+	saved := writeFile(t, "saved.json", n.mustRun(t, "connectors", "offsets", "my-sink-connector", "-o", "json"))
+	n.mustRun(t, "connectors", "offsets", "reset", "my-sink-connector")
+	n.mustRun(t, "connectors", "offsets", "alter", "my-sink-connector", "-f", saved)
+	if got := n.mustRun(t, "connectors", "offsets", "my-sink-connector"); !strings.Contains(got, `{"kafka_offset":5}`) {
+		t.Errorf("offsets after altering them to what -o json printed:\n%s", got)
+	}
+
+	refusals := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector"}, "no offsets given: use -f FILE, or --partition JSON with --offset JSON (or null)"},
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector", "--partition", `{"kafka_topic":"my-topic","kafka_partition":0}`},
+			"no offsets given: use -f FILE, or --partition JSON with --offset JSON (or null)"},
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector", "-f", offsetsFile, "--partition", "{}"},
+			"give the offsets either in a file (-f) or with --partition and --offset, not both"},
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector", "-f", writeFile(t, "typo.json", `{"offset":[]}`)},
+			`json: unknown field "offset"; want {"offsets": [{"partition": {…}, "offset": {…}}, …]}, the body of PATCH /connectors/NAME/offsets`},
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector", "-f", writeFile(t, "empty.json", `{"offsets":[]}`)},
+			`empty.json: no offsets; want {"offsets": [{"partition": {…}, "offset": {…}}, …]}`},
+		{[]string{"connectors", "offsets", "alter", "my-sink-connector", "--partition", `{"kafka_topic":"my-topic"}`, "--offset", `{"kafka_offset":1}`},
+			"The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'"},
+		{[]string{"connectors", "offsets", "reset", "ghost"}, "Connector ghost not found"},
+		{[]string{"connectors", "restart", src, "--task", "1", "--include-tasks"},
+			"--task restarts one task; it cannot be combined with --include-tasks or --only-failed"},
+		{[]string{"connectors", "restart", src, "--task", "9"}, "Unknown task: my-source-connector-9"},
+		{[]string{"connectors", "restart", "my-sink-connector", "--task", "0"}, "Unknown task: my-sink-connector-0"}, // STOPPED: no tasks
+	}
+	for _, r := range refusals {
+		_, _, err := n.run(t, "", r.args...)
+		if err == nil || !strings.HasSuffix(err.Error(), r.want) {
+			t.Errorf("tributary %s: %v\nwant an error ending in %q", strings.Join(r.args, " "), err, r.want)
+		}
+	}
+
+	// Restarting one task moves its epoch alone.
+	epochs := func() (e [2]uint64) {
+		n.store.Read(func(s *state.State) {
+			for i := range e {
+				e[i] = s.Assignment(state.TaskKey{Connector: src, Task: int32(i)}).GetEpoch()
+			}
+		})
+		return e
+	}
+	n.place(t, "n2", src, clusterv1.TaskState_TASK_STATE_RUNNING, clusterv1.TaskState_TASK_STATE_FAILED)
+	before := epochs()
+	if got := n.mustRun(t, "connectors", "restart", src, "--task", "1"); got != "task my-source-connector-1 restarted\n" {
+		t.Errorf("restart --task 1: %q", got)
+	}
+	if after := epochs(); after[0] != before[0] || after[1] == before[1] {
+		t.Errorf("restart --task 1: epochs %v → %v; want only task 1's to move", before, after)
+	}
+	// --only-failed without --include-tasks restarts nothing (the connector cannot fail,
+	// tasks are not included) and shows the plan.
+	n.place(t, "n2", src, clusterv1.TaskState_TASK_STATE_RUNNING, clusterv1.TaskState_TASK_STATE_FAILED)
+	if got, want := n.mustRun(t, "connectors", "restart", src, "--only-failed"), `connector my-source-connector restarted
+CONNECTOR  my-source-connector
+TYPE       source
+STATE      RUNNING
+WORKER     n2
+
+TASK  STATE    WORKER  TRACE
+0     RUNNING  n2
+1     FAILED   n2      file not found: /nope …
+`; got != want {
+		t.Errorf("restart --only-failed:\n got:\n%s\n want:\n%s", got, want)
+	}
+	if got := n.mustRun(t, "connectors", "restart", src, "--include-tasks", "-o", "json"); !strings.Contains(got, `"state": "RESTARTING"`) {
+		t.Errorf("restart --include-tasks -o json shows no RESTARTING:\n%s", got)
+	}
+}

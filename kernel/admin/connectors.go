@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -194,7 +193,7 @@ func (s *Service) validate(ctx context.Context, desc *pluginv1.ConnectorDescript
 	resp, err := client.Connector.Validate(ctx, &pluginv1.ValidateRequest{
 		ConnectorClass: desc.GetName(), Config: config.Effective(desc, cfg)})
 	if err != nil {
-		return nil, pluginErr(desc, "Validate", err)
+		return nil, scrubErr(desc, cfg, pluginErr(desc, "Validate", err))
 	}
 	// The plugin (its SDK checks the same definitions) may find what kernel/config
 	// found; each problem is reported once.
@@ -207,7 +206,7 @@ func (s *Service) validate(ctx context.Context, desc *pluginv1.ConnectorDescript
 		if e.GetKey() != "" && !strings.Contains(msg, e.GetKey()) {
 			msg = e.GetKey() + ": " + msg
 		}
-		fe := config.FieldError{Key: e.GetKey(), Message: msg}
+		fe := config.FieldError{Key: e.GetKey(), Message: scrub(desc, cfg, msg)}
 		if !seen[fe] {
 			seen[fe] = true
 			errs = append(errs, fe)
@@ -232,7 +231,7 @@ func (s *Service) taskConfigs(ctx context.Context, desc *pluginv1.ConnectorDescr
 	resp, err := client.Connector.TaskConfigs(ctx, &pluginv1.TaskConfigsRequest{
 		ConnectorClass: desc.GetName(), Config: eff, MaxTasks: int32(max)})
 	if err != nil {
-		return nil, pluginErr(desc, "TaskConfigs", err)
+		return nil, scrubErr(desc, cfg, pluginErr(desc, "TaskConfigs", err))
 	}
 	if n := len(resp.GetTasks()); n > max {
 		return nil, status.Errorf(codes.Internal,
@@ -243,6 +242,26 @@ func (s *Service) taskConfigs(ctx context.Context, desc *pluginv1.ConnectorDescr
 		out[i] = &clusterv1.TaskConfig{Config: t.GetConfig()}
 	}
 	return out, nil
+}
+
+// scrub replaces each secret value of cfg that msg quotes with [hidden]: a plugin may
+// quote the config it refuses, and no answer or log line may carry a secret.
+func scrub(desc *pluginv1.ConnectorDescriptor, cfg map[string]string, msg string) string {
+	for k, v := range cfg {
+		if v != "" && v != config.Hidden && config.IsSecret(desc, k) && strings.Contains(msg, v) {
+			msg = strings.ReplaceAll(msg, v, config.Hidden)
+		}
+	}
+	return msg
+}
+
+// scrubErr is scrub for a gRPC status error, keeping its code.
+func scrubErr(desc *pluginv1.ConnectorDescriptor, cfg map[string]string, err error) error {
+	st := status.Convert(err)
+	if msg := scrub(desc, cfg, st.Message()); msg != st.Message() {
+		return status.Error(st.Code(), msg)
+	}
+	return err
 }
 
 func (s *Service) client(desc *pluginv1.ConnectorDescriptor) (*pluginClient, error) {
@@ -484,11 +503,13 @@ func (s *Service) StopConnector(ctx context.Context, req *adminv1.ConnectorReque
 	return s.setTarget(ctx, req.GetName(), clusterv1.TargetState_TARGET_STATE_STOPPED)
 }
 
-// RestartConnector implements adminv1.AdminServer with Kafka Connect's semantics: with
-// neither flag, the connector alone restarts; include_tasks restarts its tasks too, and
-// only_failed narrows both to those that FAILED (a Tributary connector has no instance of
-// its own that could fail, so with only_failed only failed tasks restart). The answer is
-// the status after the restart was applied.
+// RestartConnector implements adminv1.AdminServer with Kafka Connect's semantics
+// (RestartRequest): the connector restarts unless only_failed is set (a Tributary
+// connector has no instance of its own that could fail, so with only_failed it never
+// does); a task restarts when include_tasks is set and, with only_failed, only if it
+// FAILED. A task restarts in place, on its node, under a new epoch. The answer is Kafka
+// Connect's restart plan: the status with what restarts marked RESTARTING. With neither
+// flag the REST API answers 204 and no body, as upstream.
 func (s *Service) RestartConnector(ctx context.Context, req *adminv1.RestartConnectorRequest) (*adminv1.ConnectorStatus, error) {
 	name := req.GetName()
 	var tasks []*clusterv1.TaskID
@@ -526,9 +547,16 @@ func (s *Service) RestartConnector(ctx context.Context, req *adminv1.RestartConn
 		if _, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_RestartTasks{RestartTasks: cmd}}); err != nil {
 			return nil, connectorErr(name, err)
 		}
-		s.log.Info("connector restart requested", "connector", name, "tasks", len(cmd.Tasks))
+		s.log.Info("connector restart requested", "connector", name, "connector_restarted", cmd.Connector != "", "tasks", len(cmd.Tasks))
 	}
-	return s.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: name})
+	st, err := s.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: name})
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Connector != "" {
+		st.Connector.State = "RESTARTING"
+	}
+	return st, nil
 }
 
 // RestartTask implements adminv1.AdminServer.
@@ -548,141 +576,4 @@ func (s *Service) RestartTask(ctx context.Context, req *adminv1.TaskRequest) (*a
 	}
 	s.log.Info("task restart requested", "connector", name, "task", task)
 	return &adminv1.Empty{}, nil
-}
-
-// sinkPartition and sinkOffset are Kafka Connect's JSON shapes of a sink connector's
-// partition and offset.
-type sinkPartition struct {
-	Topic     string `json:"kafka_topic"`
-	Partition int32  `json:"kafka_partition"`
-}
-
-type sinkOffset struct {
-	Offset int64 `json:"kafka_offset"`
-}
-
-// GetOffsets implements adminv1.AdminServer: the committed offsets, source partitions and
-// offsets as the connector wrote them, sink ones in Kafka Connect's
-// {"kafka_topic","kafka_partition"} → {"kafka_offset"} shape.
-func (s *Service) GetOffsets(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.Offsets, error) {
-	var (
-		found  bool
-		source []*clusterv1.SourceOffset
-		sink   []*clusterv1.SinkOffset
-	)
-	s.cfg.Store.Read(func(st *state.State) {
-		if st.Connector(req.GetName()) == nil {
-			return
-		}
-		found = true
-		source, sink = st.SourceOffsets(req.GetName()), st.SinkOffsets(req.GetName())
-	})
-	if !found {
-		return nil, notFound(req.GetName())
-	}
-	out := &adminv1.Offsets{}
-	for _, o := range source {
-		out.Offsets = append(out.Offsets, &adminv1.Offset{Partition: string(o.Partition), Offset: string(o.Offset)})
-	}
-	for _, o := range sink {
-		p, _ := json.Marshal(sinkPartition{o.Topic, o.Partition})
-		off, _ := json.Marshal(sinkOffset{o.Offset})
-		out.Offsets = append(out.Offsets, &adminv1.Offset{Partition: string(p), Offset: string(off)})
-	}
-	return out, nil
-}
-
-// alterOffsets replaces some of a STOPPED connector's offsets (PATCH
-// /connectors/{name}/offsets); an offset of "null" removes the partition's. reset clears
-// them all (DELETE). Partitions and offsets are in the GetOffsets shapes.
-func (s *Service) alterOffsets(ctx context.Context, name string, offsets []*adminv1.Offset, reset bool) error {
-	c := s.connector(name)
-	if c == nil {
-		return notFound(name)
-	}
-	// A partition given in another spelling than the connector wrote it (spaces, key
-	// order) still names the stored one.
-	stored := map[string][]byte{}
-	s.cfg.Store.Read(func(st *state.State) {
-		for _, o := range st.SourceOffsets(name) {
-			stored[canonicalJSON(string(o.Partition))] = o.Partition
-		}
-	})
-	cmd := &clusterv1.AlterOffsets{Connector: name, ResetOffsets: reset}
-	if !reset {
-		if len(offsets) == 0 {
-			return status.Error(codes.InvalidArgument, "The offsets to alter must not be empty; give at least one partition and its offset")
-		}
-		for _, o := range offsets {
-			switch c.Type {
-			case clusterv1.ConnectorType_CONNECTOR_TYPE_SINK:
-				so, err := parseSinkOffset(o)
-				if err != nil {
-					return err
-				}
-				cmd.Sink = append(cmd.Sink, so)
-			default:
-				if !json.Valid([]byte(o.Partition)) || !strings.HasPrefix(strings.TrimSpace(o.Partition), "{") {
-					return status.Errorf(codes.InvalidArgument, "Source partition %s must be a JSON object", o.Partition)
-				}
-				var off []byte
-				if t := strings.TrimSpace(o.Offset); t != "" && t != "null" {
-					if !json.Valid([]byte(t)) || !strings.HasPrefix(t, "{") {
-						return status.Errorf(codes.InvalidArgument, "Source offset %s must be a JSON object or null", o.Offset)
-					}
-					off = []byte(t)
-				}
-				p, ok := stored[canonicalJSON(o.Partition)]
-				if !ok {
-					p = []byte(canonicalJSON(o.Partition))
-				}
-				cmd.Source = append(cmd.Source, &clusterv1.SourceOffset{Partition: p, Offset: off})
-			}
-		}
-	}
-	_, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_AlterOffsets{AlterOffsets: cmd}})
-	if status.Code(err) == codes.FailedPrecondition {
-		return status.Errorf(codes.FailedPrecondition,
-			"Connectors must be in the STOPPED state before their offsets can be altered. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
-	}
-	return connectorErr(name, err)
-}
-
-func parseSinkOffset(o *adminv1.Offset) (*clusterv1.SinkOffset, error) {
-	var p struct {
-		Topic     *string `json:"kafka_topic"`
-		Partition *int32  `json:"kafka_partition"`
-	}
-	if err := json.Unmarshal([]byte(o.Partition), &p); err != nil || p.Topic == nil || p.Partition == nil {
-		return nil, status.Errorf(codes.InvalidArgument,
-			`A sink connector's partition must be {"kafka_topic": "<topic>", "kafka_partition": <n>}, got %s`, o.Partition)
-	}
-	so := &clusterv1.SinkOffset{Topic: *p.Topic, Partition: *p.Partition, Offset: -1}
-	if t := strings.TrimSpace(o.Offset); t != "" && t != "null" {
-		var off struct {
-			Offset *int64 `json:"kafka_offset"`
-		}
-		if err := json.Unmarshal([]byte(t), &off); err != nil || off.Offset == nil || *off.Offset < 0 {
-			return nil, status.Errorf(codes.InvalidArgument,
-				`A sink connector's offset must be {"kafka_offset": <n>} with n >= 0, or null, got %s`, o.Offset)
-		}
-		so.Offset = *off.Offset
-	}
-	return so, nil
-}
-
-// canonicalJSON re-encodes a JSON object with sorted keys and no spaces, the form a
-// source partition is stored in, so the same partition written two ways is one key.
-func canonicalJSON(s string) string {
-	var v any
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return s
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return s
-	}
-	return string(b)
 }

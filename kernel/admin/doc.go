@@ -7,5 +7,8 @@
 // forwards them to the Raft leader. Connector configs are checked (kernel/config and the
 // plugin's own Validate) and split into task configs (the plugin's TaskConfigs) before
 // they are written, so an invalid config never reaches the state. Secret config values
-// are masked in every answer.
+// are masked in every answer, including errors in which a plugin quotes them. Lifecycle
+// and offsets follow Kafka Connect: pause, stop, resume and restart (includeTasks,
+// onlyFailed, one task), and offsets read in any state but altered or reset only while a
+// connector is STOPPED.
 package admin

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
@@ -46,6 +48,10 @@ func (f *fakeConnector) Validate(ctx context.Context, req *pluginv1.ValidateRequ
 		// As the SDK does: the same check kernel/config makes, reported again.
 		resp.Errors = append(resp.Errors, &pluginv1.ConfigError{Key: "file", Message: `Missing required configuration "file" which has no default value.`})
 	}
+	if pw := req.Config["db.password"]; strings.HasPrefix(pw, "refused-") {
+		// A plugin that quotes the value it refuses.
+		resp.Errors = append(resp.Errors, &pluginv1.ConfigError{Key: "db.password", Message: "the database refused the password " + pw})
+	}
 	if req.Config["file"] == "/forbidden" {
 		resp.Errors = append(resp.Errors, &pluginv1.ConfigError{Key: "file", Message: "is not readable by the plugin"})
 	}
@@ -54,6 +60,10 @@ func (f *fakeConnector) Validate(ctx context.Context, req *pluginv1.ValidateRequ
 
 func (f *fakeConnector) TaskConfigs(_ context.Context, req *pluginv1.TaskConfigsRequest) (*pluginv1.TaskConfigsResponse, error) {
 	f.record("TaskConfigs " + req.ConnectorClass + " " + strconv.Itoa(int(req.MaxTasks)))
+	if req.Config["split"] == "fail" {
+		// A plugin that quotes its whole config in an error.
+		return nil, status.Errorf(codes.FailedPrecondition, "cannot split config %v", req.Config)
+	}
 	resp := &pluginv1.TaskConfigsResponse{}
 	n := int(req.MaxTasks)
 	if req.Config["too.many.tasks"] == "true" {

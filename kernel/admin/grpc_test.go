@@ -83,6 +83,27 @@ func TestGRPCServer(t *testing.T) {
 		t.Errorf("GetConnector(ghost) over gRPC: %v", err)
 	}
 
+	// The offsets calls over the wire: refused with FailedPrecondition until STOPPED.
+	alter := &adminv1.AlterOffsetsRequest{Name: "src", Offsets: []*adminv1.Offset{{Partition: `{"filename":"/tmp/in.txt"}`, Offset: `{"position":5}`}}}
+	if _, err := ac.AlterOffsets(ctx, alter); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("AlterOffsets of a RUNNING connector over gRPC: %v, want FailedPrecondition", err)
+	}
+	if _, err := ac.ResetOffsets(ctx, &adminv1.ConnectorRequest{Name: "src"}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("ResetOffsets of a RUNNING connector over gRPC: %v, want FailedPrecondition", err)
+	}
+	if _, err := ac.StopConnector(ctx, &adminv1.ConnectorRequest{Name: "src"}); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := ac.AlterOffsets(ctx, alter); err != nil || msg.Message != "The offsets for this connector have been altered successfully" {
+		t.Errorf("AlterOffsets over gRPC: %v, %v", msg, err)
+	}
+	if offs, err := ac.GetOffsets(ctx, &adminv1.ConnectorRequest{Name: "src"}); err != nil || len(offs.Offsets) != 1 || offs.Offsets[0].Offset != `{"position":5}` {
+		t.Errorf("GetOffsets over gRPC after AlterOffsets: %v, %v", offs, err)
+	}
+	if msg, err := ac.ResetOffsets(ctx, &adminv1.ConnectorRequest{Name: "src"}); err != nil || msg.Message != "The offsets for this connector have been reset successfully" {
+		t.Errorf("ResetOffsets over gRPC: %v, %v", msg, err)
+	}
+
 	f.svc.Shutdown()
 	if resp, err := hc.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil || resp.Status != healthpb.HealthCheckResponse_NOT_SERVING {
 		t.Errorf("health after Shutdown: %v, %v; want NOT_SERVING", resp, err)

@@ -654,33 +654,29 @@ type messageJSON struct {
 
 func (r *rest) alterOffsets(w http.ResponseWriter, req *http.Request) error {
 	var body struct {
-		Offsets []struct {
-			Partition json.RawMessage `json:"partition"`
-			Offset    json.RawMessage `json:"offset"`
-		} `json:"offsets"`
+		Offsets []offsetJSON `json:"offsets"`
 	}
 	if err := decodeBody(req, &body); err != nil {
 		return err
 	}
-	var offsets []*adminv1.Offset
+	areq := &adminv1.AlterOffsetsRequest{Name: req.PathValue("name")}
 	for _, o := range body.Offsets {
-		if len(o.Partition) == 0 || string(o.Partition) == "null" {
-			return badRequest("Every offset needs a partition")
-		}
-		offsets = append(offsets, &adminv1.Offset{Partition: string(o.Partition), Offset: string(o.Offset)})
+		areq.Offsets = append(areq.Offsets, &adminv1.Offset{Partition: string(o.Partition), Offset: string(o.Offset)})
 	}
-	if err := r.s.alterOffsets(req.Context(), req.PathValue("name"), offsets, false); err != nil {
+	msg, err := r.s.AlterOffsets(req.Context(), areq)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, messageJSON{"The offsets for this connector have been altered successfully"})
+	writeJSON(w, http.StatusOK, messageJSON{msg.GetMessage()})
 	return nil
 }
 
 func (r *rest) resetOffsets(w http.ResponseWriter, req *http.Request) error {
-	if err := r.s.alterOffsets(req.Context(), req.PathValue("name"), nil, true); err != nil {
+	msg, err := r.s.ResetOffsets(req.Context(), &adminv1.ConnectorRequest{Name: req.PathValue("name")})
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, messageJSON{"The offsets for this connector have been reset successfully"})
+	writeJSON(w, http.StatusOK, messageJSON{msg.GetMessage()})
 	return nil
 }
 

@@ -164,10 +164,10 @@ func TestRESTTasksOffsetsValidate(t *testing.T) {
 		{"POST", "/connectors/snk/restart?includeTasks=true&onlyFailed=true", "", 202,
 			`{"name":"snk","connector":{"state":"PAUSED","worker_id":"node-2"},"tasks":[{"id":0,"state":"PAUSED","worker_id":"node-2"},{"id":1,"state":"RESTARTING","worker_id":"node-2"}],"type":"sink"}`},
 		{"POST", "/connectors/snk/restart?includeTasks=true", "", 202,
-			`{"name":"snk","connector":{"state":"PAUSED","worker_id":"node-2"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"node-2"},{"id":1,"state":"RESTARTING","worker_id":"node-2"}],"type":"sink"}`},
+			`{"name":"snk","connector":{"state":"RESTARTING","worker_id":"node-2"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"node-2"},{"id":1,"state":"RESTARTING","worker_id":"node-2"}],"type":"sink"}`},
 		{"GET", "/connectors/snk/offsets", "", 200, `{"offsets":[{"partition":{"kafka_topic":"a","kafka_partition":0},"offset":{"kafka_offset":10}}]}`},
 		{"PATCH", "/connectors/snk/offsets", `{"offsets":[{"partition":{"kafka_topic":"a","kafka_partition":0},"offset":{"kafka_offset":5}}]}`, 400,
-			`{"error_code":400,"message":"Connectors must be in the STOPPED state before their offsets can be altered. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/snk/stop' endpoint"}`},
+			`{"error_code":400,"message":"Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/snk/stop' endpoint"}`},
 		{"PUT", "/connectors/snk/stop", "", 204, ""},
 		{"PATCH", "/connectors/snk/offsets", `{"offsets":[{"partition":{"kafka_topic":"a","kafka_partition":0},"offset":{"kafka_offset":5}},{"partition":{"kafka_topic":"a","kafka_partition":3},"offset":{"kafka_offset":1}}]}`, 200,
 			`{"message":"The offsets for this connector have been altered successfully"}`},
@@ -204,5 +204,72 @@ func TestRESTEscapedName(t *testing.T) {
 	}
 	if code, body, _ := c.do("GET", "/connectors/a%2Fb%20c/status", ""); code != 200 || !strings.Contains(body, `"name":"a/b c"`) {
 		t.Errorf("GET status: %d %s", code, body)
+	}
+}
+
+// The offsets and lifecycle endpoints, with Kafka Connect's status codes, bodies and
+// messages for each refusal.
+func TestRESTOffsetsAndLifecycle(t *testing.T) {
+	f, c := newREST(t)
+	if code, body, _ := c.do("POST", "/connectors", `{"name":"src","config":{"connector.class":"file-source","file":"/in","topic":"t"}}`); code != 201 {
+		t.Fatalf("POST: %d %s", code, body)
+	}
+	f.place(t, "node-2", "src", clusterv1.TaskState_TASK_STATE_RUNNING)
+	f.commit(t, "src", []*clusterv1.SourceOffset{{Partition: []byte(`{"filename":"/in"}`), Offset: []byte(`{"position":120}`)}}, nil)
+	const notStopped = `{"error_code":400,"message":"Connectors must be in the STOPPED state before their offsets can be modified. ` +
+		`This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/src/stop' endpoint"}`
+	steps := []struct {
+		method, path, body string
+		code               int
+		want               string
+	}{
+		{"GET", "/connectors/src/offsets", "", 200, `{"offsets":[{"partition":{"filename":"/in"},"offset":{"position":120}}]}`},
+		{"PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":{"filename":"/in"},"offset":{"position":0}}]}`, 400, notStopped},
+		{"DELETE", "/connectors/src/offsets", "", 400, notStopped},
+		{"PUT", "/connectors/src/pause", "", 202, ""},
+		{"PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":{"filename":"/in"},"offset":{"position":0}}]}`, 400, notStopped},
+		{"GET", "/connectors/src/status", "", 200,
+			`{"name":"src","connector":{"state":"PAUSED","worker_id":"node-2"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"node-2"}],"type":"source"}`},
+		{"PUT", "/connectors/src/stop", "", 204, ""},
+		{"PUT", "/connectors/src/stop", "", 204, ""},
+		{"GET", "/connectors/src/status", "", 200, `{"name":"src","connector":{"state":"STOPPED","worker_id":"node-1"},"tasks":[],"type":"source"}`},
+		{"GET", "/connectors/src", "", 200,
+			`{"name":"src","config":{"connector.class":"file-source","file":"/in","name":"src","topic":"t"},"tasks":[],"type":"source"}`},
+		{"GET", "/connectors/src/offsets", "", 200, `{"offsets":[{"partition":{"filename":"/in"},"offset":{"position":120}}]}`},
+		{"PATCH", "/connectors/src/offsets", `{}`, 400,
+			`{"error_code":400,"message":"Partitions / offsets need to be provided for an alter offsets request"}`},
+		{"PATCH", "/connectors/src/offsets", `{"offsets":[]}`, 400,
+			`{"error_code":400,"message":"Partitions / offsets need to be provided for an alter offsets request"}`},
+		{"PATCH", "/connectors/src/offsets", `{"offsets":[{}]}`, 400,
+			`{"error_code":400,"message":"The partition for a source connector offset cannot be null or missing"}`},
+		{"PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":{"filename":"/in"},"offset":7}]}`, 400,
+			`{"error_code":400,"message":"The offset for a source connector must either be null or a JSON object, got 7"}`},
+		{"PATCH", "/connectors/src/offsets", ``, 400, `{"error_code":400,"message":"Request body is empty; send a JSON object"}`},
+		{"PATCH", "/connectors/src/offsets", `{"offsets":[{"partition":{"filename":"/in"},"offset":{"position":60}}]}`, 200,
+			`{"message":"The offsets for this connector have been altered successfully"}`},
+		{"GET", "/connectors/src/offsets", "", 200, `{"offsets":[{"partition":{"filename":"/in"},"offset":{"position":60}}]}`},
+		{"DELETE", "/connectors/src/offsets", "", 200, `{"message":"The offsets for this connector have been reset successfully"}`},
+		{"GET", "/connectors/src/offsets", "", 200, `{"offsets":[]}`},
+		{"PATCH", "/connectors/nope/offsets", `{"offsets":[{"partition":{"a":1},"offset":null}]}`, 404, `{"error_code":404,"message":"Connector nope not found"}`},
+		{"DELETE", "/connectors/nope/offsets", "", 404, `{"error_code":404,"message":"Connector nope not found"}`},
+		{"GET", "/connectors/nope/offsets", "", 404, `{"error_code":404,"message":"Connector nope not found"}`},
+		// A task of a STOPPED connector does not exist.
+		{"POST", "/connectors/src/tasks/0/restart", "", 404, `{"error_code":404,"message":"Unknown task: src-0"}`},
+		{"PUT", "/connectors/src/resume", "", 202, ""},
+		{"GET", "/connectors/src/status", "", 200,
+			`{"name":"src","connector":{"state":"RUNNING","worker_id":"node-1"},"tasks":[{"id":0,"state":"UNASSIGNED","worker_id":""}],"type":"source"}`},
+		{"POST", "/connectors/src/restart", "", 204, ""},
+		{"POST", "/connectors/src/restart?includeTasks=false&onlyFailed=false", "", 204, ""},
+		{"POST", "/connectors/src/restart?onlyFailed=true", "", 202,
+			`{"name":"src","connector":{"state":"RUNNING","worker_id":"node-1"},"tasks":[{"id":0,"state":"UNASSIGNED","worker_id":""}],"type":"source"}`},
+		{"POST", "/connectors/src/restart?includeTasks=true", "", 202,
+			`{"name":"src","connector":{"state":"RESTARTING","worker_id":"node-1"},"tasks":[{"id":0,"state":"UNASSIGNED","worker_id":""}],"type":"source"}`},
+		{"POST", "/connectors/nope/restart?includeTasks=true", "", 404, `{"error_code":404,"message":"Connector nope not found"}`},
+	}
+	for i, s := range steps {
+		code, body, _ := c.do(s.method, s.path, s.body)
+		if code != s.code || body != s.want {
+			t.Errorf("step %d: %s %s %s\n got  %d %s\n want %d %s", i, s.method, s.path, s.body, code, body, s.code, s.want)
+		}
 	}
 }

@@ -364,6 +364,14 @@ func TestRestart(t *testing.T) {
 			if got := c.RestartCount == 1; got != tt.wantConnectorRestart {
 				t.Errorf("connector restarted = %v, want %v", got, tt.wantConnectorRestart)
 			}
+			// The answer is upstream's restart plan: what restarts is RESTARTING.
+			wantState := "RUNNING"
+			if tt.wantConnectorRestart {
+				wantState = "RESTARTING"
+			}
+			if st.Connector.State != wantState {
+				t.Errorf("connector state in answer = %s, want %s", st.Connector.State, wantState)
+			}
 			restarted := map[int32]bool{}
 			for _, id := range tt.wantTasks {
 				restarted[id] = true
@@ -373,8 +381,8 @@ func TestRestart(t *testing.T) {
 				if moved != restarted[i] {
 					t.Errorf("task %d restarted = %v, want %v", i, moved, restarted[i])
 				}
-				if restarted[i] && st.Tasks[i].State != "RESTARTING" {
-					t.Errorf("task %d state in answer = %s, want RESTARTING", i, st.Tasks[i].State)
+				if got := st.Tasks[i].State == "RESTARTING"; got != restarted[i] {
+					t.Errorf("task %d state in answer = %s; restarted %v", i, st.Tasks[i].State, restarted[i])
 				}
 			}
 		})
@@ -390,67 +398,6 @@ func TestRestart(t *testing.T) {
 	if f.epoch("src", 0) == before0 || f.epoch("src", 1) != before1 {
 		t.Errorf("RestartTask(0): epochs %d→%d and %d→%d; want only task 0's to move",
 			before0, f.epoch("src", 0), before1, f.epoch("src", 1))
-	}
-}
-
-func TestOffsets(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, "src", sourceConfig("tasks.max", "1"))
-	f.create(t, "snk", map[string]string{"connector.class": "file-sink", "file": "/x", "topics": "a"})
-	f.place(t, "node-2", "src", clusterv1.TaskState_TASK_STATE_RUNNING)
-	f.place(t, "node-2", "snk", clusterv1.TaskState_TASK_STATE_RUNNING)
-	f.apply(t, &clusterv1.Command{Cmd: &clusterv1.Command_CommitOffsets{CommitOffsets: &clusterv1.CommitOffsets{Tasks: []*clusterv1.TaskOffsets{
-		{Task: &clusterv1.TaskID{Connector: "src"}, Epoch: f.epoch("src", 0), Source: []*clusterv1.SourceOffset{
-			{Partition: []byte(`{"filename":"/tmp/in.txt"}`), Offset: []byte(`{"position":42}`)}}},
-		{Task: &clusterv1.TaskID{Connector: "snk"}, Epoch: f.epoch("snk", 0), Sink: []*clusterv1.SinkOffset{
-			{Topic: "a", Partition: 0, Offset: 10}, {Topic: "a", Partition: 1, Offset: 7}}},
-	}}}})
-	got, err := f.svc.GetOffsets(ctx, &adminv1.ConnectorRequest{Name: "src"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantProto(t, "source offsets", got, &adminv1.Offsets{Offsets: []*adminv1.Offset{
-		{Partition: `{"filename":"/tmp/in.txt"}`, Offset: `{"position":42}`}}})
-	got, _ = f.svc.GetOffsets(ctx, &adminv1.ConnectorRequest{Name: "snk"})
-	wantProto(t, "sink offsets", got, &adminv1.Offsets{Offsets: []*adminv1.Offset{
-		{Partition: `{"kafka_topic":"a","kafka_partition":0}`, Offset: `{"kafka_offset":10}`},
-		{Partition: `{"kafka_topic":"a","kafka_partition":1}`, Offset: `{"kafka_offset":7}`}}})
-
-	// Altering needs STOPPED.
-	err = f.svc.alterOffsets(ctx, "snk", []*adminv1.Offset{{Partition: `{"kafka_topic":"a","kafka_partition":0}`, Offset: `{"kafka_offset":3}`}}, false)
-	if status.Code(err) != codes.FailedPrecondition {
-		t.Errorf("alter offsets of a running connector: %v", err)
-	}
-	f.svc.StopConnector(ctx, &adminv1.ConnectorRequest{Name: "snk"})
-	f.svc.StopConnector(ctx, &adminv1.ConnectorRequest{Name: "src"})
-	if err := f.svc.alterOffsets(ctx, "snk", []*adminv1.Offset{
-		{Partition: `{"kafka_topic":"a","kafka_partition":0}`, Offset: `{"kafka_offset":3}`},
-		{Partition: `{"kafka_topic":"a","kafka_partition":1}`, Offset: `null`}}, false); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = f.svc.GetOffsets(ctx, &adminv1.ConnectorRequest{Name: "snk"})
-	wantProto(t, "altered sink offsets", got, &adminv1.Offsets{Offsets: []*adminv1.Offset{
-		{Partition: `{"kafka_topic":"a","kafka_partition":0}`, Offset: `{"kafka_offset":3}`}}})
-	// A partition spelled differently still names the stored one.
-	if err := f.svc.alterOffsets(ctx, "src", []*adminv1.Offset{{Partition: `{ "filename" : "/tmp/in.txt" }`, Offset: `{"position": 7}`}}, false); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = f.svc.GetOffsets(ctx, &adminv1.ConnectorRequest{Name: "src"})
-	wantProto(t, "altered source offsets", got, &adminv1.Offsets{Offsets: []*adminv1.Offset{
-		{Partition: `{"filename":"/tmp/in.txt"}`, Offset: `{"position": 7}`}}})
-	if err := f.svc.alterOffsets(ctx, "src", nil, true); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ = f.svc.GetOffsets(ctx, &adminv1.ConnectorRequest{Name: "src"}); len(got.Offsets) != 0 {
-		t.Errorf("offsets after reset: %v", got.Offsets)
-	}
-	for _, bad := range []*adminv1.Offset{
-		{Partition: `{"topic":"a"}`, Offset: `{"kafka_offset":1}`},
-		{Partition: `{"kafka_topic":"a","kafka_partition":0}`, Offset: `{"kafka_offset":-5}`},
-	} {
-		if err := f.svc.alterOffsets(ctx, "snk", []*adminv1.Offset{bad}, false); status.Code(err) != codes.InvalidArgument {
-			t.Errorf("alter sink offsets with %v: %v, want InvalidArgument", bad, err)
-		}
 	}
 }
 

@@ -1032,11 +1032,15 @@ func (x *Offsets) GetOffsets() []*Offset {
 	return nil
 }
 
+// Offset is one partition's offset, both JSON objects (UTF-8). A source connector's are
+// the maps its tasks write (for the file source {"filename": …} and {"position": …}); a
+// sink connector's are {"kafka_topic": …, "kafka_partition": …} and {"kafka_offset": …},
+// the next record to deliver. In AlterOffsetsRequest an offset of "null" (or empty)
+// removes the partition's offset.
 type Offset struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// partition and offset are JSON objects (UTF-8).
-	Partition     string `protobuf:"bytes,1,opt,name=partition,proto3" json:"partition,omitempty"`
-	Offset        string `protobuf:"bytes,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partition     string                 `protobuf:"bytes,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	Offset        string                 `protobuf:"bytes,2,opt,name=offset,proto3" json:"offset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1085,6 +1089,104 @@ func (x *Offset) GetOffset() string {
 	return ""
 }
 
+type AlterOffsetsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Offsets       []*Offset              `protobuf:"bytes,2,rep,name=offsets,proto3" json:"offsets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlterOffsetsRequest) Reset() {
+	*x = AlterOffsetsRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlterOffsetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlterOffsetsRequest) ProtoMessage() {}
+
+func (x *AlterOffsetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlterOffsetsRequest.ProtoReflect.Descriptor instead.
+func (*AlterOffsetsRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AlterOffsetsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AlterOffsetsRequest) GetOffsets() []*Offset {
+	if x != nil {
+		return x.Offsets
+	}
+	return nil
+}
+
+// Message is Kafka Connect's {"message": …} answer, e.g. "The offsets for this connector
+// have been altered successfully".
+type Message struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       string                 `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Message) Reset() {
+	*x = Message{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Message) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Message) ProtoMessage() {}
+
+func (x *Message) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Message.ProtoReflect.Descriptor instead.
+func (*Message) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Message) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 type ListPluginsRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	ConnectorsOnly bool                   `protobuf:"varint,1,opt,name=connectors_only,json=connectorsOnly,proto3" json:"connectors_only,omitempty"`
@@ -1094,7 +1196,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1106,7 +1208,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1119,7 +1221,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListPluginsRequest) GetConnectorsOnly() bool {
@@ -1145,7 +1247,7 @@ type PluginInfo struct {
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1259,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1272,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PluginInfo) GetClass() string {
@@ -1217,7 +1319,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1229,7 +1331,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,7 +1344,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1261,7 +1363,7 @@ type PluginRequest struct {
 
 func (x *PluginRequest) Reset() {
 	*x = PluginRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1375,7 @@ func (x *PluginRequest) String() string {
 func (*PluginRequest) ProtoMessage() {}
 
 func (x *PluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1388,7 @@ func (x *PluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRequest.ProtoReflect.Descriptor instead.
 func (*PluginRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PluginRequest) GetClass() string {
@@ -1316,7 +1418,7 @@ type ConfigKeyInfo struct {
 
 func (x *ConfigKeyInfo) Reset() {
 	*x = ConfigKeyInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1430,7 @@ func (x *ConfigKeyInfo) String() string {
 func (*ConfigKeyInfo) ProtoMessage() {}
 
 func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1443,7 @@ func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigKeyInfo.ProtoReflect.Descriptor instead.
 func (*ConfigKeyInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ConfigKeyInfo) GetName() string {
@@ -1437,7 +1539,7 @@ type PluginConfigResponse struct {
 
 func (x *PluginConfigResponse) Reset() {
 	*x = PluginConfigResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1449,7 +1551,7 @@ func (x *PluginConfigResponse) String() string {
 func (*PluginConfigResponse) ProtoMessage() {}
 
 func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1462,7 +1564,7 @@ func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigResponse.ProtoReflect.Descriptor instead.
 func (*PluginConfigResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PluginConfigResponse) GetKeys() []*ConfigKeyInfo {
@@ -1483,7 +1585,7 @@ type ValidateConfigRequest struct {
 
 func (x *ValidateConfigRequest) Reset() {
 	*x = ValidateConfigRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1495,7 +1597,7 @@ func (x *ValidateConfigRequest) String() string {
 func (*ValidateConfigRequest) ProtoMessage() {}
 
 func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1508,7 +1610,7 @@ func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateConfigRequest.ProtoReflect.Descriptor instead.
 func (*ValidateConfigRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ValidateConfigRequest) GetClass() string {
@@ -1539,7 +1641,7 @@ type ConfigValueInfo struct {
 
 func (x *ConfigValueInfo) Reset() {
 	*x = ConfigValueInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1653,7 @@ func (x *ConfigValueInfo) String() string {
 func (*ConfigValueInfo) ProtoMessage() {}
 
 func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1666,7 @@ func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigValueInfo.ProtoReflect.Descriptor instead.
 func (*ConfigValueInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConfigValueInfo) GetName() string {
@@ -1619,7 +1721,7 @@ type ConfigInfo struct {
 
 func (x *ConfigInfo) Reset() {
 	*x = ConfigInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1631,7 +1733,7 @@ func (x *ConfigInfo) String() string {
 func (*ConfigInfo) ProtoMessage() {}
 
 func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1644,7 +1746,7 @@ func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfo.ProtoReflect.Descriptor instead.
 func (*ConfigInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ConfigInfo) GetDefinition() *ConfigKeyInfo {
@@ -1674,7 +1776,7 @@ type ConfigInfos struct {
 
 func (x *ConfigInfos) Reset() {
 	*x = ConfigInfos{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1686,7 +1788,7 @@ func (x *ConfigInfos) String() string {
 func (*ConfigInfos) ProtoMessage() {}
 
 func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1699,7 +1801,7 @@ func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfos.ProtoReflect.Descriptor instead.
 func (*ConfigInfos) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ConfigInfos) GetName() string {
@@ -1738,7 +1840,7 @@ type ListMembersRequest struct {
 
 func (x *ListMembersRequest) Reset() {
 	*x = ListMembersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +1852,7 @@ func (x *ListMembersRequest) String() string {
 func (*ListMembersRequest) ProtoMessage() {}
 
 func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +1865,7 @@ func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListMembersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 type Member struct {
@@ -1786,7 +1888,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +1900,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +1913,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Member) GetId() string {
@@ -1894,7 +1996,7 @@ type ListMembersResponse struct {
 
 func (x *ListMembersResponse) Reset() {
 	*x = ListMembersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1906,7 +2008,7 @@ func (x *ListMembersResponse) String() string {
 func (*ListMembersResponse) ProtoMessage() {}
 
 func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1919,7 +2021,7 @@ func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListMembersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListMembersResponse) GetMembers() []*Member {
@@ -1944,7 +2046,7 @@ type RaftListPeersRequest struct {
 
 func (x *RaftListPeersRequest) Reset() {
 	*x = RaftListPeersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1956,7 +2058,7 @@ func (x *RaftListPeersRequest) String() string {
 func (*RaftListPeersRequest) ProtoMessage() {}
 
 func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1969,7 +2071,7 @@ func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersRequest.ProtoReflect.Descriptor instead.
 func (*RaftListPeersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 type RaftPeer struct {
@@ -1985,7 +2087,7 @@ type RaftPeer struct {
 
 func (x *RaftPeer) Reset() {
 	*x = RaftPeer{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2099,7 @@ func (x *RaftPeer) String() string {
 func (*RaftPeer) ProtoMessage() {}
 
 func (x *RaftPeer) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2112,7 @@ func (x *RaftPeer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeer.ProtoReflect.Descriptor instead.
 func (*RaftPeer) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RaftPeer) GetId() string {
@@ -2050,7 +2152,7 @@ type RaftListPeersResponse struct {
 
 func (x *RaftListPeersResponse) Reset() {
 	*x = RaftListPeersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2062,7 +2164,7 @@ func (x *RaftListPeersResponse) String() string {
 func (*RaftListPeersResponse) ProtoMessage() {}
 
 func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2075,7 +2177,7 @@ func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersResponse.ProtoReflect.Descriptor instead.
 func (*RaftListPeersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *RaftListPeersResponse) GetPeers() []*RaftPeer {
@@ -2095,7 +2197,7 @@ type RaftPeerRequest struct {
 
 func (x *RaftPeerRequest) Reset() {
 	*x = RaftPeerRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2107,7 +2209,7 @@ func (x *RaftPeerRequest) String() string {
 func (*RaftPeerRequest) ProtoMessage() {}
 
 func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2120,7 +2222,7 @@ func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeerRequest.ProtoReflect.Descriptor instead.
 func (*RaftPeerRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RaftPeerRequest) GetId() string {
@@ -2210,7 +2312,12 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\aoffsets\x18\x01 \x03(\v2\x1a.tributary.admin.v1.OffsetR\aoffsets\">\n" +
 	"\x06Offset\x12\x1c\n" +
 	"\tpartition\x18\x01 \x01(\tR\tpartition\x12\x16\n" +
-	"\x06offset\x18\x02 \x01(\tR\x06offset\"=\n" +
+	"\x06offset\x18\x02 \x01(\tR\x06offset\"_\n" +
+	"\x13AlterOffsetsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x124\n" +
+	"\aoffsets\x18\x02 \x03(\v2\x1a.tributary.admin.v1.OffsetR\aoffsets\"#\n" +
+	"\aMessage\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage\"=\n" +
 	"\x12ListPluginsRequest\x12'\n" +
 	"\x0fconnectors_only\x18\x01 \x01(\bR\x0econnectorsOnly\"\x82\x01\n" +
 	"\n" +
@@ -2296,7 +2403,7 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x15RaftListPeersResponse\x122\n" +
 	"\x05peers\x18\x01 \x03(\v2\x1c.tributary.admin.v1.RaftPeerR\x05peers\"!\n" +
 	"\x0fRaftPeerRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\x9a\x0f\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xc3\x10\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
@@ -2313,7 +2420,9 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x10RestartConnector\x12+.tributary.admin.v1.RestartConnectorRequest\x1a#.tributary.admin.v1.ConnectorStatus\x12I\n" +
 	"\vRestartTask\x12\x1f.tributary.admin.v1.TaskRequest\x1a\x19.tributary.admin.v1.Empty\x12O\n" +
 	"\n" +
-	"GetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Offsets\x12^\n" +
+	"GetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Offsets\x12T\n" +
+	"\fAlterOffsets\x12'.tributary.admin.v1.AlterOffsetsRequest\x1a\x1b.tributary.admin.v1.Message\x12Q\n" +
+	"\fResetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Message\x12^\n" +
 	"\vListPlugins\x12&.tributary.admin.v1.ListPluginsRequest\x1a'.tributary.admin.v1.ListPluginsResponse\x12^\n" +
 	"\x0fGetPluginConfig\x12!.tributary.admin.v1.PluginRequest\x1a(.tributary.admin.v1.PluginConfigResponse\x12\\\n" +
 	"\x0eValidateConfig\x12).tributary.admin.v1.ValidateConfigRequest\x1a\x1f.tributary.admin.v1.ConfigInfos\x12^\n" +
@@ -2334,7 +2443,7 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
@@ -2356,96 +2465,103 @@ var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*TaskConfigsResponse)(nil),        // 17: tributary.admin.v1.TaskConfigsResponse
 	(*Offsets)(nil),                    // 18: tributary.admin.v1.Offsets
 	(*Offset)(nil),                     // 19: tributary.admin.v1.Offset
-	(*ListPluginsRequest)(nil),         // 20: tributary.admin.v1.ListPluginsRequest
-	(*PluginInfo)(nil),                 // 21: tributary.admin.v1.PluginInfo
-	(*ListPluginsResponse)(nil),        // 22: tributary.admin.v1.ListPluginsResponse
-	(*PluginRequest)(nil),              // 23: tributary.admin.v1.PluginRequest
-	(*ConfigKeyInfo)(nil),              // 24: tributary.admin.v1.ConfigKeyInfo
-	(*PluginConfigResponse)(nil),       // 25: tributary.admin.v1.PluginConfigResponse
-	(*ValidateConfigRequest)(nil),      // 26: tributary.admin.v1.ValidateConfigRequest
-	(*ConfigValueInfo)(nil),            // 27: tributary.admin.v1.ConfigValueInfo
-	(*ConfigInfo)(nil),                 // 28: tributary.admin.v1.ConfigInfo
-	(*ConfigInfos)(nil),                // 29: tributary.admin.v1.ConfigInfos
-	(*ListMembersRequest)(nil),         // 30: tributary.admin.v1.ListMembersRequest
-	(*Member)(nil),                     // 31: tributary.admin.v1.Member
-	(*ListMembersResponse)(nil),        // 32: tributary.admin.v1.ListMembersResponse
-	(*RaftListPeersRequest)(nil),       // 33: tributary.admin.v1.RaftListPeersRequest
-	(*RaftPeer)(nil),                   // 34: tributary.admin.v1.RaftPeer
-	(*RaftListPeersResponse)(nil),      // 35: tributary.admin.v1.RaftListPeersResponse
-	(*RaftPeerRequest)(nil),            // 36: tributary.admin.v1.RaftPeerRequest
-	nil,                                // 37: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 38: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 39: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 40: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 41: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	(*AlterOffsetsRequest)(nil),        // 20: tributary.admin.v1.AlterOffsetsRequest
+	(*Message)(nil),                    // 21: tributary.admin.v1.Message
+	(*ListPluginsRequest)(nil),         // 22: tributary.admin.v1.ListPluginsRequest
+	(*PluginInfo)(nil),                 // 23: tributary.admin.v1.PluginInfo
+	(*ListPluginsResponse)(nil),        // 24: tributary.admin.v1.ListPluginsResponse
+	(*PluginRequest)(nil),              // 25: tributary.admin.v1.PluginRequest
+	(*ConfigKeyInfo)(nil),              // 26: tributary.admin.v1.ConfigKeyInfo
+	(*PluginConfigResponse)(nil),       // 27: tributary.admin.v1.PluginConfigResponse
+	(*ValidateConfigRequest)(nil),      // 28: tributary.admin.v1.ValidateConfigRequest
+	(*ConfigValueInfo)(nil),            // 29: tributary.admin.v1.ConfigValueInfo
+	(*ConfigInfo)(nil),                 // 30: tributary.admin.v1.ConfigInfo
+	(*ConfigInfos)(nil),                // 31: tributary.admin.v1.ConfigInfos
+	(*ListMembersRequest)(nil),         // 32: tributary.admin.v1.ListMembersRequest
+	(*Member)(nil),                     // 33: tributary.admin.v1.Member
+	(*ListMembersResponse)(nil),        // 34: tributary.admin.v1.ListMembersResponse
+	(*RaftListPeersRequest)(nil),       // 35: tributary.admin.v1.RaftListPeersRequest
+	(*RaftPeer)(nil),                   // 36: tributary.admin.v1.RaftPeer
+	(*RaftListPeersResponse)(nil),      // 37: tributary.admin.v1.RaftListPeersResponse
+	(*RaftPeerRequest)(nil),            // 38: tributary.admin.v1.RaftPeerRequest
+	nil,                                // 39: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 40: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 41: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 42: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 43: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
-	37, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	38, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	39, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	40, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
 	12, // 2: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	39, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	41, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
 	11, // 4: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
 	13, // 5: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
 	14, // 6: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
 	11, // 7: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	40, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	42, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
 	16, // 9: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
 	19, // 10: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
-	21, // 11: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
-	24, // 12: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	41, // 13: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
-	24, // 14: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
-	27, // 15: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
-	28, // 16: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
-	31, // 17: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
-	34, // 18: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
-	1,  // 19: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
-	3,  // 20: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
-	5,  // 21: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
-	6,  // 22: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
-	8,  // 23: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 24: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 25: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 26: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 27: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 28: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 29: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 30: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
-	9,  // 31: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
-	8,  // 32: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	20, // 33: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	23, // 34: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	26, // 35: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	30, // 36: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	33, // 37: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
-	36, // 38: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
-	36, // 39: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
-	2,  // 40: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	4,  // 41: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	12, // 42: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	7,  // 43: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	12, // 44: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 45: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	15, // 46: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	17, // 47: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 48: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 49: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 50: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	15, // 51: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 52: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	18, // 53: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	22, // 54: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	25, // 55: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	29, // 56: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	32, // 57: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	35, // 58: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
-	0,  // 59: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
-	0,  // 60: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
-	40, // [40:61] is the sub-list for method output_type
-	19, // [19:40] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	19, // 11: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
+	23, // 12: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
+	26, // 13: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
+	43, // 14: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	26, // 15: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
+	29, // 16: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
+	30, // 17: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
+	33, // 18: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
+	36, // 19: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
+	1,  // 20: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
+	3,  // 21: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
+	5,  // 22: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
+	6,  // 23: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
+	8,  // 24: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 25: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 26: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 27: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 28: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 29: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 30: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	10, // 31: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
+	9,  // 32: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
+	8,  // 33: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	20, // 34: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
+	8,  // 35: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	22, // 36: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	25, // 37: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	28, // 38: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	32, // 39: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	35, // 40: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	38, // 41: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	38, // 42: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 43: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	4,  // 44: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	12, // 45: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	7,  // 46: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	12, // 47: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 48: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	15, // 49: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	17, // 50: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 51: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 52: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 53: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	15, // 54: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 55: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	18, // 56: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	21, // 57: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
+	21, // 58: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
+	24, // 59: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	27, // 60: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	31, // 61: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	34, // 62: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	37, // 63: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 64: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 65: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	43, // [43:66] is the sub-list for method output_type
+	20, // [20:43] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_tributary_admin_v1_admin_proto_init() }
@@ -2459,7 +2575,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   42,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,8 @@ const (
 	Admin_RestartConnector_FullMethodName   = "/tributary.admin.v1.Admin/RestartConnector"
 	Admin_RestartTask_FullMethodName        = "/tributary.admin.v1.Admin/RestartTask"
 	Admin_GetOffsets_FullMethodName         = "/tributary.admin.v1.Admin/GetOffsets"
+	Admin_AlterOffsets_FullMethodName       = "/tributary.admin.v1.Admin/AlterOffsets"
+	Admin_ResetOffsets_FullMethodName       = "/tributary.admin.v1.Admin/ResetOffsets"
 	Admin_ListPlugins_FullMethodName        = "/tributary.admin.v1.Admin/ListPlugins"
 	Admin_GetPluginConfig_FullMethodName    = "/tributary.admin.v1.Admin/GetPluginConfig"
 	Admin_ValidateConfig_FullMethodName     = "/tributary.admin.v1.Admin/ValidateConfig"
@@ -63,7 +65,17 @@ type AdminClient interface {
 	StopConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
 	RestartConnector(ctx context.Context, in *RestartConnectorRequest, opts ...grpc.CallOption) (*ConnectorStatus, error)
 	RestartTask(ctx context.Context, in *TaskRequest, opts ...grpc.CallOption) (*Empty, error)
+	// GetOffsets returns a connector's committed offsets (GET /connectors/{name}/offsets).
 	GetOffsets(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Offsets, error)
+	// AlterOffsets sets or removes some of a STOPPED connector's offsets (PATCH
+	// /connectors/{name}/offsets); the others stay. A connector in any other state is refused
+	// with FAILED_PRECONDITION: stop it first.
+	AlterOffsets(ctx context.Context, in *AlterOffsetsRequest, opts ...grpc.CallOption) (*Message, error)
+	// ResetOffsets removes every offset of a STOPPED connector (DELETE
+	// /connectors/{name}/offsets): once resumed, a source starts from the beginning of its
+	// data and a sink from the earliest offset of each partition. A connector in any other
+	// state is refused with FAILED_PRECONDITION.
+	ResetOffsets(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Message, error)
 	ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error)
 	GetPluginConfig(ctx context.Context, in *PluginRequest, opts ...grpc.CallOption) (*PluginConfigResponse, error)
 	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ConfigInfos, error)
@@ -222,6 +234,26 @@ func (c *adminClient) GetOffsets(ctx context.Context, in *ConnectorRequest, opts
 	return out, nil
 }
 
+func (c *adminClient) AlterOffsets(ctx context.Context, in *AlterOffsetsRequest, opts ...grpc.CallOption) (*Message, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Message)
+	err := c.cc.Invoke(ctx, Admin_AlterOffsets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ResetOffsets(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Message, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Message)
+	err := c.cc.Invoke(ctx, Admin_ResetOffsets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListPluginsResponse)
@@ -310,7 +342,17 @@ type AdminServer interface {
 	StopConnector(context.Context, *ConnectorRequest) (*Empty, error)
 	RestartConnector(context.Context, *RestartConnectorRequest) (*ConnectorStatus, error)
 	RestartTask(context.Context, *TaskRequest) (*Empty, error)
+	// GetOffsets returns a connector's committed offsets (GET /connectors/{name}/offsets).
 	GetOffsets(context.Context, *ConnectorRequest) (*Offsets, error)
+	// AlterOffsets sets or removes some of a STOPPED connector's offsets (PATCH
+	// /connectors/{name}/offsets); the others stay. A connector in any other state is refused
+	// with FAILED_PRECONDITION: stop it first.
+	AlterOffsets(context.Context, *AlterOffsetsRequest) (*Message, error)
+	// ResetOffsets removes every offset of a STOPPED connector (DELETE
+	// /connectors/{name}/offsets): once resumed, a source starts from the beginning of its
+	// data and a sink from the earliest offset of each partition. A connector in any other
+	// state is refused with FAILED_PRECONDITION.
+	ResetOffsets(context.Context, *ConnectorRequest) (*Message, error)
 	ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error)
 	GetPluginConfig(context.Context, *PluginRequest) (*PluginConfigResponse, error)
 	ValidateConfig(context.Context, *ValidateConfigRequest) (*ConfigInfos, error)
@@ -370,6 +412,12 @@ func (UnimplementedAdminServer) RestartTask(context.Context, *TaskRequest) (*Emp
 }
 func (UnimplementedAdminServer) GetOffsets(context.Context, *ConnectorRequest) (*Offsets, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetOffsets not implemented")
+}
+func (UnimplementedAdminServer) AlterOffsets(context.Context, *AlterOffsetsRequest) (*Message, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AlterOffsets not implemented")
+}
+func (UnimplementedAdminServer) ResetOffsets(context.Context, *ConnectorRequest) (*Message, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ResetOffsets not implemented")
 }
 func (UnimplementedAdminServer) ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListPlugins not implemented")
@@ -665,6 +713,42 @@ func _Admin_GetOffsets_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_AlterOffsets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AlterOffsetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).AlterOffsets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_AlterOffsets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).AlterOffsets(ctx, req.(*AlterOffsetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ResetOffsets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ResetOffsets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ResetOffsets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ResetOffsets(ctx, req.(*ConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_ListPlugins_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListPluginsRequest)
 	if err := dec(in); err != nil {
@@ -853,6 +937,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetOffsets",
 			Handler:    _Admin_GetOffsets_Handler,
+		},
+		{
+			MethodName: "AlterOffsets",
+			Handler:    _Admin_AlterOffsets_Handler,
+		},
+		{
+			MethodName: "ResetOffsets",
+			Handler:    _Admin_ResetOffsets_Handler,
 		},
 		{
 			MethodName: "ListPlugins",
