@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -35,6 +36,7 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	flag.Parse() // testing.Short needs parsed flags
 	binDir = os.Getenv("TRIBUTARY_BIN")
 	if binDir == "" && !testing.Short() {
 		dir, err := os.MkdirTemp("", "tributary-bin-")

@@ -126,6 +126,9 @@ type Node struct {
 	conns  map[string]*grpc.ClientConn
 
 	live liveness
+	// registered is closed once this run's RegisterNode has been applied locally; every
+	// entry before it (the whole log replayed after a restart) has been applied too.
+	registered chan struct{}
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -139,10 +142,11 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	return &Node{
-		cfg:   cfg,
-		log:   cfg.Logger.With("component", "cluster"),
-		fsm:   newFSM(),
-		conns: map[string]*grpc.ClientConn{},
+		cfg:        cfg,
+		log:        cfg.Logger.With("component", "cluster"),
+		fsm:        newFSM(),
+		conns:      map[string]*grpc.ClientConn{},
+		registered: make(chan struct{}),
 	}, nil
 }
 
@@ -240,21 +244,14 @@ func (n *Node) LeaderID() string {
 	return string(id)
 }
 
-// WaitLeader blocks until a leader is known and this node has registered itself.
+// WaitLeader blocks until a leader is known and this node has registered itself in this
+// run, so the local state holds everything committed before the node started.
 func (n *Node) WaitLeader(ctx context.Context) error {
-	for {
-		ch := n.Changed()
-		var registered bool
-		n.Read(func(s *state.State) { registered = s.Node(n.cfg.NodeID) != nil })
-		if registered && n.LeaderID() != "" {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cluster: waiting for a leader: %w", ctx.Err())
-		case <-ch:
-		case <-time.After(50 * time.Millisecond):
-		}
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("cluster: waiting for a leader: %w", ctx.Err())
+	case <-n.registered:
+		return nil
 	}
 }
 
@@ -406,6 +403,7 @@ func (n *Node) registerLoop(ctx context.Context) {
 		cancel()
 		if err == nil {
 			n.log.Info("registered in cluster state", "node", n.cfg.NodeID)
+			close(n.registered)
 			return
 		}
 		select {
