@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/kernel/transform"
 	"regexp"
 	"strconv"
 	"strings"
@@ -121,6 +123,32 @@ func Validate(desc *pluginv1.ConnectorDescriptor, cfg map[string]string) []Field
 	}
 	if desc.GetType() == pluginv1.ConnectorType_CONNECTOR_TYPE_SINK {
 		errs = append(errs, checkTopics(cfg)...)
+	}
+	errs = append(errs, checkConverters(cfg)...)
+	for _, e := range transform.Validate(cfg) {
+		errs = append(errs, FieldError{Key: e.Key, Message: e.Message})
+	}
+	return errs
+}
+
+// checkConverters refuses a key or value converter class no node could build, so a typo
+// fails the request instead of every task at start.
+func checkConverters(cfg map[string]string) []FieldError {
+	var errs []FieldError
+	for _, key := range []string{KeyKeyConverter, KeyValueConverter} {
+		class, ok := cfg[key]
+		if !ok || strings.TrimSpace(class) == "" || hasPlaceholder(class) {
+			continue
+		}
+		props := map[string]string{}
+		for k, v := range cfg {
+			if rest, ok := strings.CutPrefix(k, key+"."); ok {
+				props[rest] = v
+			}
+		}
+		if _, err := convert.New(class, props, key == KeyKeyConverter); err != nil {
+			errs = append(errs, FieldError{Key: key, Message: err.Error()})
+		}
 	}
 	return errs
 }

@@ -207,3 +207,31 @@ func TestMask(t *testing.T) {
 		t.Error("Mask(nil, nil) != nil")
 	}
 }
+
+func TestValidateRefusesBadTransformsAndConverters(t *testing.T) {
+	desc := &pluginv1.ConnectorDescriptor{Name: "file-source", Type: pluginv1.ConnectorType_CONNECTOR_TYPE_SOURCE}
+	cases := []struct {
+		name, key string
+		cfg       map[string]string
+	}{
+		{"unknown transform class", "transforms.t.type", map[string]string{"transforms": "t", "transforms.t.type": "com.example.Nope"}},
+		{"transform missing its setting", "transforms.t.field", map[string]string{"transforms": "t",
+			"transforms.t.type": "org.apache.kafka.connect.transforms.ExtractField$Value"}},
+		{"unknown value converter", "value.converter", map[string]string{"value.converter": "com.example.NopeConverter"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := map[string]string{"connector.class": "file-source", "name": "x"}
+			for k, v := range c.cfg {
+				cfg[k] = v
+			}
+			errs := Validate(desc, cfg)
+			for _, e := range errs {
+				if e.Key == c.key {
+					return
+				}
+			}
+			t.Fatalf("Validate(%v) = %v, want an error on %q", c.cfg, errs, c.key)
+		})
+	}
+}
