@@ -58,6 +58,10 @@ type Config struct {
 	// Converters are the worker-level defaults (key.converter, value.converter and their
 	// settings); a connector's own keys override them.
 	Converters map[string]string `yaml:"converters"`
+	// ConfigProvidersAllowedPaths restricts the file and dir config providers
+	// (${file:path:key}, ${dir:path:key}) to files under these directories, as upstream's
+	// allowed.paths; empty allows any absolute path.
+	ConfigProvidersAllowedPaths []string `yaml:"config_providers_allowed_paths"`
 
 	OffsetFlushInterval time.Duration `yaml:"offset_flush_interval"`
 	HeartbeatInterval   time.Duration `yaml:"heartbeat_interval"`

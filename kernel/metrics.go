@@ -25,6 +25,14 @@ var (
 		"Records the running task instance has processed.", []string{"connector", "task"}, nil)
 	descTaskState = prometheus.NewDesc("tributary_task_state",
 		"1 for the state a task running on this node is in.", []string{"connector", "task", "state"}, nil)
+	descTaskFailures = prometheus.NewDesc("tributary_task_record_failures_total",
+		"Records the running task instance saw fail a stage (conversion, transformation, put, produce).", []string{"connector", "task"}, nil)
+	descTaskSkipped = prometheus.NewDesc("tributary_task_records_skipped_total",
+		"Failed records errors.tolerance=all skipped with no dead letter queue to write them to.", []string{"connector", "task"}, nil)
+	descTaskDeadLettered = prometheus.NewDesc("tributary_task_records_dead_lettered_total",
+		"Failed records the running task instance wrote to its dead letter queue.", []string{"connector", "task"}, nil)
+	descTaskFiltered = prometheus.NewDesc("tributary_task_records_filtered_total",
+		"Records a transform or predicate dropped.", []string{"connector", "task"}, nil)
 	descLeader = prometheus.NewDesc("tributary_raft_leader",
 		"1 if this node is the Raft leader.", nil, nil)
 	descIndex = prometheus.NewDesc("tributary_raft_applied_index",
@@ -38,7 +46,8 @@ var (
 type nodeCollector struct{ n *Node }
 
 func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descTaskStarts, descTaskRecords, descTaskState, descLeader, descIndex, descPluginUp, descPluginRestarts} {
+	for _, d := range []*prometheus.Desc{descTaskStarts, descTaskRecords, descTaskState, descTaskFailures, descTaskSkipped,
+		descTaskDeadLettered, descTaskFiltered, descLeader, descIndex, descPluginUp, descPluginRestarts} {
 		ch <- d
 	}
 }
@@ -54,6 +63,10 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descTaskRecords, prometheus.CounterValue, float64(t.Records), t.Key.Connector, task)
 			ch <- prometheus.MustNewConstMetric(descTaskState, prometheus.GaugeValue, 1, t.Key.Connector, task,
 				strings.TrimPrefix(t.State.String(), "TASK_STATE_"))
+			ch <- prometheus.MustNewConstMetric(descTaskFailures, prometheus.CounterValue, float64(t.Failures), t.Key.Connector, task)
+			ch <- prometheus.MustNewConstMetric(descTaskSkipped, prometheus.CounterValue, float64(t.Skipped), t.Key.Connector, task)
+			ch <- prometheus.MustNewConstMetric(descTaskDeadLettered, prometheus.CounterValue, float64(t.DeadLettered), t.Key.Connector, task)
+			ch <- prometheus.MustNewConstMetric(descTaskFiltered, prometheus.CounterValue, float64(t.Filtered), t.Key.Connector, task)
 		}
 	}
 	if cl := n.Cluster; cl != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tributary-dev/tributary/kernel/admin"
 	"github.com/tributary-dev/tributary/kernel/cluster"
+	"github.com/tributary-dev/tributary/kernel/config"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
@@ -156,6 +157,7 @@ func (n *Node) Run(ctx context.Context) error {
 		Plugins:             n.Plugins,
 		Brokers:             n.cfg.Kafka.BootstrapServers,
 		DefaultConverters:   n.cfg.Converters,
+		Providers:           config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...),
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
 		Logger:              n.log,
 	})

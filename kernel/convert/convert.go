@@ -60,6 +60,19 @@ func Classes() []string {
 	return append(out, as...)
 }
 
+// ClassName returns the Kafka Connect class name a converter alias ("string", "json",
+// "bytearray", "simple") stands for; any other name is returned as it is, trimmed.
+func ClassName(class string) string {
+	name := strings.TrimSpace(class)
+	if strings.EqualFold(name, "simple") {
+		return SimpleHeaderConverterClass
+	}
+	if full, ok := aliases[strings.ToLower(name)]; ok {
+		return full
+	}
+	return name
+}
+
 // New returns the converter of the named class (a Kafka Connect class name or a short alias:
 // "string", "json", "bytearray"), configured with props: the converter's settings with the
 // "key.converter." or "value.converter." prefix stripped. isKey tells a key converter from a

@@ -2,9 +2,9 @@
 // between the bytes stored in Kafka and the structured, schema-carrying data of the plugin
 // protocol (pluginv1.Value with an optional pluginv1.Schema), the way Kafka Connect's
 // Converter does. It owns the wire formats users can see (StringConverter, JsonConverter
-// with and without the {"schema","payload"} envelope, ByteArrayConverter), the Kafka Connect
-// class names and aliases that pick them, and the rule for choosing a task's converters from
-// its connector config and the worker defaults.
+// with and without the {"schema","payload"} envelope, ByteArrayConverter, and for header values
+// SimpleHeaderConverter), the Kafka Connect class names and aliases that pick them, and the
+// rule for choosing a task's converters from its connector config and the worker defaults.
 //
 // It is pure: no I/O, no clocks, no goroutines, no logging. It knows nothing of Kafka
 // clients, plugins, Raft or tasks; the runtime calls it once per key and value.

@@ -129,6 +129,8 @@ type genSource struct {
 	commits []*pluginv1.CommitRequest
 	closes  []string
 	polls   int
+	// pollHook, when set, is called before every Poll; an error it returns is Poll's answer.
+	pollHook func() error
 }
 
 type genTask struct {
@@ -188,6 +190,12 @@ func (g *genSource) Open(_ context.Context, req *pluginv1.OpenSourceRequest) (*p
 func (g *genSource) Poll(ctx context.Context, req *pluginv1.PollRequest) (*pluginv1.PollResponse, error) {
 	g.mu.Lock()
 	g.polls++
+	if g.pollHook != nil {
+		if err := g.pollHook(); err != nil {
+			g.mu.Unlock()
+			return nil, err
+		}
+	}
 	gt := g.tasks[req.Handle]
 	if gt == nil {
 		g.mu.Unlock()
@@ -292,6 +300,10 @@ type collectSink struct {
 	closes  []string
 	failPut error
 	discard bool // count, do not keep (benchmarks)
+	// putHook, when set, is called before every Put; an error it returns is Put's answer.
+	putHook func(*pluginv1.PutRequest) error
+	putAt   []time.Time // when each Put arrived
+	openN   int         // Open calls
 }
 
 func newCollectSink() *collectSink {
@@ -304,14 +316,21 @@ func (s *collectSink) Open(_ context.Context, req *pluginv1.OpenSinkRequest) (*p
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opens[req.Task.Handle] = req.Partitions
+	s.openN++
 	return &pluginv1.OpenSinkResponse{}, nil
 }
 
 func (s *collectSink) Put(_ context.Context, req *pluginv1.PutRequest) (*pluginv1.PutResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.putAt = append(s.putAt, time.Now())
 	if s.failPut != nil {
 		return nil, s.failPut
+	}
+	if s.putHook != nil {
+		if err := s.putHook(req); err != nil {
+			return nil, err
+		}
 	}
 	if _, ok := s.opens[req.Handle]; !ok {
 		return nil, status.Errorf(codes.NotFound, "no task %s", req.Handle)
@@ -341,6 +360,36 @@ func (s *collectSink) setFailPut(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failPut = err
+}
+
+func (s *collectSink) setPutHook(fn func(*pluginv1.PutRequest) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putHook = fn
+}
+
+func (s *collectSink) putTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.putAt...)
+}
+
+func (s *collectSink) openCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.openN
+}
+
+func (g *genSource) setPollHook(fn func() error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pollHook = fn
+}
+
+func (g *genSource) openRequests() []*pluginv1.OpenSourceRequest {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]*pluginv1.OpenSourceRequest(nil), g.opens...)
 }
 
 func (s *collectSink) collected() []*pluginv1.Record {

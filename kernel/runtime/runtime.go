@@ -12,6 +12,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/tributary-dev/tributary/kernel/config"
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
@@ -31,8 +32,12 @@ type Config struct {
 	// result returned, consumer errors returned).
 	Sarama func() *sarama.Config
 	// DefaultConverters are the worker-level converter settings, e.g. "key.converter",
-	// "value.converter", "value.converter.schemas.enable".
+	// "value.converter", "header.converter", "value.converter.schemas.enable".
 	DefaultConverters map[string]string
+	// Providers resolve the config provider placeholders (${file:…}, ${env:…}, ${dir:…})
+	// of a task's config when the task starts; nil means config.DefaultProviders() with
+	// no path restriction.
+	Providers config.Providers
 	// OffsetFlushInterval is how often offsets are committed (and sink tasks flushed);
 	// default 1s.
 	OffsetFlushInterval time.Duration
@@ -64,6 +69,14 @@ type TaskInfo struct {
 	Records int64
 	// StartCount is how many times this node has started the task (any epoch).
 	StartCount int
+	// Failures counts records that failed a stage (conversion, transformation, put,
+	// produce), whatever errors.tolerance then did with them.
+	Failures int64
+	// Skipped counts failed records errors.tolerance=all skipped with no dead letter
+	// queue to write them to; DeadLettered those written to the dead letter queue.
+	Skipped, DeadLettered int64
+	// Filtered counts records a transform or predicate dropped.
+	Filtered int64
 }
 
 // Runtime runs the tasks the replicated state assigns to this node: per task, a source

@@ -27,6 +27,7 @@ const flushInterval = 50 * time.Millisecond
 // harness is one kfake broker, one in-memory state store, the test plugin, and runtimes.
 type harness struct {
 	t       testing.TB
+	cluster *kfake.Cluster
 	brokers []string
 	store   *state.MemStore
 	plugins *testPlugins
@@ -40,7 +41,7 @@ func newHarness(t testing.TB, nodes ...string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(cluster.Close)
-	h := &harness{t: t, brokers: cluster.ListenAddrs(), store: state.NewMemStore(), log: testLogger(t)}
+	h := &harness{t: t, cluster: cluster, brokers: cluster.ListenAddrs(), store: state.NewMemStore(), log: testLogger(t)}
 	h.plugins = newTestPlugins(t)
 	for _, n := range nodes {
 		h.apply(&clusterv1.Command{Cmd: &clusterv1.Command_RegisterNode{RegisterNode: &clusterv1.RegisterNode{
@@ -85,8 +86,18 @@ func (h *harness) apply(cmd *clusterv1.Command) uint64 {
 // start runs a runtime for node until the test ends; stop ends it early.
 func (h *harness) start(node string) (rt *Runtime, stop func()) {
 	h.t.Helper()
-	rt, err := New(Config{NodeID: node, Store: h.store, Plugins: h.plugins, Brokers: h.brokers,
-		OffsetFlushInterval: flushInterval, MetadataRefreshInterval: 200 * time.Millisecond, Logger: h.log})
+	return h.startWith(node, nil)
+}
+
+// startWith is start with the config adjusted by edit.
+func (h *harness) startWith(node string, edit func(*Config)) (rt *Runtime, stop func()) {
+	h.t.Helper()
+	cfg := Config{NodeID: node, Store: h.store, Plugins: h.plugins, Brokers: h.brokers,
+		OffsetFlushInterval: flushInterval, MetadataRefreshInterval: 200 * time.Millisecond, Logger: h.log}
+	if edit != nil {
+		edit(&cfg)
+	}
+	rt, err := New(cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -596,7 +607,7 @@ func TestFailingPutMarksTaskFailedUntilRestart(t *testing.T) {
 
 	eventually(t, "the task reports FAILED", stateIs(h, "sinkf", 0, clusterv1.TaskState_TASK_STATE_FAILED))
 	trace := h.status("sinkf", 0).Trace
-	for _, want := range []string{`connector "sinkf" task 0`, "bad/0 offsets 0-", "disk full"} {
+	for _, want := range []string{`connector "sinkf" task 0`, "stage TASK_PUT", `topic "bad" partition 0 offset 0`, "disk full"} {
 		if !strings.Contains(trace, want) {
 			t.Errorf("trace %q does not mention %q", trace, want)
 		}

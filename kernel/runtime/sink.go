@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
@@ -31,15 +31,17 @@ const (
 // sinkTask runs a sink connector's task. The kernel, not the plugin, consumes Kafka: the
 // connector's topic-partitions are split among its tasks deterministically, each read from
 // its committed offset (else the earliest) with a plain partition consumer, no group. A
-// forwarder per partition feeds a batcher that converts records; the task loop calls Put,
-// and every OffsetFlushInterval Flush, whose answer is what gets committed.
+// forwarder per partition feeds a batcher that converts and transforms records; the task
+// loop calls Put, and every OffsetFlushInterval Flush, whose answer is what gets committed.
+// A record that fails a stage fails the task or, with errors.tolerance=all, goes to the
+// dead letter queue (or is skipped) before its offset counts as processed.
 type sinkTask struct {
-	t          *workerTask
-	client     sarama.Client
-	consumer   sarama.Consumer
-	key, value convert.Converter
-	topics     []string
-	pattern    *regexp.Regexp
+	t        *workerTask
+	client   sarama.Client
+	consumer sarama.Consumer
+	dlq      *deadLetterQueue
+	topics   []string
+	pattern  *regexp.Regexp
 
 	mu      sync.Mutex
 	pending map[state.TopicPartition]int64 // flushed (durable) offsets not yet committed
@@ -51,10 +53,7 @@ func newSinkTask(t *workerTask) *sinkTask {
 
 func (s *sinkTask) init() error {
 	var err error
-	if s.key, s.value, err = s.t.converters(); err != nil {
-		return &permanentError{err}
-	}
-	cfg := s.t.connector.Config
+	cfg := s.t.connCfg
 	s.topics, s.pattern = nil, nil
 	topics, regex := strings.TrimSpace(cfg["topics"]), strings.TrimSpace(cfg["topics.regex"])
 	switch {
@@ -73,18 +72,30 @@ func (s *sinkTask) init() error {
 	default:
 		return &permanentError{errors.New("sink connector config sets neither topics nor topics.regex")}
 	}
+	if dlq := s.t.policy.dlqTopic; dlq != "" && (slices.Contains(s.topics, dlq) || s.pattern != nil && s.pattern.MatchString(dlq)) {
+		return &permanentError{fmt.Errorf("the dead letter queue topic %q (%s) is one of the topics the connector consumes", dlq, keyDLQTopic)}
+	}
 	if s.client == nil {
 		if s.client, err = sarama.NewClient(s.t.r.cfg.Brokers, s.t.r.saramaConfig()); err != nil {
 			return fmt.Errorf("kafka client: %w", err)
 		}
 	}
-	if s.consumer, err = sarama.NewConsumerFromClient(s.client); err != nil {
-		return fmt.Errorf("kafka consumer: %w", err)
+	if s.consumer == nil {
+		if s.consumer, err = sarama.NewConsumerFromClient(s.client); err != nil {
+			return fmt.Errorf("kafka consumer: %w", err)
+		}
+	}
+	if s.t.policy.dlqTopic != "" && s.dlq == nil {
+		if s.dlq, err = newDeadLetterQueue(s.t, s.client, s.t.policy); err != nil {
+			return err
+		}
+		s.t.errs.dlq = s.dlq
 	}
 	return nil
 }
 
 func (s *sinkTask) release() {
+	s.dlq.close()
 	if s.consumer != nil {
 		if err := s.consumer.Close(); err != nil {
 			s.t.log.Warn("closing the consumer", "err", err)
@@ -153,9 +164,12 @@ func lessTP(a, b state.TopicPartition) bool {
 
 func tpString(tp state.TopicPartition) string { return fmt.Sprintf("%s/%d", tp.Topic, tp.Partition) }
 
-// sinkBatch is records converted for one Put, with the offset range per partition.
+// sinkBatch is records converted for one Put, with the message each came from, and the
+// offset range per partition of every message the batch accounts for: those put, and
+// those filtered out or skipped, which count as processed too.
 type sinkBatch struct {
 	records []*pluginv1.Record
+	msgs    []*sarama.ConsumerMessage
 	bytes   int
 	ranges  []offsetRange
 }
@@ -171,6 +185,22 @@ func (b *sinkBatch) describe() string {
 		parts[i] = fmt.Sprintf("%s offsets %d-%d", tpString(r.tp), r.first, r.last)
 	}
 	return fmt.Sprintf("%d records from %s", len(b.records), strings.Join(parts, ", "))
+}
+
+// account adds m's offset to the batch's ranges.
+func (b *sinkBatch) account(m *sarama.ConsumerMessage) {
+	tp := state.TopicPartition{Topic: m.Topic, Partition: m.Partition}
+	if n := len(b.ranges); n > 0 && b.ranges[n-1].tp == tp {
+		b.ranges[n-1].last = m.Offset
+		return
+	}
+	for j := range b.ranges {
+		if b.ranges[j].tp == tp {
+			b.ranges[j].last = m.Offset
+			return
+		}
+	}
+	b.ranges = append(b.ranges, offsetRange{tp: tp, first: m.Offset, last: m.Offset})
 }
 
 // sinkSession is the state of one opened plugin task.
@@ -340,7 +370,7 @@ func (s *sinkTask) batcher(ctx context.Context, in <-chan []*sarama.ConsumerMess
 			input = in
 		}
 		var output chan<- *sinkBatch
-		if cur != nil && len(cur.records) > 0 {
+		if cur != nil && len(cur.ranges) > 0 {
 			output = out
 		}
 		select {
@@ -351,9 +381,18 @@ func (s *sinkTask) batcher(ctx context.Context, in <-chan []*sarama.ConsumerMess
 			cur = nil
 		case chunk := <-input:
 			if cur == nil {
-				cur = &sinkBatch{records: make([]*pluginv1.Record, 0, len(chunk))}
+				cur = &sinkBatch{records: make([]*pluginv1.Record, 0, len(chunk)), msgs: make([]*sarama.ConsumerMessage, 0, len(chunk))}
 			}
-			if err := s.convert(cur, chunk); err != nil {
+			if err := s.convert(ctx, cur, chunk); err != nil {
+				// The records before the failed one are handed over first: nothing before
+				// it is held back, and it is the first record not processed.
+				if len(cur.ranges) > 0 {
+					select {
+					case out <- cur:
+					case <-ctx.Done():
+						return
+					}
+				}
 				failures <- err
 				return
 			}
@@ -361,56 +400,66 @@ func (s *sinkTask) batcher(ctx context.Context, in <-chan []*sarama.ConsumerMess
 	}
 }
 
-// convert appends a chunk's messages to b as Connect records.
-func (s *sinkTask) convert(b *sinkBatch, chunk []*sarama.ConsumerMessage) error {
+// convert appends a chunk's messages to b as Connect records: converted, then
+// transformed. A record that fails a stage is handed to the error policy, which fails the
+// task (the error returned; the records before it are in b) or dead-letters or skips it.
+func (s *sinkTask) convert(ctx context.Context, b *sinkBatch, chunk []*sarama.ConsumerMessage) error {
 	recs := make([]pluginv1.Record, len(chunk))
 	for i, m := range chunk {
-		r := &recs[i]
-		ks, kv, err := s.key.ToConnect(m.Topic, m.Key)
-		if err != nil {
-			return fmt.Errorf("convert the key of %s/%d offset %d: %w", m.Topic, m.Partition, m.Offset, err)
-		}
-		vs, vv, err := s.value.ToConnect(m.Topic, m.Value)
-		if err != nil {
-			return fmt.Errorf("convert the value of %s/%d offset %d: %w", m.Topic, m.Partition, m.Offset, err)
-		}
-		r.Topic, r.Partition, r.KafkaOffset = m.Topic, m.Partition, m.Offset
-		r.Key, r.KeySchema, r.Value, r.ValueSchema = kv, ks, vv, vs
-		if !m.Timestamp.IsZero() {
-			r.TimestampMs = m.Timestamp.UnixMilli()
-		}
-		if len(m.Headers) > 0 {
-			r.Headers = make([]*pluginv1.Header, 0, len(m.Headers))
-			for _, h := range m.Headers {
-				if h == nil {
-					continue
-				}
-				hv := &pluginv1.Value{}
-				if h.Value != nil {
-					hv.Kind = &pluginv1.Value_BytesValue{BytesValue: h.Value}
-				}
-				r.Headers = append(r.Headers, &pluginv1.Header{Key: string(h.Key), Value: hv})
+		rec, f := s.toRecord(m, &recs[i])
+		if f != nil {
+			if err := s.t.errs.handle(ctx, f); err != nil {
+				return err
 			}
-		}
-		b.records = append(b.records, r)
-		b.bytes += len(m.Key) + len(m.Value) + 64
-		tp := state.TopicPartition{Topic: m.Topic, Partition: m.Partition}
-		if n := len(b.ranges); n > 0 && b.ranges[n-1].tp == tp {
-			b.ranges[n-1].last = m.Offset
+			b.account(m)
 			continue
 		}
-		found := false
-		for j := range b.ranges {
-			if b.ranges[j].tp == tp {
-				b.ranges[j].last, found = m.Offset, true
-				break
-			}
+		if rec != nil {
+			b.records = append(b.records, rec)
+			b.msgs = append(b.msgs, m)
+			b.bytes += len(m.Key) + len(m.Value) + 64
 		}
-		if !found {
-			b.ranges = append(b.ranges, offsetRange{tp: tp, first: m.Offset, last: m.Offset})
-		}
+		b.account(m)
 	}
 	return nil
+}
+
+// toRecord turns a consumed message into the record Put gets, as upstream does: key, value
+// and headers through their converters, then the transforms. A nil record with no failure
+// was filtered out by a transform.
+func (s *sinkTask) toRecord(m *sarama.ConsumerMessage, r *pluginv1.Record) (*pluginv1.Record, *failure) {
+	t := s.t
+	ks, kv, err := t.keyConv.ToConnect(m.Topic, m.Key)
+	if err != nil {
+		return nil, &failure{stage: stageKeyConverter, class: t.keyClass, err: err, msg: m}
+	}
+	vs, vv, err := t.valueConv.ToConnect(m.Topic, m.Value)
+	if err != nil {
+		return nil, &failure{stage: stageValueConverter, class: t.valueClass, err: err, msg: m}
+	}
+	r.Topic, r.Partition, r.KafkaOffset = m.Topic, m.Partition, m.Offset
+	r.Key, r.KeySchema, r.Value, r.ValueSchema = kv, ks, vv, vs
+	if !m.Timestamp.IsZero() {
+		r.TimestampMs = m.Timestamp.UnixMilli()
+	}
+	if len(m.Headers) > 0 {
+		r.Headers = make([]*pluginv1.Header, 0, len(m.Headers))
+		for _, h := range m.Headers {
+			if h == nil {
+				continue
+			}
+			hs, hv, err := t.headerConv.ToConnectHeader(m.Topic, string(h.Key), h.Value)
+			if err != nil {
+				return nil, &failure{stage: stageHeaderConverter, class: t.headerClass,
+					err: fmt.Errorf("header %q: %w", h.Key, err), msg: m}
+			}
+			if hv == nil {
+				hv = &pluginv1.Value{}
+			}
+			r.Headers = append(r.Headers, &pluginv1.Header{Key: string(h.Key), Value: hv, Schema: hs})
+		}
+	}
+	return t.transform(r, m)
 }
 
 // loop puts batches and flushes on schedule until ctx ends or the task fails; it ends
@@ -421,28 +470,26 @@ func (ss *sinkSession) loop(ctx context.Context, batches <-chan *sinkBatch, fail
 	defer flush.Stop()
 	refresh := time.NewTicker(t.r.cfg.MetadataRefreshInterval)
 	defer refresh.Stop()
-	put := &pluginv1.PutRequest{Handle: t.handle}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case err := <-failures:
+			// A batcher that fails hands over the records before the failed one first.
+			select {
+			case b := <-batches:
+				if perr := ss.putBatch(ctx, b); perr != nil {
+					return perr
+				}
+			default:
+			}
 			return err
 		case <-ss.c.Done():
 			return errPluginExited
 		case b := <-batches:
-			put.Records = b.records
-			if _, err := ss.c.Sink.Put(ctx, put); err != nil {
-				if ctx.Err() != nil {
-					return nil // stopping; the batch was not put, so its offsets are not either
-				}
-				return fmt.Errorf("put %s: %w", b.describe(), err)
+			if err := ss.putBatch(ctx, b); err != nil || ctx.Err() != nil {
+				return err // when stopping, what was not put is not marked put either
 			}
-			for _, r := range b.ranges {
-				ss.put[r.tp] = r.last + 1
-			}
-			ss.dirty = true
-			t.records.Add(int64(len(b.records)))
 		case <-flush.C:
 			if err := ss.flush(ctx); err != nil {
 				return err
@@ -459,6 +506,81 @@ func (ss *sinkSession) loop(ctx context.Context, batches <-chan *sinkBatch, fail
 			}
 		}
 	}
+}
+
+// putBatch puts a batch and marks every message it accounts for as put. When the plugin
+// refuses the batch with a non-retriable error, its records are put one at a time to find
+// the ones it refuses (putEach). A retriable error that outlasts errors.retry.timeout
+// fails the task: an outage is not a poison record, and no record is dead-lettered for it.
+func (ss *sinkSession) putBatch(ctx context.Context, b *sinkBatch) error {
+	t := ss.s.t
+	if len(b.records) > 0 {
+		err := ss.putRecords(ctx, b.records)
+		switch {
+		case err == nil:
+			t.records.Add(int64(len(b.records)))
+		case ctx.Err() != nil:
+			return nil
+		case retriableCode(err) || !alive(ss.c, err):
+			// Not a poison record: the plugin (or what it writes to) is unavailable, and
+			// stayed so for as long as errors.retry.timeout allowed; or the plugin died.
+			return fmt.Errorf("put %s: %w", b.describe(), err)
+		default:
+			if err := ss.putEach(ctx, b, err); err != nil || ctx.Err() != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range b.ranges {
+		ss.put[r.tp] = r.last + 1
+	}
+	ss.dirty = true
+	return nil
+}
+
+// putRecords calls the plugin's Put, retrying what it calls retriable while the error
+// policy allows.
+func (ss *sinkSession) putRecords(ctx context.Context, recs []*pluginv1.Record) error {
+	t := ss.s.t
+	req := &pluginv1.PutRequest{Handle: t.handle, Records: recs}
+	return t.policy.untilDone().retry(ctx, t.log, "put", ss.retriable, func() error {
+		_, err := ss.c.Sink.Put(ctx, req)
+		return err
+	})
+}
+
+// retriable says whether a plugin call's error asks to be tried again and the plugin
+// process is still there.
+func (ss *sinkSession) retriable(err error) bool {
+	return retriableCode(err) && alive(ss.c, err)
+}
+
+// putEach puts a batch the plugin refused one record at a time. A record it refuses again
+// is a failure of stage TASK_PUT: the error policy fails the task naming it, or writes it
+// to the dead letter queue (or skips it) and the others go on.
+func (ss *sinkSession) putEach(ctx context.Context, b *sinkBatch, batchErr error) error {
+	t := ss.s.t
+	t.log.Warn("the plugin refused a batch; putting its records one at a time to find the failing ones",
+		"batch", b.describe(), "err", batchErr)
+	for i, rec := range b.records {
+		m := b.msgs[i]
+		err := ss.putRecords(ctx, []*pluginv1.Record{rec})
+		switch {
+		case err == nil:
+			t.records.Add(1)
+		case ctx.Err() != nil:
+			return nil
+		case retriableCode(err) || !alive(ss.c, err):
+			return fmt.Errorf("put the record at %s/%d offset %d: %w", m.Topic, m.Partition, m.Offset, err)
+		default:
+			if herr := t.errs.handle(ctx, &failure{stage: stageTaskPut, class: t.class, err: err, msg: m}); herr != nil {
+				return herr
+			}
+		}
+		ss.put[state.TopicPartition{Topic: m.Topic, Partition: m.Partition}] = m.Offset + 1
+		ss.dirty = true
+	}
+	return nil
 }
 
 func equalTPs(a, b []state.TopicPartition) bool {
@@ -486,7 +608,13 @@ func (ss *sinkSession) flush(ctx context.Context) error {
 			req.Offsets = append(req.Offsets, &pluginv1.TopicPartitionOffset{Topic: tp.Topic, Partition: tp.Partition, Offset: off})
 		}
 	}
-	resp, err := ss.c.Sink.Flush(ctx, req)
+	var resp *pluginv1.FlushResponse
+	t := ss.s.t
+	err := t.policy.untilDone().retry(ctx, t.log, "flush", ss.retriable, func() error {
+		var err error
+		resp, err = ss.c.Sink.Flush(ctx, req)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("flush: %w", err)
 	}
@@ -529,17 +657,17 @@ func (ss *sinkSession) closeConsumers() {
 	}
 }
 
-// finish ends a session. Unless the task is fenced or failed in the plugin, the plugin
-// flushes what was put and that is committed; what earlier flushes made durable is
-// committed in any case (unless fenced); then the plugin task is closed.
+// finish ends a session. Unless the task is fenced or its plugin process died, the plugin
+// flushes what was put (also when the task failed: what was put before the failing record
+// is done) and that is committed; what earlier flushes made durable is committed in any
+// case (unless fenced); then the plugin task is closed.
 func (ss *sinkSession) finish(err error) {
 	t := ss.s.t
 	if t.quiet() {
 		ss.closePlugin(err)
 		return
 	}
-	exited, _ := pluginExited(ss.c, err)
-	if !exited && (err == nil || errors.Is(err, errReopen)) {
+	if exited, _ := pluginExited(ss.c, err); !exited {
 		ctx, cancel := t.rpcContext()
 		if ferr := ss.flush(ctx); ferr != nil {
 			t.log.Warn("final flush failed; committing earlier flushes only", "err", ferr)

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
 
-	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
@@ -25,14 +26,20 @@ const (
 
 // sourceTask runs a source connector's task: a poller goroutine calls the plugin's Poll
 // (and Commit, so one goroutine speaks to the plugin task at a time) while the task loop
-// converts each batch and hands it to the Kafka producer; a result loop feeds the
-// producer's acks to the ack tracker, whose frontier is what gets committed.
+// transforms and converts each batch, creates the topics it needs (topic.creation.*) and
+// hands it to the Kafka producer; a result loop feeds the producer's acks to the ack
+// tracker, whose frontier is what gets committed. A record filtered out by a transform, or
+// skipped after a failure errors.tolerance=all tolerates, counts as acked: its source
+// offset may be committed. A record whose produce failed retriably is sent again while
+// errors.retry.timeout allows.
 type sourceTask struct {
 	t          *workerTask
 	producer   sarama.AsyncProducer
 	tracker    *ackTracker
-	key, value convert.Converter
+	topics     *topicCreator // nil: topic creation is off
+	resends    *resendQueue
 	resultDone chan struct{}
+	retryLog   atomic.Int64 // unix nanos of the last "retrying" log line
 
 	failOnce sync.Once
 	failErr  error
@@ -59,25 +66,40 @@ type pendingRecord struct {
 	msg        sarama.ProducerMessage
 	key, value sarama.ByteEncoder
 	seq        uint64
+	skip       bool             // filtered out or skipped: never produced
+	rec        *pluginv1.Record // as it will be produced, for its coordinates in errors
+	partition  int32            // the partition asked for; -1 lets the partitioner choose
+	attempts   int              // produce failures retried so far
+	firstFail  time.Time
 }
 
+// producerClass names the producing stage's class in logs.
+const producerClass = "org.apache.kafka.clients.producer.KafkaProducer"
+
 func (s *sourceTask) init() error {
-	var err error
-	if s.key, s.value, err = s.t.converters(); err != nil {
+	tc, err := parseTopicCreation(s.t.connCfg)
+	if err != nil {
 		return &permanentError{err}
+	}
+	if tc != nil && s.topics == nil {
+		s.topics = &topicCreator{t: s.t, tc: tc, known: map[string]bool{}}
 	}
 	if s.producer, err = sarama.NewAsyncProducer(s.t.r.cfg.Brokers, s.t.r.saramaConfig()); err != nil {
 		return fmt.Errorf("kafka producer: %w", err)
 	}
 	s.resultDone = make(chan struct{})
+	s.resends = newResendQueue()
 	go s.results()
+	go s.resender(s.resends)
 	return nil
 }
 
 func (s *sourceTask) release() {
+	s.topics.close()
 	if s.producer == nil {
 		return
 	}
+	s.resends.stop()
 	if s.t.quiet() {
 		// Fenced: do not wait for in-flight records; nothing will commit them anyway.
 		s.producer.AsyncClose()
@@ -85,6 +107,85 @@ func (s *sourceTask) release() {
 	}
 	s.producer.AsyncClose()
 	<-s.resultDone
+}
+
+// resendQueue holds records whose produce failed retriably, each until its backoff ends.
+type resendQueue struct {
+	mu    sync.Mutex
+	items []resend
+	wake  chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+type resend struct {
+	p  *pendingRecord
+	at time.Time
+}
+
+func newResendQueue() *resendQueue {
+	return &resendQueue{wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+}
+
+func (q *resendQueue) add(p *pendingRecord, at time.Time) {
+	q.mu.Lock()
+	q.items = append(q.items, resend{p: p, at: at})
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stop ends the resender and waits for it: records still waiting stay unacked.
+func (q *resendQueue) stop() {
+	close(q.quit)
+	<-q.done
+}
+
+// resender hands records back to the producer once their backoff has passed.
+func (s *sourceTask) resender(q *resendQueue) {
+	defer close(q.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		q.mu.Lock()
+		now := time.Now()
+		var due []*pendingRecord
+		var next time.Time
+		keep := q.items[:0]
+		for _, it := range q.items {
+			if !it.at.After(now) {
+				due = append(due, it.p)
+				continue
+			}
+			keep = append(keep, it)
+			if next.IsZero() || it.at.Before(next) {
+				next = it.at
+			}
+		}
+		q.items = keep
+		q.mu.Unlock()
+		for _, p := range due {
+			select {
+			case s.producer.Input() <- &p.msg:
+			case <-q.quit:
+				return
+			}
+		}
+		var timerC <-chan time.Time
+		if !next.IsZero() {
+			timer.Reset(time.Until(next))
+			timerC = timer.C
+		}
+		select {
+		case <-q.quit:
+			return
+		case <-q.wake:
+		case <-timerC:
+		}
+		timer.Stop()
+	}
 }
 
 // results feeds produce results to the tracker until the producer closes.
@@ -119,10 +220,53 @@ func (s *sourceTask) results() {
 				errs = nil
 				continue
 			}
-			s.tracker.fail(e.Msg.Metadata.(*pendingRecord).seq)
-			s.fail(fmt.Errorf("produce to %s partition %d failed after retries: %w", e.Msg.Topic, e.Msg.Partition, e.Err))
+			s.produceFailed(e.Msg.Metadata.(*pendingRecord), e.Err)
 		}
 	}
+}
+
+// produceFailed deals with a record the producer gave up on: a retriable failure is sent
+// again after a backoff while errors.retry.timeout allows; then the error policy fails the
+// task or (errors.tolerance=all) skips the record, which then counts as acked.
+func (s *sourceTask) produceFailed(p *pendingRecord, err error) {
+	t := s.t
+	if pol := t.policy; retriableKafka(err) && pol.retryTimeout != 0 {
+		now := time.Now()
+		if p.firstFail.IsZero() {
+			p.firstFail = now
+		}
+		if pol.retryTimeout < 0 || now.Sub(p.firstFail) < pol.retryTimeout {
+			delay := max(min(retryDelayMin<<min(p.attempts, 16), pol.maxDelay), time.Millisecond)
+			if pol.retryTimeout > 0 {
+				delay = min(delay, p.firstFail.Add(pol.retryTimeout).Sub(now))
+			}
+			p.attempts++
+			if last := s.retryLog.Load(); now.UnixNano()-last > int64(time.Second) && s.retryLog.CompareAndSwap(last, now.UnixNano()) {
+				t.log.Warn("producing failed retriably; sending again", "topic", p.msg.Topic, "partition", p.msg.Partition,
+					"attempt", p.attempts, "backoff", delay, "err", err)
+			}
+			p.reset()
+			s.resends.add(p, now.Add(delay))
+			return
+		}
+		err = &retriesExhausted{err: err, attempts: p.attempts + 1, timeout: pol.retryTimeout}
+	}
+	f := &failure{stage: stageKafkaProduce, class: producerClass, rec: p.rec,
+		err: fmt.Errorf("produce to %s partition %d failed after retries: %w", p.msg.Topic, p.msg.Partition, err)}
+	if herr := t.errs.handle(t.ctx, f); herr != nil {
+		s.tracker.fail(p.seq)
+		s.fail(herr)
+		return
+	}
+	s.tracker.ack(p.seq) // tolerated: the record is done with, its offset may be committed
+}
+
+// reset readies a failed message to be sent again, as a new message: the producer keeps
+// per-message state (retries, sequence numbers) that must not carry over.
+func (p *pendingRecord) reset() {
+	m := p.msg
+	p.msg = sarama.ProducerMessage{Topic: m.Topic, Key: m.Key, Value: m.Value, Headers: m.Headers,
+		Timestamp: m.Timestamp, Metadata: p, Partition: p.partition}
 }
 
 func (s *sourceTask) fail(err error) {
@@ -198,7 +342,12 @@ func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches c
 			}
 			continue
 		}
-		resp, err := c.Source.Poll(ctx, req)
+		var resp *pluginv1.PollResponse
+		err := s.t.policy.untilDone().retry(ctx, s.t.log, "poll", func(err error) bool { return retriableCode(err) && alive(c, err) }, func() error {
+			var err error
+			resp, err = c.Source.Poll(ctx, req)
+			return err
+		})
 		if err != nil {
 			if ctx.Err() == nil {
 				pollErr <- fmt.Errorf("poll: %w", err)
@@ -273,20 +422,55 @@ func (s *sourceTask) loop(ctx context.Context, c *pluginhost.Client, batches <-c
 	}
 }
 
-// send converts a batch and hands it to the producer, tracking every record.
+// send transforms and converts a batch and hands it to the producer, tracking every
+// record: those filtered out or skipped are acked at once, so their offsets advance too.
 func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
+	t := s.t
 	batch := make([]pendingRecord, len(recs))
+	var skipped []uint64 // indexes, then sequence numbers
+	var topics []string
 	for i, rec := range recs {
-		if err := s.prepare(&batch[i], rec); err != nil {
-			return fmt.Errorf("record %d of the batch (source partition %s, offset %s, topic %q): %w",
-				i, rec.SourcePartition, rec.SourceOffset, rec.Topic, err)
+		out, f := t.transform(rec, nil)
+		if f == nil && out != nil {
+			f = s.prepare(&batch[i], out)
+		}
+		if f != nil {
+			if err := t.errs.handle(ctx, f); err != nil {
+				return err
+			}
+		}
+		if f != nil || out == nil {
+			batch[i].skip = true
+			skipped = append(skipped, uint64(i))
+			continue
+		}
+		if s.topics != nil && !slices.Contains(topics, out.Topic) {
+			topics = append(topics, out.Topic)
+		}
+	}
+	if len(topics) > 0 {
+		err := t.policy.retry(ctx, t.log, "create topics", retriableKafka, func() error { return s.topics.ensure(topics) })
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("topic creation: %w", err)
 		}
 	}
 	first := s.tracker.addBatch(recs)
+	if len(skipped) > 0 {
+		for j := range skipped {
+			skipped[j] += first
+		}
+		s.tracker.ack(skipped...)
+	}
 	input := s.producer.Input()
 	for i := range batch {
 		p := &batch[i]
 		p.seq = first + uint64(i)
+		if p.skip {
+			continue
+		}
 		select {
 		case input <- &p.msg: // the producer keeps up: no need to watch for anything else
 			continue
@@ -305,23 +489,28 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 	return nil
 }
 
-func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) error {
+// prepare converts rec, the record as transformed, into the message p carries; a failure
+// names the converter stage that failed.
+func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *failure {
+	t := s.t
+	p.rec = rec
 	if rec.Topic == "" {
-		return errors.New("the record has no topic")
+		return &failure{stage: stageKafkaProduce, class: producerClass, err: errors.New("the record has no topic"), rec: rec}
 	}
-	k, err := s.key.FromConnect(rec.Topic, rec.KeySchema, rec.Key)
+	k, err := t.keyConv.FromConnect(rec.Topic, rec.KeySchema, rec.Key)
 	if err != nil {
-		return fmt.Errorf("convert key: %w", err)
+		return &failure{stage: stageKeyConverter, class: t.keyClass, err: err, rec: rec}
 	}
-	v, err := s.value.FromConnect(rec.Topic, rec.ValueSchema, rec.Value)
+	v, err := t.valueConv.FromConnect(rec.Topic, rec.ValueSchema, rec.Value)
 	if err != nil {
-		return fmt.Errorf("convert value: %w", err)
+		return &failure{stage: stageValueConverter, class: t.valueClass, err: err, rec: rec}
 	}
 	p.msg.Topic = rec.Topic
-	p.msg.Partition = rec.Partition
-	if p.msg.Partition < 0 {
-		p.msg.Partition = -1
+	p.partition = rec.Partition
+	if p.partition < 0 {
+		p.partition = -1
 	}
+	p.msg.Partition = p.partition
 	p.msg.Metadata = p
 	if k != nil {
 		p.key = k
@@ -337,28 +526,15 @@ func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) error {
 	if len(rec.Headers) > 0 {
 		p.msg.Headers = make([]sarama.RecordHeader, len(rec.Headers))
 		for i, h := range rec.Headers {
-			p.msg.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: headerBytes(h.Value)}
+			b, err := t.headerConv.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
+			if err != nil {
+				return &failure{stage: stageHeaderConverter, class: t.headerClass, err: err, rec: rec}
+			}
+			p.msg.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: b}
 		}
 	}
 	return nil
 }
-
-// headerBytes is a header value's bytes: strings and bytes pass through as they are, other
-// values as their text; a null is a null header value.
-func headerBytes(v *pluginv1.Value) []byte {
-	switch k := v.GetKind().(type) {
-	case nil:
-		return nil
-	case *pluginv1.Value_StringValue:
-		return []byte(k.StringValue)
-	case *pluginv1.Value_BytesValue:
-		return k.BytesValue
-	}
-	b, _ := stringConverter.FromConnect("", nil, v)
-	return b
-}
-
-var stringConverter, _ = convert.New(convert.StringConverterClass, nil, false)
 
 // finish ends a session: unless the task is fenced, it waits for in-flight records, commits
 // the acked offsets and tells the plugin, then closes the plugin task.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/IBM/sarama"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -57,12 +58,22 @@ type workerTask struct {
 	key        state.TaskKey
 	epoch      uint64
 	connector  *clusterv1.Connector
-	config     map[string]string // the task's config, as the connector split it
+	config     map[string]string // the task's config, as the connector split it; resolved by prepare
+	connCfg    map[string]string // the connector's config, resolved by prepare
 	class      string
 	handle     string
 	startCount int
 	log        *slog.Logger
+	secrets    *redactor // what log and trace never show
 	role       taskRole
+
+	// What records pass through, set by prepare.
+	policy                            errorPolicy
+	errs                              *errorHandler
+	keyConv, valueConv                convert.Converter
+	headerConv                        convert.HeaderConverter
+	keyClass, valueClass, headerClass string
+	chain                             transformChain // nil: no transforms
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,7 +82,12 @@ type workerTask struct {
 
 	paused atomic.Bool
 
-	records atomic.Int64
+	records      atomic.Int64
+	failures     atomic.Int64 // records that failed a stage
+	skipped      atomic.Int64 // failed records tolerated without a dead letter queue
+	deadLettered atomic.Int64 // failed records written to the dead letter queue
+	filtered     atomic.Int64 // records a transform dropped
+	opened       atomic.Bool  // a plugin session opened since the plugin last exited
 
 	mu          sync.Mutex
 	state       clusterv1.TaskState
@@ -86,16 +102,19 @@ func newWorkerTask(parent context.Context, r *Runtime, key state.TaskKey, d desi
 	if class == "" {
 		class = d.connector.Plugin
 	}
+	secrets := &redactor{}
 	t := &workerTask{
-		r:           r,
-		key:         key,
-		epoch:       d.assignment.Epoch,
-		connector:   d.connector,
-		config:      d.connector.Tasks[key.Task].GetConfig(),
-		class:       class,
-		handle:      fmt.Sprintf("%s/%d/%d", key.Connector, key.Task, d.assignment.Epoch),
-		startCount:  starts,
-		log:         r.log.With("connector", key.Connector, "task", key.Task, "epoch", d.assignment.Epoch),
+		r:          r,
+		key:        key,
+		epoch:      d.assignment.Epoch,
+		connector:  d.connector,
+		config:     d.connector.Tasks[key.Task].GetConfig(),
+		class:      class,
+		handle:     fmt.Sprintf("%s/%d/%d", key.Connector, key.Task, d.assignment.Epoch),
+		startCount: starts,
+		log: slog.New(redactingHandler{h: r.log.Handler(), r: secrets}).With(
+			"connector", key.Connector, "task", key.Task, "epoch", d.assignment.Epoch),
+		secrets:     secrets,
 		ctx:         ctx,
 		cancel:      cancel,
 		done:        make(chan struct{}),
@@ -116,7 +135,8 @@ func (t *workerTask) info() TaskInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return TaskInfo{Key: t.key, Epoch: t.epoch, State: t.state, Trace: t.trace,
-		Records: t.records.Load(), StartCount: t.startCount}
+		Records: t.records.Load(), StartCount: t.startCount, Failures: t.failures.Load(),
+		Skipped: t.skipped.Load(), DeadLettered: t.deadLettered.Load(), Filtered: t.filtered.Load()}
 }
 
 // stop asks the instance to stop; it reports whether the instance was running before.
@@ -158,6 +178,7 @@ func (t *workerTask) setPaused(p bool) {
 
 // setOpen reports the plugin task open: RUNNING, or PAUSED while the connector is paused.
 func (t *workerTask) setOpen() {
+	t.opened.Store(true)
 	if t.paused.Load() {
 		t.setStatus(clusterv1.TaskState_TASK_STATE_PAUSED, "")
 	} else {
@@ -235,6 +256,10 @@ func (t *workerTask) run() {
 	defer t.cancel()
 	go t.reportLoop()
 
+	if err := t.prepare(); err != nil {
+		t.failed(err)
+		return
+	}
 	backoff := 100 * time.Millisecond
 	for {
 		err := t.role.init()
@@ -258,8 +283,10 @@ func (t *workerTask) run() {
 	defer t.role.release()
 
 	backoff = 100 * time.Millisecond
+	var outage time.Time // when the plugin process last exited under an open task
+	var why string       // and why
 	for t.ctx.Err() == nil {
-		c, err := t.r.cfg.Plugins.WaitClient(t.ctx, t.class)
+		c, err := t.waitClient(outage, why)
 		if t.ctx.Err() != nil {
 			return
 		}
@@ -275,8 +302,19 @@ func (t *workerTask) run() {
 		case errors.Is(err, errReopen):
 			continue
 		}
-		if exited, why := pluginExited(c, err); exited {
-			t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(errors.New(why)))
+		var exited bool
+		if exited, why = pluginExited(c, err); exited {
+			if t.opened.Swap(false) {
+				outage = time.Now()
+			}
+			if t.withinRetries(outage) {
+				// errors.retry.timeout: a plugin restart does not fail the task while
+				// retries last.
+				t.log.Warn("the plugin process exited; the task re-opens when it is back", "reason", why,
+					"retry_timeout", t.policy.retryTimeout)
+			} else {
+				t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(errors.New(why)))
+			}
 			if time.Since(began) > time.Minute {
 				backoff = 100 * time.Millisecond
 			}
@@ -296,6 +334,35 @@ func (t *workerTask) run() {
 	}
 }
 
+// withinRetries says whether errors.retry.timeout still covers an outage that began at since.
+func (t *workerTask) withinRetries(since time.Time) bool {
+	switch {
+	case t.policy.retryTimeout < 0:
+		return true
+	case t.policy.retryTimeout == 0 || since.IsZero():
+		return false
+	}
+	return time.Since(since) < t.policy.retryTimeout
+}
+
+// waitClient waits for the plugin serving the task's class. While errors.retry.timeout
+// covers a plugin outage the task keeps its status; once the outage outlasts it, the task
+// reports FAILED with why, and waits on.
+func (t *workerTask) waitClient(outage time.Time, why string) (*pluginhost.Client, error) {
+	if !t.withinRetries(outage) || t.policy.retryTimeout < 0 {
+		return t.r.cfg.Plugins.WaitClient(t.ctx, t.class)
+	}
+	ctx, cancel := context.WithDeadline(t.ctx, outage.Add(t.policy.retryTimeout))
+	c, err := t.r.cfg.Plugins.WaitClient(ctx, t.class)
+	cancel()
+	if err == nil || t.ctx.Err() != nil || ctx.Err() == nil {
+		return c, err
+	}
+	t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(fmt.Errorf("%s; still not back after %s=%d",
+		why, keyErrorsRetryTimeout, t.policy.retryTimeout.Milliseconds())))
+	return t.r.cfg.Plugins.WaitClient(t.ctx, t.class)
+}
+
 // failed reports the task FAILED for good and waits, holding its place, until the
 // assignment's epoch changes (a restart or a new config) and the runtime stops it.
 func (t *workerTask) failed(err error) {
@@ -305,7 +372,7 @@ func (t *workerTask) failed(err error) {
 
 // describe turns an error into a status trace naming the task.
 func (t *workerTask) describe(err error) string {
-	return fmt.Sprintf("connector %q task %d (epoch %d, %s): %v", t.key.Connector, t.key.Task, t.epoch, t.class, err)
+	return t.redact(fmt.Sprintf("connector %q task %d (epoch %d, %s): %v", t.key.Connector, t.key.Task, t.epoch, t.class, err))
 }
 
 // permanentError is an init failure retrying cannot fix, such as a bad converter setting.
@@ -325,9 +392,14 @@ func pluginExited(c *pluginhost.Client, err error) (bool, string) {
 		return true, exitReason(c)
 	default:
 	}
-	// Unavailable: the connection broke. Canceled, when the task itself was not stopped
-	// (run checks that first): the host closed the connection of a process it saw die.
-	if c := status.Code(err); c != codes.Unavailable && c != codes.Canceled && !errors.Is(err, errPluginExited) {
+	// Unavailable: the connection broke, unless the plugin answers (then it said so itself:
+	// a blip, to be retried). Canceled, when the task itself was not stopped (run checks
+	// that first): the host closed the connection of a process it saw die.
+	code := status.Code(err)
+	if code != codes.Unavailable && code != codes.Canceled && !errors.Is(err, errPluginExited) {
+		return false, ""
+	}
+	if code == codes.Unavailable && pluginAnswers(c) {
 		return false, ""
 	}
 	// The connection broke; give the host a moment to see the exit, so the trace says why.
@@ -337,6 +409,28 @@ func pluginExited(c *pluginhost.Client, err error) (bool, string) {
 	case <-time.After(time.Second):
 		return true, fmt.Sprintf("plugin %s exited: %v", c.Binary, err)
 	}
+}
+
+// pluginAnswers probes the plugin process: any answer to Describe, even an error it chose,
+// shows the process and its connection are alive.
+func pluginAnswers(c *pluginhost.Client) bool {
+	if c.Plugin == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := c.Plugin.Describe(ctx, &pluginv1.DescribeRequest{})
+	switch status.Code(err) {
+	case codes.Unavailable, codes.Canceled, codes.DeadlineExceeded:
+		return false
+	}
+	return true
+}
+
+// alive says whether err left the plugin process alive: false when it died.
+func alive(c *pluginhost.Client, err error) bool {
+	exited, _ := pluginExited(c, err)
+	return !exited
 }
 
 func exitReason(c *pluginhost.Client) string {
@@ -377,10 +471,72 @@ func (t *workerTask) taskRef() *pluginv1.TaskRef {
 	return &pluginv1.TaskRef{Handle: t.handle, Connector: t.key.Connector, Task: t.key.Task}
 }
 
-// converters builds the task's key and value converters from the connector's config (as
-// Kafka Connect does: task configs carry the plugin's split, not converter settings).
-func (t *workerTask) converters() (key, value convert.Converter, err error) {
-	return convert.Configure(t.connector.Config, t.r.cfg.DefaultConverters)
+// prepare readies, once per instance, what the task's records pass through: the resolved
+// configs, the error policy, the converters and the transforms, all from the connector's
+// config, as Kafka Connect does (task configs carry the plugin's split, not these). Its
+// errors are permanent: only a new config fixes them.
+func (t *workerTask) prepare() error {
+	desc, err := t.r.cfg.Plugins.Resolve(t.class)
+	if err != nil {
+		return fmt.Errorf("resolve connector class %s: %w", t.class, err)
+	}
+	if err := t.resolveConfigs(desc.ConnectorDescriptor); err != nil {
+		return err
+	}
+	cfg, defaults := t.connCfg, t.r.cfg.DefaultConverters
+	if t.policy, err = parseErrorPolicy(cfg, t.connector.Type == clusterv1.ConnectorType_CONNECTOR_TYPE_SINK); err != nil {
+		return err
+	}
+	t.errs = &errorHandler{policy: t.policy, t: t}
+	if t.keyConv, t.valueConv, err = convert.Configure(cfg, defaults); err != nil {
+		return err
+	}
+	if t.headerConv, err = convert.ConfigureHeader(cfg, defaults); err != nil {
+		return err
+	}
+	t.keyClass = converterClass("key.converter", cfg, defaults, convert.DefaultClass)
+	t.valueClass = converterClass("value.converter", cfg, defaults, convert.DefaultClass)
+	t.headerClass = converterClass("header.converter", cfg, defaults, convert.DefaultHeaderClass)
+	chain, err := newTransformChain(cfg)
+	if err != nil {
+		return fmt.Errorf("transforms: %w", err)
+	}
+	if chain != nil && chain.Len() > 0 {
+		t.chain = chain
+	}
+	return nil
+}
+
+// converterClass is the class name of the converter prop chooses, as Configure chooses it.
+func converterClass(prop string, cfg, defaults map[string]string, def string) string {
+	c := strings.TrimSpace(cfg[prop])
+	if c == "" {
+		c = strings.TrimSpace(defaults[prop])
+	}
+	if c == "" {
+		c = def
+	}
+	return convert.ClassName(c)
+}
+
+// transform runs the task's transforms on r: nil when they filtered it out; a failure
+// names the TRANSFORMATION stage and the class that failed.
+func (t *workerTask) transform(r *pluginv1.Record, msg *sarama.ConsumerMessage) (*pluginv1.Record, *failure) {
+	if t.chain == nil {
+		return r, nil
+	}
+	out, err := t.chain.Apply(r)
+	if err != nil {
+		f := &failure{stage: stageTransformation, class: transformClass(err), err: err, msg: msg}
+		if msg == nil {
+			f.rec = r
+		}
+		return nil, f
+	}
+	if out == nil {
+		t.filtered.Add(1)
+	}
+	return out, nil
 }
 
 // pauseState returns whether the task is paused, and a channel closed when that changes.
