@@ -370,8 +370,11 @@ func (s *sinkTask) batcher(ctx context.Context, in <-chan []*sarama.ConsumerMess
 			input = in
 		}
 		var output chan<- *sinkBatch
-		if cur != nil && len(cur.ranges) > 0 {
+		if cur != nil && len(cur.ranges) > 0 && !paused {
 			output = out
+		}
+		if paused {
+			s.t.parked() // nothing more is handed to put until resumed
 		}
 		select {
 		case <-ctx.Done():

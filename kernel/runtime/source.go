@@ -335,6 +335,7 @@ func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches c
 			return
 		}
 		if paused, change := s.t.pauseState(); paused {
+			s.t.parked()
 			select {
 			case <-ctx.Done():
 			case <-change:

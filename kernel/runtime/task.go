@@ -171,8 +171,21 @@ func (t *workerTask) setPaused(p bool) {
 	t.pauseChange = make(chan struct{})
 	st := t.state
 	t.mu.Unlock()
-	if st == clusterv1.TaskState_TASK_STATE_RUNNING || st == clusterv1.TaskState_TASK_STATE_PAUSED {
+	// Resuming is reported at once; pausing only when the task's loop has parked (see
+	// parked), so PAUSED means no record moves any more, as upstream.
+	if !p && st == clusterv1.TaskState_TASK_STATE_PAUSED {
 		t.setOpen()
+	}
+}
+
+// parked is called by a task's loop when it stops moving records because the task is
+// paused; it reports PAUSED if the task was RUNNING.
+func (t *workerTask) parked() {
+	t.mu.Lock()
+	st := t.state
+	t.mu.Unlock()
+	if t.paused.Load() && st == clusterv1.TaskState_TASK_STATE_RUNNING {
+		t.setStatus(clusterv1.TaskState_TASK_STATE_PAUSED, "")
 	}
 }
 
