@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/kernel/transform"
 	"sort"
 	"strings"
 
@@ -17,7 +19,7 @@ import (
 // its class being the connector's name, with its aliases (e.g. Kafka Connect class names),
 // sorted by class. Tributary's built-in converters and transforms are not plugins and are
 // not listed.
-func (s *Service) ListPlugins(context.Context, *adminv1.ListPluginsRequest) (*adminv1.ListPluginsResponse, error) {
+func (s *Service) ListPlugins(_ context.Context, req *adminv1.ListPluginsRequest) (*adminv1.ListPluginsResponse, error) {
 	resp := &adminv1.ListPluginsResponse{Plugins: []*adminv1.PluginInfo{}}
 	for _, d := range s.cfg.Plugins.Connectors() {
 		resp.Plugins = append(resp.Plugins, &adminv1.PluginInfo{
@@ -28,8 +30,29 @@ func (s *Service) ListPlugins(context.Context, *adminv1.ListPluginsRequest) (*ad
 			Binary:  d.Binary,
 		})
 	}
+	if !req.GetConnectorsOnly() {
+		resp.Plugins = append(resp.Plugins, s.builtins()...)
+	}
 	sort.Slice(resp.Plugins, func(i, j int) bool { return resp.Plugins[i].Class < resp.Plugins[j].Class })
 	return resp, nil
+}
+
+// builtins lists the kernel's own plugins by their fully qualified class names, typed as
+// upstream types them: converters, header converters, transformations and predicates.
+func (s *Service) builtins() []*adminv1.PluginInfo {
+	var out []*adminv1.PluginInfo
+	add := func(typ string, classes []string) {
+		for _, c := range classes {
+			if strings.Contains(c, ".") { // short aliases are not listed separately
+				out = append(out, &adminv1.PluginInfo{Class: c, Type: typ, Version: s.cfg.Version})
+			}
+		}
+	}
+	add("converter", convert.Classes())
+	add("header_converter", convert.HeaderClasses())
+	add("transformation", transform.TransformationClasses())
+	add("predicate", transform.PredicateClasses())
+	return out
 }
 
 // GetPluginConfig implements adminv1.AdminServer: the plugin's own config definitions (not

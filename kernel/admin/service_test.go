@@ -512,3 +512,28 @@ func TestStoreErrors(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+func TestListPluginsIncludesBuiltinsUnlessConnectorsOnly(t *testing.T) {
+	f := newFixture(t)
+	resp, err := f.svc.ListPlugins(context.Background(), &adminv1.ListPluginsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"org.apache.kafka.connect.json.JsonConverter":                     "converter",
+		"org.apache.kafka.connect.storage.SimpleHeaderConverter":          "header_converter",
+		"org.apache.kafka.connect.transforms.InsertField$Value":           "transformation",
+		"org.apache.kafka.connect.transforms.predicates.TopicNameMatches": "predicate",
+	}
+	for _, p := range resp.Plugins {
+		if typ, ok := want[p.Class]; ok {
+			if p.Type != typ {
+				t.Errorf("%s has type %q, want %q", p.Class, p.Type, typ)
+			}
+			delete(want, p.Class)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("ListPlugins without connectors_only lacks %v", want)
+	}
+}
