@@ -39,7 +39,7 @@ demo: build
 	scripts/demo.sh
 
 bench: build
-	scripts/bench.sh
+	scripts/bench.sh $(BENCH_FLAGS)
 
 cluster: build
 	scripts/cluster.sh
