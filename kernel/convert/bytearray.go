@@ -28,7 +28,7 @@ func (byteArrayConverter) FromConnect(_ string, schema *pluginv1.Schema, v *plug
 		}
 		return k.BytesValue, nil
 	}
-	return nil, fmt.Errorf("ByteArrayConverter is not compatible with objects of type %s", kindName(v))
+	return nil, fmt.Errorf("ByteArrayConverter is not compatible with objects of type %s", KindName(v))
 }
 
 func (byteArrayConverter) ToConnect(_ string, data []byte) (*pluginv1.Schema, *pluginv1.Value, error) {

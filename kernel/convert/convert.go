@@ -158,8 +158,8 @@ func boolProp(props map[string]string, key string, def bool) (bool, error) {
 	return false, fmt.Errorf("invalid value %q for %s: expected true or false", v, key)
 }
 
-// kindName names a Value's kind for error messages.
-func kindName(v *pluginv1.Value) string {
+// KindName names a Value's kind for error messages.
+func KindName(v *pluginv1.Value) string {
 	switch v.GetKind().(type) {
 	case nil:
 		return "null"

@@ -394,12 +394,12 @@ func TestTwosComplement(t *testing.T) {
 		{-1, []byte{0xFF}}, {-128, []byte{0x80}}, {-129, []byte{0xFF, 0x7F}}, {12345, []byte{0x30, 0x39}},
 	}
 	for _, tt := range tests {
-		got := toTwosComplement(big.NewInt(tt.n))
+		got := ToTwosComplement(big.NewInt(tt.n))
 		if string(got) != string(tt.want) {
-			t.Errorf("toTwosComplement(%d) = %x; want %x", tt.n, got, tt.want)
+			t.Errorf("ToTwosComplement(%d) = %x; want %x", tt.n, got, tt.want)
 		}
-		if back := fromTwosComplement(got); back.Int64() != tt.n {
-			t.Errorf("fromTwosComplement(%x) = %v; want %d", got, back, tt.n)
+		if back := FromTwosComplement(got); back.Int64() != tt.n {
+			t.Errorf("FromTwosComplement(%x) = %v; want %d", got, back, tt.n)
 		}
 	}
 }

@@ -168,7 +168,7 @@ func appendValueText(dst []byte, schema *pluginv1.Schema, v *pluginv1.Value, emb
 			if err != nil {
 				return nil, err
 			}
-			return appendJavaBigDecimal(dst, fromTwosComplement(k.BytesValue), scale), nil
+			return appendJavaBigDecimal(dst, FromTwosComplement(k.BytesValue), scale), nil
 		}
 		if embedded {
 			dst = append(dst, '"')
@@ -228,7 +228,7 @@ func appendValueText(dst []byte, schema *pluginv1.Schema, v *pluginv1.Value, emb
 		}
 		return append(dst, '}'), nil
 	}
-	return nil, fmt.Errorf("unsupported type for string conversion: %s", kindName(v))
+	return nil, fmt.Errorf("unsupported type for string conversion: %s", KindName(v))
 }
 
 // appendQuoted appends s in double quotes, with quotes and backslashes escaped, as
@@ -377,7 +377,7 @@ func parseNumber(t string) (*pluginv1.Schema, *pluginv1.Value, bool) {
 	}
 	s := &pluginv1.Schema{Type: pluginv1.Schema_TYPE_BYTES, Name: DecimalName, Version: 1,
 		Parameters: map[string]string{"scale": strconv.Itoa(scale)}}
-	return s, &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: toTwosComplement(unscaled)}}, true
+	return s, &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: ToTwosComplement(unscaled)}}, true
 }
 
 // parseTemporal reads t as an ISO 8601 timestamp, date or time, all UTC.

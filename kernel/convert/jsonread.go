@@ -619,7 +619,7 @@ func (r *jsonReader) bytesValue(s *pluginv1.Schema) (*pluginv1.Value, error) {
 		if !rat.IsInt() {
 			return nil, r.errorf("decimal %s has more than %d fractional digits", text, scale)
 		}
-		return &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: toTwosComplement(rat.Num())}}, nil
+		return &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: ToTwosComplement(rat.Num())}}, nil
 	}
 	if r.peek() != '"' {
 		return nil, r.errorf("expected a base64 string for bytes")

@@ -209,7 +209,7 @@ func (w *jsonWriter) appendValue(dst []byte, s *pluginv1.Schema, v *pluginv1.Val
 			if err != nil {
 				return dst, err
 			}
-			return appendJavaBigDecimal(dst, fromTwosComplement(k.BytesValue), scale), nil
+			return appendJavaBigDecimal(dst, FromTwosComplement(k.BytesValue), scale), nil
 		}
 		return appendBase64(dst, k.BytesValue), nil
 	case pluginv1.Schema_TYPE_ARRAY:
@@ -384,7 +384,7 @@ func (w *jsonWriter) appendSchemaless(dst []byte, v *pluginv1.Value) ([]byte, er
 }
 
 func mismatch(s *pluginv1.Schema, v *pluginv1.Value) error {
-	return fmt.Errorf("invalid type for %s: %s", typeName(s.GetType()), kindName(v))
+	return fmt.Errorf("invalid type for %s: %s", typeName(s.GetType()), KindName(v))
 }
 
 func checkIntRange(t pluginv1.Schema_Type, n int64) error {
@@ -514,9 +514,9 @@ func decimalScale(s *pluginv1.Schema) (int, error) {
 	return scale, nil
 }
 
-// fromTwosComplement reads a big-endian two's complement integer, as Java's
+// FromTwosComplement reads a big-endian two's complement integer, as Java's
 // BigInteger(byte[]) does.
-func fromTwosComplement(b []byte) *big.Int {
+func FromTwosComplement(b []byte) *big.Int {
 	n := new(big.Int).SetBytes(b)
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))
@@ -524,9 +524,9 @@ func fromTwosComplement(b []byte) *big.Int {
 	return n
 }
 
-// toTwosComplement writes n in the fewest big-endian two's complement bytes, as Java's
+// ToTwosComplement writes n in the fewest big-endian two's complement bytes, as Java's
 // BigInteger.toByteArray does.
-func toTwosComplement(n *big.Int) []byte {
+func ToTwosComplement(n *big.Int) []byte {
 	if n.Sign() >= 0 {
 		b := n.Bytes()
 		if len(b) == 0 || b[0]&0x80 != 0 {

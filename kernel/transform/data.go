@@ -81,30 +81,8 @@ func fieldVal(v *value) *value {
 	return v
 }
 
-// kindName names a Value's kind for error messages.
-func kindName(v *value) string {
-	switch v.GetKind().(type) {
-	case nil:
-		return "null"
-	case *pluginv1.Value_BoolValue:
-		return "boolean"
-	case *pluginv1.Value_IntValue:
-		return "integer"
-	case *pluginv1.Value_DoubleValue:
-		return "double"
-	case *pluginv1.Value_StringValue:
-		return "string"
-	case *pluginv1.Value_BytesValue:
-		return "bytes"
-	case *pluginv1.Value_StructValue:
-		return "struct"
-	case *pluginv1.Value_ListValue:
-		return "list"
-	case *pluginv1.Value_MapValue:
-		return "map"
-	}
-	return fmt.Sprintf("%T", v.GetKind())
-}
+// kindName names a Value's kind for error messages, as the converters do.
+func kindName(v *value) string { return convert.KindName(v) }
 
 // typeName is the upstream Schema.Type name of t: INT8, FLOAT32, STRUCT, …
 func typeName(t pluginv1.Schema_Type) string {

@@ -125,33 +125,11 @@ func readDecimal(s *schema, b []byte) (decimal, error) {
 	if err != nil {
 		return decimal{}, err
 	}
-	n := new(big.Int).SetBytes(b)
-	if len(b) > 0 && b[0]&0x80 != 0 {
-		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))
-	}
-	return decimal{unscaled: n, scale: scale}, nil
+	return decimal{unscaled: convert.FromTwosComplement(b), scale: scale}, nil
 }
 
 // decimalBytes encodes an unscaled value as Java's BigInteger.toByteArray.
-func decimalBytes(n *big.Int) []byte {
-	if n.Sign() >= 0 {
-		b := n.Bytes()
-		if len(b) == 0 || b[0]&0x80 != 0 {
-			b = append([]byte{0}, b...)
-		}
-		return b
-	}
-	m := new(big.Int).Neg(n)
-	m.Sub(m, big.NewInt(1))
-	b := m.Bytes()
-	if len(b) == 0 || b[0]&0x80 != 0 {
-		b = append([]byte{0}, b...)
-	}
-	for i := range b {
-		b[i] = ^b[i]
-	}
-	return b
-}
+func decimalBytes(n *big.Int) []byte { return convert.ToTwosComplement(n) }
 
 func pow10(n int) *big.Int {
 	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
