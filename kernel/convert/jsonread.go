@@ -75,6 +75,16 @@ func (r *jsonReader) literal(lit string) error {
 	return nil
 }
 
+// optionalStr reads a string into dst, or leaves dst alone when the value is null.
+func (r *jsonReader) optionalStr(dst *string) error {
+	null, err := r.isNullNext()
+	if err != nil || null {
+		return err
+	}
+	*dst, err = r.str()
+	return err
+}
+
 // isNullNext consumes a null literal if one is next.
 func (r *jsonReader) isNullNext() (bool, error) {
 	if r.peek() != 'n' {
@@ -832,20 +842,12 @@ func (r *jsonReader) schema() (*pluginv1.Schema, error) {
 				return nil, err
 			}
 		case "name":
-			if null, err := r.isNullNext(); err != nil {
+			if err := r.optionalStr(&s.Name); err != nil {
 				return nil, err
-			} else if !null {
-				if s.Name, err = r.str(); err != nil {
-					return nil, err
-				}
 			}
 		case "doc":
-			if null, err := r.isNullNext(); err != nil {
+			if err := r.optionalStr(&s.Doc); err != nil {
 				return nil, err
-			} else if !null {
-				if s.Doc, err = r.str(); err != nil {
-					return nil, err
-				}
 			}
 		case "version":
 			if null, err := r.isNullNext(); err != nil {
