@@ -22,8 +22,13 @@ func DefaultSaramaConfig() *sarama.Config {
 	c.Producer.Return.Successes = true
 	c.Producer.Return.Errors = true
 	c.Producer.Partitioner = NewPartitioner
-	c.Producer.Retry.Max = 10
-	c.Producer.Retry.Backoff = 100 * time.Millisecond
+	// Retry for about two minutes, as Kafka's delivery.timeout.ms: 100ms, 200ms, … 1s.
+	// The idempotent producer retries a batch with its sequence numbers, so a retry after
+	// a request that did land is discarded by the broker rather than written twice.
+	c.Producer.Retry.Max = 125
+	c.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration {
+		return min(100*time.Millisecond<<min(max(retries-1, 0), 4), time.Second)
+	}
 	// Linger briefly so records for one partition share a batch; while a request is in
 	// flight (one at a time, for idempotence) the next batch fills anyway.
 	c.Producer.Flush.Frequency = 5 * time.Millisecond
@@ -46,6 +51,52 @@ func forceSaramaConfig(c *sarama.Config) {
 	if c.Producer.Idempotent {
 		c.Net.MaxOpenRequests = 1
 	}
+}
+
+// producerConfig fits a source task's producer to its error policy: with
+// errors.retry.timeout longer than the producer's own retries, they last that long,
+// waiting as the policy waits between attempts (300ms doubling, at most
+// errors.retry.delay.max.ms). Only the producer retries a produce: its idempotence keeps
+// a retry from landing a record twice, which sending the record again as a new message
+// could not. The producer keeps state per partition and attempt, so attempts are capped at
+// maxProduceRetries; errors.retry.timeout=-1 retries that often, at least 34 hours with
+// the default delay.
+func producerConfig(c *sarama.Config, pol errorPolicy) *sarama.Config {
+	if pol.retryTimeout == 0 || (pol.retryTimeout > 0 && retrySpan(c) >= pol.retryTimeout) {
+		return c
+	}
+	backoff := func(retries int) time.Duration {
+		return max(min(retryDelayMin<<min(max(retries-1, 0), 16), pol.maxDelay), time.Millisecond)
+	}
+	n := 0
+	for total := time.Duration(0); n < maxProduceRetries && (pol.retryTimeout < 0 || total < pol.retryTimeout); n++ {
+		total += backoff(n + 1)
+	}
+	// Too many short waits to fit: wait longer, so the attempts still span the timeout.
+	var floor time.Duration
+	if n == maxProduceRetries && pol.retryTimeout > 0 {
+		floor = pol.retryTimeout / maxProduceRetries
+	}
+	c.Producer.Retry.Max = n
+	c.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration { return max(backoff(retries), floor) }
+	return c
+}
+
+// maxProduceRetries caps the producer's attempts: sarama allocates a slot per attempt for
+// each partition it produces to.
+const maxProduceRetries = 2048
+
+// retrySpan is how long the producer c configures keeps retrying, its waits added up.
+func retrySpan(c *sarama.Config) time.Duration {
+	var total time.Duration
+	for i := 1; i <= c.Producer.Retry.Max; i++ {
+		if c.Producer.Retry.BackoffFunc != nil {
+			total += c.Producer.Retry.BackoffFunc(i, c.Producer.Retry.Max)
+		} else {
+			total += c.Producer.Retry.Backoff
+		}
+	}
+	return total
 }
 
 // NewPartitioner is a sarama.PartitionerConstructor that partitions as Kafka's Java

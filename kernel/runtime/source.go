@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -30,16 +29,17 @@ const (
 // hands it to the Kafka producer; a result loop feeds the producer's acks to the ack
 // tracker, whose frontier is what gets committed. A record filtered out by a transform, or
 // skipped after a failure errors.tolerance=all tolerates, counts as acked: its source
-// offset may be committed. A record whose produce failed retriably is sent again while
-// errors.retry.timeout allows.
+// offset may be committed. Produce failures are retried by the idempotent producer itself,
+// for as long as errors.retry.timeout allows (see producerConfig): a record is never sent
+// again as a new message, which could land it twice and out of order.
 type sourceTask struct {
 	t          *workerTask
 	producer   sarama.AsyncProducer
 	tracker    *ackTracker
 	topics     *topicCreator // nil: topic creation is off
-	resends    *resendQueue
 	resultDone chan struct{}
-	retryLog   atomic.Int64 // unix nanos of the last "retrying" log line
+	// producerRetries is how often the producer retries a request before giving up.
+	producerRetries int
 
 	failOnce sync.Once
 	failErr  error
@@ -69,8 +69,6 @@ type pendingRecord struct {
 	skip       bool             // filtered out or skipped: never produced
 	rec        *pluginv1.Record // as it will be produced, for its coordinates in errors
 	partition  int32            // the partition asked for; -1 lets the partitioner choose
-	attempts   int              // produce failures retried so far
-	firstFail  time.Time
 }
 
 // producerClass names the producing stage's class in logs.
@@ -84,13 +82,13 @@ func (s *sourceTask) init() error {
 	if tc != nil && s.topics == nil {
 		s.topics = &topicCreator{t: s.t, tc: tc, known: map[string]bool{}}
 	}
-	if s.producer, err = sarama.NewAsyncProducer(s.t.r.cfg.Brokers, s.t.r.saramaConfig()); err != nil {
+	pc := producerConfig(s.t.r.saramaConfig(), s.t.policy)
+	s.producerRetries = pc.Producer.Retry.Max
+	if s.producer, err = sarama.NewAsyncProducer(s.t.r.cfg.Brokers, pc); err != nil {
 		return fmt.Errorf("kafka producer: %w", err)
 	}
 	s.resultDone = make(chan struct{})
-	s.resends = newResendQueue()
 	go s.results()
-	go s.resender(s.resends)
 	return nil
 }
 
@@ -99,7 +97,6 @@ func (s *sourceTask) release() {
 	if s.producer == nil {
 		return
 	}
-	s.resends.stop()
 	if s.t.quiet() {
 		// Fenced: do not wait for in-flight records; nothing will commit them anyway.
 		s.producer.AsyncClose()
@@ -107,85 +104,6 @@ func (s *sourceTask) release() {
 	}
 	s.producer.AsyncClose()
 	<-s.resultDone
-}
-
-// resendQueue holds records whose produce failed retriably, each until its backoff ends.
-type resendQueue struct {
-	mu    sync.Mutex
-	items []resend
-	wake  chan struct{}
-	quit  chan struct{}
-	done  chan struct{}
-}
-
-type resend struct {
-	p  *pendingRecord
-	at time.Time
-}
-
-func newResendQueue() *resendQueue {
-	return &resendQueue{wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
-}
-
-func (q *resendQueue) add(p *pendingRecord, at time.Time) {
-	q.mu.Lock()
-	q.items = append(q.items, resend{p: p, at: at})
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
-// stop ends the resender and waits for it: records still waiting stay unacked.
-func (q *resendQueue) stop() {
-	close(q.quit)
-	<-q.done
-}
-
-// resender hands records back to the producer once their backoff has passed.
-func (s *sourceTask) resender(q *resendQueue) {
-	defer close(q.done)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	for {
-		q.mu.Lock()
-		now := time.Now()
-		var due []*pendingRecord
-		var next time.Time
-		keep := q.items[:0]
-		for _, it := range q.items {
-			if !it.at.After(now) {
-				due = append(due, it.p)
-				continue
-			}
-			keep = append(keep, it)
-			if next.IsZero() || it.at.Before(next) {
-				next = it.at
-			}
-		}
-		q.items = keep
-		q.mu.Unlock()
-		for _, p := range due {
-			select {
-			case s.producer.Input() <- &p.msg:
-			case <-q.quit:
-				return
-			}
-		}
-		var timerC <-chan time.Time
-		if !next.IsZero() {
-			timer.Reset(time.Until(next))
-			timerC = timer.C
-		}
-		select {
-		case <-q.quit:
-			return
-		case <-q.wake:
-		case <-timerC:
-		}
-		timer.Stop()
-	}
 }
 
 // results feeds produce results to the tracker until the producer closes.
@@ -225,31 +143,13 @@ func (s *sourceTask) results() {
 	}
 }
 
-// produceFailed deals with a record the producer gave up on: a retriable failure is sent
-// again after a backoff while errors.retry.timeout allows; then the error policy fails the
-// task or (errors.tolerance=all) skips the record, which then counts as acked.
+// produceFailed deals with a record the producer gave up on after its own retries: the
+// error policy fails the task (it restarts from the committed offsets) or, with
+// errors.tolerance=all, skips the record, which then counts as acked.
 func (s *sourceTask) produceFailed(p *pendingRecord, err error) {
 	t := s.t
-	if pol := t.policy; retriableKafka(err) && pol.retryTimeout != 0 {
-		now := time.Now()
-		if p.firstFail.IsZero() {
-			p.firstFail = now
-		}
-		if pol.retryTimeout < 0 || now.Sub(p.firstFail) < pol.retryTimeout {
-			delay := max(min(retryDelayMin<<min(p.attempts, 16), pol.maxDelay), time.Millisecond)
-			if pol.retryTimeout > 0 {
-				delay = min(delay, p.firstFail.Add(pol.retryTimeout).Sub(now))
-			}
-			p.attempts++
-			if last := s.retryLog.Load(); now.UnixNano()-last > int64(time.Second) && s.retryLog.CompareAndSwap(last, now.UnixNano()) {
-				t.log.Warn("producing failed retriably; sending again", "topic", p.msg.Topic, "partition", p.msg.Partition,
-					"attempt", p.attempts, "backoff", delay, "err", err)
-			}
-			p.reset()
-			s.resends.add(p, now.Add(delay))
-			return
-		}
-		err = &retriesExhausted{err: err, attempts: p.attempts + 1, timeout: pol.retryTimeout}
+	if pol := t.policy; retriableKafka(err) && pol.retryTimeout > 0 {
+		err = &retriesExhausted{err: err, attempts: s.producerRetries + 1, timeout: pol.retryTimeout}
 	}
 	f := &failure{stage: stageKafkaProduce, class: producerClass, rec: p.rec,
 		err: fmt.Errorf("produce to %s partition %d failed after retries: %w", p.msg.Topic, p.msg.Partition, err)}
@@ -259,14 +159,6 @@ func (s *sourceTask) produceFailed(p *pendingRecord, err error) {
 		return
 	}
 	s.tracker.ack(p.seq) // tolerated: the record is done with, its offset may be committed
-}
-
-// reset readies a failed message to be sent again, as a new message: the producer keeps
-// per-message state (retries, sequence numbers) that must not carry over.
-func (p *pendingRecord) reset() {
-	m := p.msg
-	p.msg = sarama.ProducerMessage{Topic: m.Topic, Key: m.Key, Value: m.Value, Headers: m.Headers,
-		Timestamp: m.Timestamp, Metadata: p, Partition: p.partition}
 }
 
 func (s *sourceTask) fail(err error) {
