@@ -21,7 +21,7 @@ tools:
 	scripts/install-tools.sh
 
 proto:
-	scripts/install-tools.sh buf protoc-gen-go protoc-gen-go-grpc
+	scripts/install-tools.sh buf protoc-gen-go protoc-gen-go-grpc protoc-gen-go-vtproto
 	buf lint
 	buf generate
 

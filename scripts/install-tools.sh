@@ -10,10 +10,11 @@ declare -A PKG=(
   [buf]=github.com/bufbuild/buf/cmd/buf@v1.75.0
   [protoc-gen-go]=google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.10
   [protoc-gen-go-grpc]=google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+  [protoc-gen-go-vtproto]=github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto@v0.6.1-0.20240319094008-0393e58bdf10
   [grpcurl]=github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 )
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(buf protoc-gen-go protoc-gen-go-grpc grpcurl)
+[ ${#want[@]} -gt 0 ] || want=(buf protoc-gen-go protoc-gen-go-grpc protoc-gen-go-vtproto grpcurl)
 for t in "${want[@]}"; do
   pkg=${PKG[$t]:?unknown tool $t}
   stamp="$TOOLS_BIN/.$t.version"

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/tributary-dev/tributary/plugins/sdk"
+	"github.com/tributary-dev/tributary/plugins/sdk/wire"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -69,8 +70,9 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 		SyncStdout:       &lineWriter{log: log, level: slog.LevelInfo, msg: "plugin stdout"},
 		SyncStderr:       &lineWriter{log: log, level: slog.LevelWarn, msg: "plugin stderr"},
 		// A Poll answer is a whole batch; gRPC's 4 MiB default would fail large records.
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(math.MaxInt32), grpc.MaxCallSendMsgSize(math.MaxInt32))},
+		GRPCDialOptions: append(wire.DialOptions(), grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(math.MaxInt32), grpc.MaxCallSendMsgSize(math.MaxInt32),
+			grpc.ForceCodecV2(wire.Codec))),
 	})
 	fail := func(err error) (*launched, error) {
 		gp.Kill()

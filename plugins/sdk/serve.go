@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+
+	"github.com/tributary-dev/tributary/plugins/sdk/wire"
 )
 
 // LogLevelEnv names the environment variable that sets a plugin's log level (trace,
@@ -50,8 +52,10 @@ func Serve(connectors ...Connector) {
 		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Connectors: connectors, Logger: log, srv: srv}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			// The kernel's client accepts messages of any size; so must we, for big
-			// Put batches.
-			opts = append(opts, grpc.MaxRecvMsgSize(math.MaxInt32), grpc.MaxSendMsgSize(math.MaxInt32))
+			// Put batches. Both ends encode with the generated code (package wire).
+			opts = append(opts, grpc.MaxRecvMsgSize(math.MaxInt32), grpc.MaxSendMsgSize(math.MaxInt32),
+				grpc.ForceServerCodecV2(wire.Codec))
+			opts = append(opts, wire.ServerOptions()...)
 			return grpc.NewServer(opts...)
 		},
 		Logger: log,

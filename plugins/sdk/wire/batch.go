@@ -1,0 +1,240 @@
+package wire
+
+import (
+	"fmt"
+	"unsafe"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+)
+
+// Field numbers of the batch messages (plugin.proto).
+const (
+	pollRecords   = 1 // PollResponse.records
+	putHandle     = 1 // PutRequest.handle
+	putRecords    = 2 // PutRequest.records
+	recTopic      = 1
+	recPartition  = 2
+	recKey        = 3
+	recKeySchema  = 4
+	recValue      = 5
+	recValSchema  = 6
+	recHeaders    = 7
+	recTimestamp  = 8
+	recSrcPart    = 9
+	recSrcOffset  = 10
+	recKafkaOff   = 11
+	valString     = 4
+	valBytes      = 5
+	maxBatchSlabs = 4096
+)
+
+// decodeBatch decodes the records of a PollResponse or PutRequest from b, which the
+// records may alias. It is what the generated UnmarshalVTUnsafe would produce, with the
+// records, their values, schemas and the wrappers of string and bytes values allocated
+// in slabs per batch instead of one by one; other kinds of values, and headers, go
+// through the generated code. other is called with every top-level field that is not a
+// record.
+func decodeBatch(b []byte, recordsField protowire.Number, other func(num protowire.Number, typ protowire.Type, b []byte) (int, error)) ([]*pluginv1.Record, error) {
+	n := 0
+	for rest := b; len(rest) > 0; {
+		num, typ, l := protowire.ConsumeTag(rest)
+		if l < 0 {
+			return nil, protowire.ParseError(l)
+		}
+		m := protowire.ConsumeFieldValue(num, typ, rest[l:])
+		if m < 0 {
+			return nil, protowire.ParseError(m)
+		}
+		if num == recordsField && typ == protowire.BytesType {
+			n++
+		}
+		rest = rest[l+m:]
+	}
+	s := newSlabs(n)
+	out := make([]*pluginv1.Record, 0, n)
+	for len(b) > 0 {
+		num, typ, l := protowire.ConsumeTag(b)
+		b = b[l:]
+		if num != recordsField {
+			m, err := other(num, typ, b)
+			if err != nil {
+				return nil, err
+			}
+			b = b[m:]
+			continue
+		}
+		if typ != protowire.BytesType {
+			return nil, fmt.Errorf("wire: records field has wire type %d", typ)
+		}
+		rb, m := protowire.ConsumeBytes(b)
+		b = b[m:]
+		r := &s.records[len(out)]
+		if err := s.record(r, rb); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// slabs allocates a batch's messages in a few large slices.
+type slabs struct {
+	records []pluginv1.Record
+	values  []pluginv1.Value
+	schemas []pluginv1.Schema
+	strs    []pluginv1.Value_StringValue
+	bytes   []pluginv1.Value_BytesValue
+	hint    int
+}
+
+func newSlabs(n int) *slabs {
+	return &slabs{records: make([]pluginv1.Record, n), hint: min(max(n, 1), maxBatchSlabs)}
+}
+
+func (s *slabs) value() *pluginv1.Value {
+	if len(s.values) == 0 {
+		s.values = make([]pluginv1.Value, 2*s.hint) // a key and a value per record
+	}
+	v := &s.values[0]
+	s.values = s.values[1:]
+	return v
+}
+
+func (s *slabs) schema() *pluginv1.Schema {
+	if len(s.schemas) == 0 {
+		s.schemas = make([]pluginv1.Schema, s.hint)
+	}
+	v := &s.schemas[0]
+	s.schemas = s.schemas[1:]
+	return v
+}
+
+func (s *slabs) str(v string) *pluginv1.Value_StringValue {
+	if len(s.strs) == 0 {
+		s.strs = make([]pluginv1.Value_StringValue, s.hint)
+	}
+	w := &s.strs[0]
+	s.strs = s.strs[1:]
+	w.StringValue = v
+	return w
+}
+
+func (s *slabs) bytesValue(v []byte) *pluginv1.Value_BytesValue {
+	if len(s.bytes) == 0 {
+		s.bytes = make([]pluginv1.Value_BytesValue, s.hint)
+	}
+	w := &s.bytes[0]
+	s.bytes = s.bytes[1:]
+	w.BytesValue = v
+	return w
+}
+
+func (s *slabs) record(r *pluginv1.Record, b []byte) error {
+	for len(b) > 0 {
+		num, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return protowire.ParseError(l)
+		}
+		b = b[l:]
+		var m int
+		switch {
+		case typ == protowire.BytesType && num != recPartition && num != recTimestamp && num != recKafkaOff:
+			var v []byte
+			v, m = protowire.ConsumeBytes(b)
+			if m < 0 {
+				return protowire.ParseError(m)
+			}
+			var err error
+			switch num {
+			case recTopic:
+				r.Topic = unsafeString(v)
+			case recKey:
+				r.Key, err = s.decodeValue(r.Key, v)
+			case recValue:
+				r.Value, err = s.decodeValue(r.Value, v)
+			case recKeySchema:
+				r.KeySchema, err = s.decodeSchema(r.KeySchema, v)
+			case recValSchema:
+				r.ValueSchema, err = s.decodeSchema(r.ValueSchema, v)
+			case recHeaders:
+				h := &pluginv1.Header{}
+				if err = h.UnmarshalVTUnsafe(v); err == nil {
+					capValue(h.Value)
+					capSchema(h.Schema)
+					r.Headers = append(r.Headers, h)
+				}
+			case recSrcPart:
+				r.SourcePartition = capped(v)
+			case recSrcOffset:
+				r.SourceOffset = capped(v)
+			}
+			if err != nil {
+				return err
+			}
+		case typ == protowire.VarintType && (num == recPartition || num == recTimestamp || num == recKafkaOff):
+			var v uint64
+			v, m = protowire.ConsumeVarint(b)
+			switch num {
+			case recPartition:
+				r.Partition = int32(v)
+			case recTimestamp:
+				r.TimestampMs = int64(v)
+			case recKafkaOff:
+				r.KafkaOffset = int64(v)
+			}
+		default:
+			m = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if m < 0 {
+			return protowire.ParseError(m)
+		}
+		b = b[m:]
+	}
+	return nil
+}
+
+// decodeValue decodes a Value, merging into prev as protobuf does for a repeated
+// singular message field (rare: then the generated code decides).
+func (s *slabs) decodeValue(prev *pluginv1.Value, b []byte) (*pluginv1.Value, error) {
+	if prev == nil {
+		// The common case: a lone string or bytes field.
+		if num, typ, l := protowire.ConsumeTag(b); l > 0 && typ == protowire.BytesType && (num == valString || num == valBytes) {
+			if v, m := protowire.ConsumeBytes(b[l:]); m >= 0 && l+m == len(b) {
+				val := s.value()
+				if num == valString {
+					val.Kind = s.str(unsafeString(v))
+				} else {
+					val.Kind = s.bytesValue(capped(v))
+				}
+				return val, nil
+			}
+		}
+		prev = s.value()
+	}
+	if err := prev.UnmarshalVTUnsafe(b); err != nil {
+		return nil, err
+	}
+	capValue(prev)
+	return prev, nil
+}
+
+func (s *slabs) decodeSchema(prev *pluginv1.Schema, b []byte) (*pluginv1.Schema, error) {
+	if prev == nil {
+		prev = s.schema()
+	}
+	if err := prev.UnmarshalVTUnsafe(b); err != nil {
+		return nil, err
+	}
+	capSchema(prev)
+	return prev, nil
+}
+
+// unsafeString is b as a string without a copy: b must never change afterwards.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
