@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,6 +143,9 @@ func TestServedThroughPluginHost(t *testing.T) {
 // 100-byte values from the datagen process, over go-plugin's gRPC connection. Allocations
 // are the kernel side's (unmarshalling the response), per Poll.
 func BenchmarkPollThroughPlugin(b *testing.B) {
+	// The kernel daemon's collector setting (cmd/tributary/gc.go), for the kernel side
+	// measured here in the test process; the plugin process sets its own.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	for _, vt := range []string{valueString, valueBytes} {
 		b.Run(vt, func(b *testing.B) {
 			c := hostClient(b)

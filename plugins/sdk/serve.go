@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -29,6 +30,7 @@ const shutdownTimeout = 1500 * time.Millisecond
 // kernel's handshake cookie). It also ends the process, after closing open tasks, on
 // SIGTERM or when the kernel that started it has gone.
 func Serve(connectors ...Connector) {
+	tuneGC()
 	level := hclog.LevelFromString(os.Getenv(LogLevelEnv))
 	if level == hclog.NoLevel {
 		level = hclog.Info
@@ -62,6 +64,24 @@ func Serve(connectors ...Connector) {
 	})
 	// go-plugin returns once the kernel asked the server to stop (Kill on its side).
 	srv.closeAll(shutdownTimeout)
+}
+
+// Garbage collector defaults for plugin processes, used unless GOGC or GOMEMLIMIT is
+// set: a connector's task allocates each batch and keeps little alive, so collecting every
+// 5× of the live heap instead of every 2× takes much of the GC's cost off the record path
+// for a few MB of idle footprint. The soft limit is a backstop.
+const (
+	pluginGCPercent   = 400
+	pluginMemoryLimit = 512 << 20
+)
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(pluginGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(pluginMemoryLimit)
+	}
 }
 
 // watchExit ends the process gracefully on SIGTERM, or when the parent (the kernel) has
