@@ -8,9 +8,9 @@
 // {"task":N} and each record's offset {"seq":M}, so a restarted task resumes after the last
 // committed record and a bounded run never exceeds its count.
 //
-// For load tests, TRIBUTARY_DATAGEN_CPUPROFILE=FILE in the kernel's environment (which
-// plugins inherit) makes the plugin write a CPU profile of its life to FILE when the kernel
-// stops it (make bench -profile does).
+// For load tests, TRIBUTARY_PLUGIN_CPUPROFILE=PREFIX in the kernel's environment (which
+// plugins inherit) makes it, as every Go plugin, write a CPU profile of its life to
+// PREFIX-tributary-datagen.pprof when the kernel stops it (make bench -profile does).
 //
 // It knows the plugin protocol only through plugins/sdk and never touches Kafka or the
 // kernel's state. It is built to bin/plugins/tributary-datagen and started by the kernel;

@@ -123,7 +123,9 @@ type SourceTask interface {
 type SinkTask interface {
 	// Open starts the task on the given Kafka partitions. ctx bounds the Open call only.
 	Open(ctx context.Context, tc TaskContext, partitions []*pluginv1.TopicPartition) error
-	// Put hands the task a batch of records; it may buffer them.
+	// Put hands the task a batch of records; it may buffer them. The records are
+	// read-only: they share memory (records with equal schemas share one *Schema, and
+	// strings and bytes point into the batch's buffer), so copy what you change.
 	Put(ctx context.Context, records []*pluginv1.Record) error
 	// Flush makes everything put so far durable and returns the offsets that now are,
 	// normally exactly offsets. The kernel commits what Flush returns.

@@ -5,7 +5,9 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -38,6 +40,8 @@ func Serve(connectors ...Connector) {
 	// JSON on the real stderr: go-plugin's host parses each line into a structured log
 	// entry at its level.
 	log := hclog.New(&hclog.LoggerOptions{Level: level, Output: os.Stderr, JSONFormat: true})
+
+	defer startCPUProfile(log)()
 
 	srv, err := newServer(connectors, log)
 	if err != nil {
@@ -81,6 +85,33 @@ func tuneGC() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(pluginMemoryLimit)
+	}
+}
+
+// CPUProfileEnv names an environment variable for load tests (make bench -profile): set
+// to a path prefix, each Go plugin writes a CPU profile of its life to
+// PREFIX-<binary>.pprof when the kernel stops it.
+const CPUProfileEnv = "TRIBUTARY_PLUGIN_CPUPROFILE"
+
+func startCPUProfile(log hclog.Logger) (stop func()) {
+	prefix := os.Getenv(CPUProfileEnv)
+	if prefix == "" {
+		return func() {}
+	}
+	path := prefix + "-" + filepath.Base(os.Args[0]) + ".pprof"
+	f, err := os.Create(path)
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		log.Warn("cannot write a CPU profile", "env", CPUProfileEnv, "error", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tributary-dev/tributary/plugins/sdk"
 )
 
 // benchBoundary runs the Go benchmarks of the plugin boundary in plugins/datagen:
@@ -29,8 +31,8 @@ func benchBoundary(ctx context.Context, env *benchEnv, t *table) error {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = moduleRoot(env)
 	cmd.Env = append(os.Environ(), "TRIBUTARY_BIN="+env.bin)
-	if p := env.profilePath("boundary-datagen.pprof"); p != "" {
-		cmd.Env = append(cmd.Env, "TRIBUTARY_DATAGEN_CPUPROFILE="+p)
+	if p := env.profilePath("boundary"); p != "" {
+		cmd.Env = append(cmd.Env, sdk.CPUProfileEnv+"="+p) // boundary-tributary-datagen.pprof
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tributary-dev/tributary/plugins/sdk"
+
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -222,7 +224,7 @@ func newAgent(env *benchEnv, o agentOpts) (*agent, error) {
 		"--offset-flush-interval", env.flush.String(), "--log-level", env.logLevel}
 	if o.profile != "" {
 		a.args = append(a.args, "--cpuprofile", o.profile)
-		a.env = append(a.env, "TRIBUTARY_DATAGEN_CPUPROFILE="+o.profile+"-datagen.pprof")
+		a.env = append(a.env, sdk.CPUProfileEnv+"="+o.profile)
 	}
 	return a, nil
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"fmt"
 	"unsafe"
 
@@ -87,6 +88,14 @@ type slabs struct {
 	strs    []pluginv1.Value_StringValue
 	bytes   []pluginv1.Value_BytesValue
 	hint    int
+
+	schemaChunk int
+	// The last key and value schema decoded, by their encoding: records of a batch
+	// mostly share their schemas, so equal ones are decoded once and shared.
+	lastSchema [2]struct {
+		b []byte
+		s *pluginv1.Schema
+	}
 }
 
 func newSlabs(n int) *slabs {
@@ -104,7 +113,9 @@ func (s *slabs) value() *pluginv1.Value {
 
 func (s *slabs) schema() *pluginv1.Schema {
 	if len(s.schemas) == 0 {
-		s.schemas = make([]pluginv1.Schema, s.hint)
+		// Mostly shared (decodeSchema): start small, grow while records bring new ones.
+		s.schemaChunk = min(max(2*s.schemaChunk, 4), s.hint)
+		s.schemas = make([]pluginv1.Schema, s.schemaChunk)
 	}
 	v := &s.schemas[0]
 	s.schemas = s.schemas[1:]
@@ -155,9 +166,9 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 			case recValue:
 				r.Value, err = s.decodeValue(r.Value, v)
 			case recKeySchema:
-				r.KeySchema, err = s.decodeSchema(r.KeySchema, v)
+				r.KeySchema, err = s.decodeSchema(0, r.KeySchema, v)
 			case recValSchema:
-				r.ValueSchema, err = s.decodeSchema(r.ValueSchema, v)
+				r.ValueSchema, err = s.decodeSchema(1, r.ValueSchema, v)
 			case recHeaders:
 				h := &pluginv1.Header{}
 				if err = h.UnmarshalVTUnsafe(v); err == nil {
@@ -220,14 +231,24 @@ func (s *slabs) decodeValue(prev *pluginv1.Value, b []byte) (*pluginv1.Value, er
 	return prev, nil
 }
 
-func (s *slabs) decodeSchema(prev *pluginv1.Schema, b []byte) (*pluginv1.Schema, error) {
-	if prev == nil {
+// decodeSchema decodes a key (which 0) or value (1) schema. A schema encoded exactly as
+// the previous record's is the same *Schema: receivers treat records as read-only.
+func (s *slabs) decodeSchema(which int, prev *pluginv1.Schema, b []byte) (*pluginv1.Schema, error) {
+	last := &s.lastSchema[which]
+	if prev == nil && last.s != nil && bytes.Equal(last.b, b) {
+		return last.s, nil
+	}
+	merged := prev != nil
+	if !merged {
 		prev = s.schema()
 	}
 	if err := prev.UnmarshalVTUnsafe(b); err != nil {
 		return nil, err
 	}
 	capSchema(prev)
+	if !merged {
+		last.b, last.s = b, prev
+	}
 	return prev, nil
 }
 

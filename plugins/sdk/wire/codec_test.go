@@ -119,3 +119,21 @@ func BenchmarkUnmarshalPoll(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 }
+
+// Records of a batch with equal schemas share one decoded schema.
+func TestEqualSchemasShared(t *testing.T) {
+	s := func() *pluginv1.Schema { return &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING, Optional: true} }
+	in := &pluginv1.PutRequest{Handle: "h", Records: []*pluginv1.Record{
+		{Topic: "a", ValueSchema: s(), KeySchema: s()}, {Topic: "b", ValueSchema: s(), KeySchema: s()},
+		{Topic: "c", ValueSchema: &pluginv1.Schema{Type: pluginv1.Schema_TYPE_INT32}}, {Topic: "d", ValueSchema: s()},
+	}}
+	var got pluginv1.PutRequest
+	roundTrip(t, in, &got)
+	r := got.Records
+	if r[0].ValueSchema != r[1].ValueSchema || r[0].KeySchema != r[1].KeySchema {
+		t.Error("equal schemas of consecutive records were decoded twice")
+	}
+	if r[0].ValueSchema == r[0].KeySchema || r[2].ValueSchema == r[1].ValueSchema || r[3].ValueSchema == r[2].ValueSchema {
+		t.Error("different schemas share a pointer")
+	}
+}
