@@ -28,7 +28,7 @@ func newAgentCmd() *cobra.Command {
 and every key can also be given (and overridden) as a flag of the same name:
   tributary agent -config /etc/tributary/agent.yaml --node-id node1`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tuneGC()
+			tuneGC(cmd.Context())
 			if file != "" {
 				fileCfg := kernel.DefaultConfig()
 				if err := kernel.LoadConfig(file, &fileCfg); err != nil {

@@ -35,7 +35,7 @@ kernel node, and the plugins beside this binary. Topics and connectors are kept 
 seed pipeline: lines appended to <data-dir>/seed/input.txt flow through the topic
 seed-lines into <data-dir>/seed/output.txt.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			tuneGC()
+			tuneGC(cmd.Context())
 			dataDir, err := filepath.Abs(cfg.DataDir)
 			if err != nil {
 				return err

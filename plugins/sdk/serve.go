@@ -1,12 +1,12 @@
 package sdk
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/tributary-dev/tributary/plugins/sdk/gctune"
 	"github.com/tributary-dev/tributary/plugins/sdk/wire"
 )
 
@@ -32,7 +33,7 @@ const shutdownTimeout = 1500 * time.Millisecond
 // kernel's handshake cookie). It also ends the process, after closing open tasks, on
 // SIGTERM or when the kernel that started it has gone.
 func Serve(connectors ...Connector) {
-	tuneGC()
+	gctune.Start(context.Background(), pluginMemoryFloor)
 	level := hclog.LevelFromString(os.Getenv(LogLevelEnv))
 	if level == hclog.NoLevel {
 		level = hclog.Info
@@ -70,23 +71,9 @@ func Serve(connectors ...Connector) {
 	srv.closeAll(shutdownTimeout)
 }
 
-// Garbage collector defaults for plugin processes, used unless GOGC or GOMEMLIMIT is
-// set: a connector's task allocates each batch and keeps little alive, so collecting every
-// 5× of the live heap instead of every 2× takes much of the GC's cost off the record path
-// for a few MB of idle footprint. The soft limit is a backstop.
-const (
-	pluginGCPercent   = 400
-	pluginMemoryLimit = 512 << 20
-)
-
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(pluginGCPercent)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(pluginMemoryLimit)
-	}
-}
+// pluginMemoryFloor is what a plugin process may use before its collector tightens
+// (package gctune).
+const pluginMemoryFloor = 64 << 20
 
 // CPUProfileEnv names an environment variable for load tests (make bench -profile): set
 // to a path prefix, each Go plugin writes a CPU profile of its life to
