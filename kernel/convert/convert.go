@@ -13,7 +13,8 @@ import (
 // between calls and must not be modified.
 type Converter interface {
 	// FromConnect serializes v, described by schema (nil when schemaless), for topic. A nil
-	// Value, or one with no kind set, is a Kafka null: FromConnect returns nil bytes.
+	// Value, or one with no kind set, is a Kafka null: FromConnect returns nil bytes. The
+	// bytes may share memory with v (a string or bytes value as is): read them only.
 	FromConnect(topic string, schema *pluginv1.Schema, v *pluginv1.Value) ([]byte, error)
 	// ToConnect parses data read from topic. A Kafka null (nil data) yields a nil Value.
 	ToConnect(topic string, data []byte) (*pluginv1.Schema, *pluginv1.Value, error)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -35,7 +36,12 @@ func (stringConverter) FromConnect(_ string, _ *pluginv1.Schema, v *pluginv1.Val
 	case nil:
 		return nil, nil
 	case *pluginv1.Value_StringValue:
-		return []byte(k.StringValue), nil
+		// The string's own bytes, not a copy (FromConnect's result is read-only): a
+		// string value is the whole message, so this saves a copy per record.
+		if k.StringValue == "" {
+			return []byte{}, nil
+		}
+		return unsafe.Slice(unsafe.StringData(k.StringValue), len(k.StringValue)), nil
 	case *pluginv1.Value_BytesValue:
 		return k.BytesValue, nil
 	}
