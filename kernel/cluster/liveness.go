@@ -6,19 +6,26 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"github.com/tributary-dev/tributary/kernel/state"
-	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
 // liveness is the leader's record of when it last heard from each node.
 type liveness struct {
 	mu      sync.Mutex
 	contact map[string]time.Time
-	// since is when this node's current term as leader began, as far as liveness knows;
-	// zero while it does not lead. Every node counts as heard from at since: a new leader
-	// has not been listening to heartbeats and must not declare everyone dead at once.
-	since time.Time
-	live  map[string]bool // last set reported through OnLiveChange
+	// since is when this node's leadership of term sinceTerm began, as far as liveness
+	// knows; zero while it does not lead. Every node counts as heard from at since: a new
+	// leader has not been listening to heartbeats and must not declare everyone dead at once.
+	since     time.Time
+	sinceTerm uint64
+	// seed holds, for leadership of term seedTerm, nodes that count as last heard from at
+	// the given time instead of at since: the previous leader, at raft's LastContact() when
+	// this node took over (watchLeader; the fencing notes in lease.go say why that is safe).
+	seed     map[string]time.Time
+	seedTerm uint64
+	live     map[string]bool // last set reported through OnLiveChange
 }
 
 func (l *liveness) touch(id string) {
@@ -31,11 +38,16 @@ func (l *liveness) touch(id string) {
 }
 
 // Live returns the ids of the registered nodes the leader holds alive: heard from within
-// DeadAfter, counting the start of its leadership as a heartbeat from everyone. Computed
-// on every call, so a scheduler asking right after an election gets a full set. Empty on
-// a node that does not lead.
+// DeadAfter, counting the start of its leadership as a heartbeat from everyone except the
+// leader it took over from, which counts as last heard from when this node last heard
+// that leader's AppendEntries. Computed on every call, so a scheduler asking right after
+// an election gets a full set. Empty on a node that does not lead.
 func (n *Node) Live() map[string]bool {
+	if n.raft == nil {
+		return map[string]bool{}
+	}
 	leader := n.IsLeader()
+	term := n.raft.CurrentTerm()
 	var ids []string
 	n.Read(func(s *state.State) {
 		for _, nd := range s.Nodes() {
@@ -49,13 +61,22 @@ func (n *Node) Live() map[string]bool {
 		n.live.since = time.Time{}
 		return map[string]bool{}
 	}
-	if n.live.since.IsZero() {
-		n.live.since = now
+	// A new term is a new leadership even if no call saw this node follow in between.
+	if n.live.since.IsZero() || n.live.sinceTerm != term {
+		n.live.since, n.live.sinceTerm = now, term
+	}
+	var seed map[string]time.Time
+	if n.live.seedTerm == term {
+		seed = n.live.seed
 	}
 	out := map[string]bool{}
 	for _, id := range ids {
 		last := n.live.contact[id]
-		if last.Before(n.live.since) {
+		if s, ok := seed[id]; ok {
+			if s.After(last) {
+				last = s
+			}
+		} else if last.Before(n.live.since) {
 			last = n.live.since
 		}
 		if now.Sub(last) < n.cfg.DeadAfter {
@@ -63,60 +84,6 @@ func (n *Node) Live() map[string]bool {
 		}
 	}
 	return out
-}
-
-// heartbeatLoop keeps this node's lease: every HeartbeatInterval it tells the leader it is
-// alive. The lease is held while the last successful heartbeat was sent less than Lease
-// ago; losing it calls OnLease(false) so the runtime stops every task before the leader
-// (which waits DeadAfter > Lease) can give them to anyone else.
-func (n *Node) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.HeartbeatInterval)
-	defer t.Stop()
-	var lastOK time.Time
-	held := false
-	setHeld := func(h bool) {
-		if h == held {
-			return
-		}
-		held = h
-		n.log.Info("lease changed", "held", held)
-		if n.cfg.OnLease != nil {
-			n.cfg.OnLease(held)
-		}
-	}
-	for {
-		// Check expiry before trying again: a node that was frozen (SIGSTOP, a long GC
-		// pause, a suspended VM) must give up its tasks even if the leader answers its
-		// very next heartbeat, because the leader may have moved them meanwhile.
-		if held && time.Since(lastOK) >= n.cfg.Lease {
-			setHeld(false)
-		}
-		sent := time.Now()
-		if n.heartbeat(ctx) {
-			lastOK = sent
-		}
-		setHeld(!lastOK.IsZero() && time.Since(lastOK) < n.cfg.Lease)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (n *Node) heartbeat(ctx context.Context) bool {
-	if n.IsLeader() {
-		n.live.touch(n.cfg.NodeID)
-		return true
-	}
-	cl, err := n.leaderClient()
-	if err != nil {
-		return false
-	}
-	cctx, cancel := context.WithTimeout(ctx, n.cfg.HeartbeatInterval*2)
-	defer cancel()
-	_, err = cl.Heartbeat(cctx, &clusterv1.HeartbeatRequest{NodeId: n.cfg.NodeID})
-	return err == nil
 }
 
 // livenessLoop recomputes the live set every 100ms and calls OnLiveChange when it changes,
@@ -150,4 +117,110 @@ func (n *Node) LastContact(id string) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Since(t), true
+}
+
+// leaderObserver registers a raft observer of leader changes. It never blocks raft; a
+// dropped observation is noticed (GetNumDropped) and only makes watchLeader forget whom it
+// followed, which costs speed, not safety.
+func (n *Node) leaderObserver() (*raft.Observer, chan raft.Observation) {
+	ch := make(chan raft.Observation, 64)
+	obs := raft.NewObserver(ch, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.LeaderObservation)
+		return ok
+	})
+	n.raft.RegisterObserver(obs)
+	return obs, ch
+}
+
+// watchLeader follows raft's leader changes in order. When this node wins an election it
+// seeds the liveness record of the leader it followed last with raft.LastContact(), so
+// a leader that died is declared dead DeadAfter after it last sent us AppendEntries
+// rather than DeadAfter after the election. It also starts the new term's first lease
+// barrier at once, so followers' heartbeats are answered without waiting for a tick.
+func (n *Node) watchLeader(ctx context.Context, obs *raft.Observer, ch <-chan raft.Observation) {
+	defer n.raft.DeregisterObserver(obs)
+	var (
+		followed     string // the last leader other than this node raft reported
+		followedTerm uint64 // the current term read after that report: at least its term
+		dropped      uint64
+	)
+	for {
+		var o raft.Observation
+		select {
+		case <-ctx.Done():
+			return
+		case o = <-ch:
+		}
+		lo, ok := o.Data.(raft.LeaderObservation)
+		if !ok {
+			continue
+		}
+		if d := obs.GetNumDropped(); d != dropped {
+			dropped, followed = d, ""
+		}
+		switch id := string(lo.LeaderID); {
+		case id == n.cfg.NodeID:
+			n.kickRenew()
+			n.seedPrevious(followed, followedTerm)
+		case id != "":
+			followed, followedTerm = id, n.raft.CurrentTerm()
+		case lo.LeaderAddr != "":
+			followed = "" // a leader without an id: we cannot tell who it was
+		}
+	}
+}
+
+// seedPrevious records prev as last heard from at raft.LastContact(), for this node's
+// current leadership, if prev led the newest term in this node's log from before its own
+// term. prevTerm was read after raft reported prev as leader, so it is at least prev's
+// term, and the newest term in the log is at most prev's term (every entry came from prev
+// or an earlier leader): they are equal only if prev led that term. The fencing notes in
+// lease.go explain why LastContact() then bounds all of prev's lease renewals.
+func (n *Node) seedPrevious(prev string, prevTerm uint64) {
+	if prev == "" || prev == n.cfg.NodeID {
+		return
+	}
+	term := n.raft.CurrentTerm()
+	if !n.IsLeader() {
+		return
+	}
+	// Entries accepted before this process started raft are not in LastContact().
+	last := n.raft.LastContact()
+	if last.Before(n.raftStarted) {
+		last = n.raftStarted
+	}
+	newest, ok := n.newestTermBefore(term)
+	if !ok || newest != prevTerm {
+		n.log.Debug("liveness: previous leader not seeded", "prev", prev, "prev_term", prevTerm, "newest_log_term", newest)
+		return
+	}
+	if n.raft.CurrentTerm() != term || !n.IsLeader() {
+		return
+	}
+	n.live.mu.Lock()
+	n.live.seed, n.live.seedTerm = map[string]time.Time{prev: last}, term
+	n.live.mu.Unlock()
+	n.log.Debug("liveness: previous leader last heard from", "prev", prev, "ago", time.Since(last), "term", term)
+}
+
+// newestTermBefore returns the term of the newest log entry older than term, looking back
+// over at most a few thousand entries of term itself.
+func (n *Node) newestTermBefore(term uint64) (uint64, bool) {
+	if n.store == nil {
+		return 0, false
+	}
+	idx, err := n.store.LastIndex()
+	if err != nil {
+		return 0, false
+	}
+	for i := 0; i < 4096 && idx > 0; i, idx = i+1, idx-1 {
+		var l raft.Log
+		if err := n.store.GetLog(idx, &l); err != nil {
+			return 0, false // compacted into a snapshot: unknown
+		}
+		if l.Term < term {
+			return l.Term, true
+		}
+	}
+	return 0, false
 }

@@ -46,7 +46,7 @@ type Config struct {
 	// HeartbeatInterval is how often a node heartbeats to the leader (default 300ms).
 	HeartbeatInterval time.Duration
 	// Lease is how long a node keeps running tasks after its last successful heartbeat
-	// (default 1.5s). DeadAfter is how long the leader waits before it reassigns a silent
+	// (on the leader: its last committed lease barrier; see lease.go) (default 1.5s). DeadAfter is how long the leader waits before it reassigns a silent
 	// node's tasks (default 2.5s); it must exceed Lease so a node stops its tasks before
 	// anyone else may start them.
 	Lease, DeadAfter time.Duration
@@ -126,6 +126,15 @@ type Node struct {
 	conns  map[string]*grpc.ClientConn
 
 	live liveness
+	// est is the last term in which this node, as leader, committed a lease barrier;
+	// renewNow asks heartbeatLoop for an attempt at once.
+	est      established
+	renewNow chan struct{}
+	// raftStarted is when this process started raft: log entries it holds from before were
+	// accepted before then.
+	raftStarted time.Time
+	// wrapTransport, when set (tests), wraps the transport raft uses.
+	wrapTransport func(raft.Transport) raft.Transport
 	// registered is closed once this run's RegisterNode has been applied locally; every
 	// entry before it (the whole log replayed after a restart) has been applied too.
 	registered chan struct{}
@@ -147,6 +156,7 @@ func New(cfg Config) (*Node, error) {
 		fsm:        newFSM(),
 		conns:      map[string]*grpc.ClientConn{},
 		registered: make(chan struct{}),
+		renewNow:   make(chan struct{}, 1),
 	}, nil
 }
 
@@ -193,10 +203,16 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: read raft state: %w", err)
 	}
-	n.raft, err = raft.NewRaft(rc, n.fsm, store, store, snaps, n.transport)
+	var trans raft.Transport = n.transport
+	if n.wrapTransport != nil {
+		trans = n.wrapTransport(trans)
+	}
+	n.raftStarted = time.Now()
+	n.raft, err = raft.NewRaft(rc, n.fsm, store, store, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("cluster: start raft: %w", err)
 	}
+	obs, obsCh := n.leaderObserver()
 	if !existing && n.cfg.Bootstrap {
 		cfg := raft.Configuration{Servers: []raft.Server{{
 			Suffrage: raft.Voter, ID: rc.LocalID, Address: n.transport.LocalAddr(),
@@ -214,6 +230,7 @@ func (n *Node) Start(ctx context.Context) error {
 	go n.rpc.Serve(n.rpcLis)
 
 	ctx, n.cancel = context.WithCancel(ctx)
+	n.goRun(func() { n.watchLeader(ctx, obs, obsCh) })
 	if !existing && !n.cfg.Bootstrap && len(n.cfg.Join) > 0 {
 		n.goRun(func() { n.joinLoop(ctx) })
 	}

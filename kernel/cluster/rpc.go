@@ -76,9 +76,14 @@ func (r *rpcServer) Leave(ctx context.Context, req *clusterv1.LeaveRequest) (*cl
 	return &clusterv1.LeaveResponse{}, nil
 }
 
-func (r *rpcServer) Heartbeat(_ context.Context, req *clusterv1.HeartbeatRequest) (*clusterv1.HeartbeatResponse, error) {
+// Heartbeat renews the caller's lease. A new leader answers only once it has committed an
+// entry in its term (the fencing notes in lease.go say why), waiting briefly for that.
+func (r *rpcServer) Heartbeat(ctx context.Context, req *clusterv1.HeartbeatRequest) (*clusterv1.HeartbeatResponse, error) {
 	if !r.n.IsLeader() {
 		return nil, r.notLeader()
+	}
+	if !r.n.waitEstablished(ctx, r.n.cfg.HeartbeatInterval) {
+		return nil, status.Errorf(codes.Unavailable, "node %s leads but has not committed in its term yet", r.n.cfg.NodeID)
 	}
 	r.n.live.touch(req.NodeId)
 	return &clusterv1.HeartbeatResponse{LeaderId: r.n.cfg.NodeID, LeaseMs: r.n.cfg.Lease.Milliseconds()}, nil
