@@ -180,13 +180,12 @@ func (e *retriesExhausted) Unwrap() error { return e.err }
 // as upstream. It returns op's last error.
 func (p errorPolicy) retry(ctx context.Context, log *slog.Logger, what string, retriable func(error) bool, op func() error) error {
 	var deadline time.Time
-	delay := retryDelayMin
 	for attempt := 1; ; attempt++ {
 		err := op()
 		if err == nil || p.retryTimeout == 0 || ctx.Err() != nil || !retriable(err) {
 			return err
 		}
-		wait := max(min(delay, p.maxDelay), time.Millisecond)
+		wait := p.backoff(attempt)
 		if p.retryTimeout > 0 {
 			if deadline.IsZero() {
 				deadline = time.Now().Add(p.retryTimeout)
@@ -203,8 +202,13 @@ func (p errorPolicy) retry(ctx context.Context, log *slog.Logger, what string, r
 			return err
 		case <-time.After(wait):
 		}
-		delay *= 2
 	}
+}
+
+// backoff is the wait after the attempt-th failure: 300ms doubling, at most
+// errors.retry.delay.max.ms.
+func (p errorPolicy) backoff(attempt int) time.Duration {
+	return max(min(retryDelayMin<<min(max(attempt-1, 0), 16), p.maxDelay), time.Millisecond)
 }
 
 // untilDone is the policy for a plugin's own retriable answers (put, flush, poll): as

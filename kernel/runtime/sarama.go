@@ -65,9 +65,7 @@ func producerConfig(c *sarama.Config, pol errorPolicy) *sarama.Config {
 	if pol.retryTimeout == 0 || (pol.retryTimeout > 0 && retrySpan(c) >= pol.retryTimeout) {
 		return c
 	}
-	backoff := func(retries int) time.Duration {
-		return max(min(retryDelayMin<<min(max(retries-1, 0), 16), pol.maxDelay), time.Millisecond)
-	}
+	backoff := pol.backoff
 	n := 0
 	for total := time.Duration(0); n < maxProduceRetries && (pol.retryTimeout < 0 || total < pol.retryTimeout); n++ {
 		total += backoff(n + 1)
