@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/tributary-dev/tributary/plugins/sdk/gctune"
+	"github.com/tributary-dev/tributary/plugins/protocol/gctune"
 )
 
 // kernelMemoryFloor is what the kernel daemon may use before its collector tightens

@@ -1,21 +1,17 @@
 package pluginhost
 
 import (
-	"math"
-
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"google.golang.org/grpc"
 	"log/slog"
 	"os/exec"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
 
-	"github.com/tributary-dev/tributary/plugins/sdk"
-	"github.com/tributary-dev/tributary/plugins/sdk/wire"
+	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -59,8 +55,8 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 	}
 	log := h.cfg.Logger.With("plugin", p.binary)
 	gp := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		Plugins:          sdk.PluginSet(),
+		HandshakeConfig:  protocol.Handshake,
+		Plugins:          protocol.ClientSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -69,10 +65,7 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 		Logger:           newHCLogger(log, p.binary),
 		SyncStdout:       &lineWriter{log: log, level: slog.LevelInfo, msg: "plugin stdout"},
 		SyncStderr:       &lineWriter{log: log, level: slog.LevelWarn, msg: "plugin stderr"},
-		// A Poll answer is a whole batch; gRPC's 4 MiB default would fail large records.
-		GRPCDialOptions: append(wire.DialOptions(), grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(math.MaxInt32), grpc.MaxCallSendMsgSize(math.MaxInt32),
-			grpc.ForceCodecV2(wire.Codec))),
+		GRPCDialOptions:  protocol.ClientDialOptions(),
 	})
 	fail := func(err error) (*launched, error) {
 		gp.Kill()
@@ -88,13 +81,13 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(protocol.PluginName)
 	if err != nil {
 		return fail(err)
 	}
-	clients, ok := raw.(*sdk.Clients)
+	clients, ok := raw.(*protocol.Clients)
 	if !ok {
-		return fail(fmt.Errorf("dispensed %T, want *sdk.Clients", raw))
+		return fail(fmt.Errorf("dispensed %T, want *protocol.Clients", raw))
 	}
 	dctx, cancel := context.WithTimeout(ctx, describeTimeout)
 	desc, err := clients.Plugin.Describe(dctx, &pluginv1.DescribeRequest{})

@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,13 +14,9 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	"github.com/tributary-dev/tributary/plugins/sdk/gctune"
-	"github.com/tributary-dev/tributary/plugins/sdk/wire"
+	"github.com/tributary-dev/tributary/plugins/protocol"
+	"github.com/tributary-dev/tributary/plugins/protocol/gctune"
 )
-
-// LogLevelEnv names the environment variable that sets a plugin's log level (trace,
-// debug, info, warn, error); info when unset.
-const LogLevelEnv = "TRIBUTARY_PLUGIN_LOG_LEVEL"
 
 // shutdownTimeout bounds closing the open tasks when the plugin stops. The kernel kills
 // a plugin that has not exited 2 s after asking it to.
@@ -34,7 +29,7 @@ const shutdownTimeout = 1500 * time.Millisecond
 // SIGTERM or when the kernel that started it has gone.
 func Serve(connectors ...Connector) {
 	gctune.Start(context.Background(), pluginMemoryFloor)
-	level := hclog.LevelFromString(os.Getenv(LogLevelEnv))
+	level := hclog.LevelFromString(os.Getenv(protocol.LogLevelEnv))
 	if level == hclog.NoLevel {
 		level = hclog.Info
 	}
@@ -50,20 +45,15 @@ func Serve(connectors ...Connector) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	if os.Getenv(Handshake.MagicCookieKey) == Handshake.MagicCookieValue {
+	if os.Getenv(protocol.Handshake.MagicCookieKey) == protocol.Handshake.MagicCookieValue {
 		go watchExit(srv, log)
 	}
 
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: Handshake,
-		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Connectors: connectors, Logger: log, srv: srv}},
+		HandshakeConfig: protocol.Handshake,
+		Plugins:         protocol.ServerSet(srv.register),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			// The kernel's client accepts messages of any size; so must we, for big
-			// Put batches. Both ends encode with the generated code (package wire).
-			opts = append(opts, grpc.MaxRecvMsgSize(math.MaxInt32), grpc.MaxSendMsgSize(math.MaxInt32),
-				grpc.ForceServerCodecV2(wire.Codec))
-			opts = append(opts, wire.ServerOptions()...)
-			return grpc.NewServer(opts...)
+			return grpc.NewServer(append(opts, protocol.AllServerOptions()...)...)
 		},
 		Logger: log,
 	})
@@ -75,13 +65,8 @@ func Serve(connectors ...Connector) {
 // (package gctune).
 const pluginMemoryFloor = 64 << 20
 
-// CPUProfileEnv names an environment variable for load tests (make bench -profile): set
-// to a path prefix, each Go plugin writes a CPU profile of its life to
-// PREFIX-<binary>.pprof when the kernel stops it.
-const CPUProfileEnv = "TRIBUTARY_PLUGIN_CPUPROFILE"
-
 func startCPUProfile(log hclog.Logger) (stop func()) {
-	prefix := os.Getenv(CPUProfileEnv)
+	prefix := os.Getenv(protocol.CPUProfileEnv)
 	if prefix == "" {
 		return func() {}
 	}
@@ -93,7 +78,7 @@ func startCPUProfile(log hclog.Logger) (stop func()) {
 		}
 	}
 	if err != nil {
-		log.Warn("cannot write a CPU profile", "env", CPUProfileEnv, "error", err)
+		log.Warn("cannot write a CPU profile", "env", protocol.CPUProfileEnv, "error", err)
 		return func() {}
 	}
 	return func() {

@@ -81,11 +81,12 @@ func newServer(connectors []Connector, log hclog.Logger) (*server, error) {
 	return s, nil
 }
 
-func (s *server) register(g grpc.ServiceRegistrar) {
+func (s *server) register(g *grpc.Server) error {
 	pluginv1.RegisterPluginServer(g, pluginService{s: s})
 	pluginv1.RegisterConnectorServer(g, connectorService{s: s})
 	pluginv1.RegisterSourceTaskServer(g, sourceService{s: s})
 	pluginv1.RegisterSinkTaskServer(g, sinkService{s: s})
+	return nil
 }
 
 // connector finds the connector serving class; typ, when set, must match its type.

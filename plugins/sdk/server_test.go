@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -157,19 +158,22 @@ func (t *memorySinkTask) Close() error { return nil }
 
 // connect serves connectors over a real gRPC connection through go-plugin's plugin
 // adapters (in process) and returns the kernel-side clients.
-func connect(t *testing.T, connectors ...Connector) (*Clients, *server) {
+func connect(t *testing.T, connectors ...Connector) (*protocol.Clients, *server) {
 	t.Helper()
-	client, srv := plugin.TestPluginGRPCConn(t, false, PluginSet(connectors...))
+	s, err := newServer(connectors, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, srv := plugin.TestPluginGRPCConn(t, false, protocol.ServerSet(s.register))
 	t.Cleanup(func() {
 		_ = client.Close() // asks the server to stop, as the kernel does
 		<-srv.DoneCh
 	})
-	raw, err := client.Dispense(PluginName)
+	raw, err := client.Dispense(protocol.PluginName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gp := srv.Plugins[PluginName].(*GRPCPlugin)
-	return raw.(*Clients), gp.srv
+	return raw.(*protocol.Clients), s
 }
 
 func wantCode(t *testing.T, err error, code codes.Code, msg string) {
@@ -180,7 +184,7 @@ func wantCode(t *testing.T, err error, code codes.Code, msg string) {
 	}
 }
 
-func openCounter(t *testing.T, c *Clients, handle string, cfg map[string]string, offsets ...*pluginv1.SourceOffset) {
+func openCounter(t *testing.T, c *protocol.Clients, handle string, cfg map[string]string, offsets ...*pluginv1.SourceOffset) {
 	t.Helper()
 	_, err := c.Source.Open(context.Background(), &pluginv1.OpenSourceRequest{
 		Task:           &pluginv1.TaskRef{Handle: handle, Connector: "c1", Task: 0},

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tributary-dev/tributary/plugins/sdk"
+	"github.com/tributary-dev/tributary/plugins/protocol"
 )
 
 // benchBoundary runs the Go benchmarks of the plugin boundary in plugins/datagen:
@@ -32,7 +32,7 @@ func benchBoundary(ctx context.Context, env *benchEnv, t *table) error {
 	cmd.Dir = moduleRoot(env)
 	cmd.Env = append(os.Environ(), "TRIBUTARY_BIN="+env.bin)
 	if p := env.profilePath("boundary"); p != "" {
-		cmd.Env = append(cmd.Env, sdk.CPUProfileEnv+"="+p) // boundary-tributary-datagen.pprof
+		cmd.Env = append(cmd.Env, protocol.CPUProfileEnv+"="+p) // boundary-tributary-datagen.pprof
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tributary-dev/tributary/plugins/sdk"
+	"github.com/tributary-dev/tributary/plugins/protocol"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -224,7 +224,7 @@ func newAgent(env *benchEnv, o agentOpts) (*agent, error) {
 		"--offset-flush-interval", env.flush.String(), "--log-level", env.logLevel}
 	if o.profile != "" {
 		a.args = append(a.args, "--cpuprofile", o.profile)
-		a.env = append(a.env, sdk.CPUProfileEnv+"="+o.profile)
+		a.env = append(a.env, protocol.CPUProfileEnv+"="+o.profile)
 	}
 	return a, nil
 }

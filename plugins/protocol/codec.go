@@ -1,4 +1,4 @@
-package wire
+package protocol
 
 import (
 	"google.golang.org/grpc/encoding"
@@ -27,7 +27,19 @@ type codec struct{ fallback encoding.CodecV2 }
 // Name is gRPC's: the content subtype stays application/grpc+proto.
 func (codec) Name() string { return "proto" }
 
+// Raw is a protocol message already encoded as protobuf bytes. The codec sends a Raw (or
+// *Raw) as it is, and unmarshals into a *Raw by keeping the received bytes, which belong
+// to the receiver. It lets one end encode or decode a batch straight from or into its own
+// types, with hand-registered service handlers that take and return Raw.
+type Raw []byte
+
 func (c codec) Marshal(v any) (mem.BufferSlice, error) {
+	switch r := v.(type) {
+	case Raw:
+		return mem.BufferSlice{mem.SliceBuffer(r)}, nil
+	case *Raw:
+		return mem.BufferSlice{mem.SliceBuffer(*r)}, nil
+	}
 	m, ok := v.(vtMessage)
 	if !ok {
 		return c.fallback.Marshal(v)
@@ -51,6 +63,9 @@ func (c codec) Marshal(v any) (mem.BufferSlice, error) {
 
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	switch m := v.(type) {
+	case *Raw:
+		*m = data.Materialize()
+		return nil
 	case *pluginv1.PollResponse:
 		recs, err := decodeBatch(data.Materialize(), pollRecords, skipField)
 		m.Records = recs
