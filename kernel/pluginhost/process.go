@@ -54,19 +54,13 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 		secure = &plugin.SecureConfig{Checksum: p.checksum, Hash: sha256.New()}
 	}
 	log := h.cfg.Logger.With("plugin", p.binary)
-	gp := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  protocol.Handshake,
-		Plugins:          protocol.ClientSet(),
-		Cmd:              cmd,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		SecureConfig:     secure,
-		StartTimeout:     startTimeout,
-		Logger:           newHCLogger(log, p.binary),
-		SyncStdout:       &lineWriter{log: log, level: slog.LevelInfo, msg: "plugin stdout"},
-		SyncStderr:       &lineWriter{log: log, level: slog.LevelWarn, msg: "plugin stderr"},
-		GRPCDialOptions:  protocol.ClientDialOptions(),
-	})
+	cc := protocol.NewClientConfig(cmd)
+	cc.SecureConfig = secure
+	cc.StartTimeout = startTimeout
+	cc.Logger = newHCLogger(log, p.binary)
+	cc.SyncStdout = &lineWriter{log: log, level: slog.LevelInfo, msg: "plugin stdout"}
+	cc.SyncStderr = &lineWriter{log: log, level: slog.LevelWarn, msg: "plugin stderr"}
+	gp := plugin.NewClient(cc)
 	fail := func(err error) (*launched, error) {
 		gp.Kill()
 		return nil, fmt.Errorf("start plugin %s: %w", p.binary, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os/exec"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -112,4 +113,19 @@ func ClientDialOptions() []grpc.DialOption {
 func AllServerOptions() []grpc.ServerOption {
 	return append(ServerOptions(), grpc.MaxRecvMsgSize(math.MaxInt32), grpc.MaxSendMsgSize(math.MaxInt32),
 		grpc.ForceServerCodecV2(Codec))
+}
+
+// NewClientConfig returns the go-plugin client config that launches cmd as a Tributary
+// plugin, as the kernel does: the handshake, the client plugin set, gRPC only, AutoMTLS
+// and the connection's options. The caller adds what is its own (logger, output sinks,
+// checksum, socket directory, start timeout).
+func NewClientConfig(cmd *exec.Cmd) *plugin.ClientConfig {
+	return &plugin.ClientConfig{
+		HandshakeConfig:  Handshake,
+		Plugins:          ClientSet(),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		GRPCDialOptions:  ClientDialOptions(),
+	}
 }
