@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tributary-dev/tributary/plugins/sdk"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -352,8 +351,8 @@ func TestTasksThroughPlugin(t *testing.T) {
 		t.Fatal(err)
 	}
 	put := []*pluginv1.Record{
-		{Topic: "lines", Value: sdk.StringValue("one"), KafkaOffset: 0},
-		{Topic: "lines", Value: sdk.StructValue(sdk.Field("n", sdk.Int64Value(2))), KafkaOffset: 1},
+		{Topic: "lines", Value: &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: "one"}}, KafkaOffset: 0},
+		{Topic: "lines", Value: &pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{Fields: []*pluginv1.Field{{Name: "n", Value: &pluginv1.Value{Kind: &pluginv1.Value_IntValue{IntValue: 2}}}}}}}, KafkaOffset: 1},
 	}
 	if _, err := sink.Sink.Put(ctx, &pluginv1.PutRequest{Handle: "sink-1", Records: put}); err != nil {
 		t.Fatal(err)
@@ -452,7 +451,7 @@ func TestCloseKillsProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Put without a flush: the plugin's graceful shutdown closes the task, which writes it.
-	if _, err := c.Sink.Put(context.Background(), &pluginv1.PutRequest{Handle: "s", Records: []*pluginv1.Record{{Value: sdk.StringValue("last words")}}}); err != nil {
+	if _, err := c.Sink.Put(context.Background(), &pluginv1.PutRequest{Handle: "s", Records: []*pluginv1.Record{{Value: &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: "last words"}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	pid := c.Pid

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/tributary-dev/tributary/plugins/datagen/record"
 	"github.com/tributary-dev/tributary/plugins/sdk"
-	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
 
 // Config keys.
@@ -148,19 +147,19 @@ type sourceTask struct {
 	limit uint64 // records this task generates in all; 0: unbounded
 	next  uint64 // sequence number of the next record
 
-	rate      float64   // records per second; 0: unpaced
-	paceStart time.Time // pacing: paced records are due by paceStart + paced/rate
+	now       func() time.Time // the clock; tests set their own before Open
+	rate      float64          // records per second; 0: unpaced
+	paceStart time.Time        // pacing: paced records are due by paceStart + paced/rate
 	paced     uint64
 	timer     *time.Timer
 
 	filler      []byte
-	partition   []byte // the JSON source partition, shared by every record
-	valueSchema *pluginv1.Schema
-	keySchema   *pluginv1.Schema
+	partition   sdk.Partition // shared by every record
+	valueSchema *data.Schema
 	scratch     []byte // reused to build a batch's text
 }
 
-func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext, offsets []*pluginv1.SourceOffset) error {
+func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext) error {
 	cfg := tc.Config
 	t.log = tc.Logger
 	t.topic = cfg.String(keyTopic)
@@ -205,33 +204,24 @@ func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext, offsets []*plug
 	}
 	t.rate = rate / float64(tasks)
 
-	partition := map[string]any{"task": t.task}
-	if t.partition, err = sdk.SourceMap(partition); err != nil {
-		return err
-	}
-	off, ok, err := sdk.FindOffset(offsets, partition)
-	if err != nil {
-		return fmt.Errorf("datagen: committed offset of task %d: %w", t.task, err)
-	}
-	if ok {
-		n, isNum := off["seq"].(json.Number)
-		seq, err := n.Int64()
-		if !isNum || err != nil || seq < 0 {
-			return fmt.Errorf("datagen: committed offset of task %d has an invalid seq %v", t.task, off["seq"])
+	t.partition = sdk.Partition{"task": t.task}
+	if off, ok := tc.Offset(t.partition); ok {
+		seq, isNum := off.Int("seq")
+		if !isNum || seq < 0 {
+			return fmt.Errorf("datagen: committed offset of task %d has an invalid seq %v", t.task, off)
 		}
 		t.next = uint64(seq) + 1
 	}
 
+	t.valueSchema = data.StringSchema
 	if t.bytes {
-		t.valueSchema = sdk.PrimitiveSchema(pluginv1.Schema_TYPE_BYTES, false)
-	} else {
-		t.valueSchema = sdk.PrimitiveSchema(pluginv1.Schema_TYPE_STRING, false)
-	}
-	if t.keySpace > 0 {
-		t.keySchema = sdk.PrimitiveSchema(pluginv1.Schema_TYPE_STRING, false)
+		t.valueSchema = data.BytesSchema
 	}
 	t.filler = record.Filler(t.seed, t.task, max(t.size-record.HeaderLen, 0))
-	t.paceStart = time.Now()
+	if t.now == nil {
+		t.now = time.Now
+	}
+	t.paceStart = t.now()
 	t.log.Info("generating", "task", t.task, "tasks", tasks, "from_seq", t.next, "limit", t.limit,
 		"rate", t.rate, "record_size", t.size, "key_space", t.keySpace)
 	return nil
@@ -240,7 +230,7 @@ func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext, offsets []*plug
 // Poll returns the next batch: up to batch.size records, fewer when the count runs out or
 // the rate allows fewer so far. With nothing to generate (count reached, or the next
 // record not due yet) it waits until ctx ends or a record comes due.
-func (t *sourceTask) Poll(ctx context.Context) ([]*pluginv1.Record, error) {
+func (t *sourceTask) Poll(ctx context.Context) ([]sdk.SourceRecord, error) {
 	n := uint64(t.batchSize)
 	if t.limit > 0 {
 		if t.next >= t.limit {
@@ -249,7 +239,7 @@ func (t *sourceTask) Poll(ctx context.Context) ([]*pluginv1.Record, error) {
 		}
 		n = min(n, t.limit-t.next)
 	}
-	now := time.Now()
+	now := t.now()
 	if t.rate > 0 {
 		due := t.due(now)
 		for due == 0 {
@@ -257,7 +247,7 @@ func (t *sourceTask) Poll(ctx context.Context) ([]*pluginv1.Record, error) {
 			if !t.wait(ctx, max(next.Sub(now), pacingTick)) {
 				return nil, nil
 			}
-			now = time.Now()
+			now = t.now()
 			due = t.due(now)
 		}
 		n = min(n, due)
@@ -277,13 +267,14 @@ func (t *sourceTask) due(now time.Time) uint64 {
 	return total - t.paced
 }
 
-// wait sleeps for d, or less when ctx ends first (or its deadline falls before), and
-// reports whether it slept the whole d.
+// wait sleeps for d, or until ctx ends if that comes first, and reports whether it slept
+// the whole d. Without a deadline it waits at most maxIdleWait.
 func (t *sourceTask) wait(ctx context.Context, d time.Duration) bool {
 	full := true
 	if dl, ok := ctx.Deadline(); ok {
-		if left := time.Until(dl); left < d {
-			d, full = left, false
+		if time.Until(dl) < d {
+			<-ctx.Done()
+			return false
 		}
 	} else if d > maxIdleWait {
 		d, full = maxIdleWait, false
@@ -305,17 +296,15 @@ func (t *sourceTask) wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// generate returns the next n records. The records of a batch share their backing
-// arrays (records, values, one text or byte buffer, one offset buffer), so a batch costs a
-// handful of allocations, none per record.
-func (t *sourceTask) generate(n int, now time.Time) []*pluginv1.Record {
-	var stamp, stampMs int64
+// generate returns the next n records. The values of a batch share one text or byte
+// buffer, and its keys one string.
+func (t *sourceTask) generate(n int, now time.Time) []sdk.SourceRecord {
+	var stamp int64
+	var ts time.Time
 	if t.stamp {
-		stamp, stampMs = now.UnixNano(), now.UnixMilli()
+		stamp, ts = now.UnixNano(), now
 	}
-	out := make([]*pluginv1.Record, n)
-	recs := make([]pluginv1.Record, n)
-	values := make([]pluginv1.Value, n)
+	out := make([]sdk.SourceRecord, n)
 
 	// Values: one buffer of n*size bytes, each value a slice of it.
 	buf := make([]byte, 0, n*t.size)
@@ -325,47 +314,30 @@ func (t *sourceTask) generate(n int, now time.Time) []*pluginv1.Record {
 	for i := range n {
 		buf = record.AppendValue(buf, t.size, t.next+uint64(i), t.task, stamp, t.filler)
 	}
-	if t.bytes {
-		kinds := make([]pluginv1.Value_BytesValue, n)
-		for i := range n {
-			kinds[i].BytesValue = buf[i*t.size : (i+1)*t.size : (i+1)*t.size]
-			values[i].Kind = &kinds[i]
-		}
-	} else {
+	var text string
+	if !t.bytes {
 		t.scratch = buf
-		text := string(buf)
-		kinds := make([]pluginv1.Value_StringValue, n)
-		for i := range n {
-			kinds[i].StringValue = text[i*t.size : (i+1)*t.size]
-			values[i].Kind = &kinds[i]
-		}
+		text = string(buf)
 	}
-
-	var keys []pluginv1.Value
+	var keys []string
 	if t.keySpace > 0 {
 		keys = t.keys(n)
 	}
-
-	offsets := make([]byte, 0, n*(len(`{"seq":}`)+20))
 	for i := range n {
-		seq := t.next + uint64(i)
-		o := len(offsets)
-		offsets = append(offsets, `{"seq":`...)
-		offsets = strconv.AppendUint(offsets, seq, 10)
-		offsets = append(offsets, '}')
-		r := &recs[i]
+		r := &out[i]
+		r.SourcePartition = t.partition
+		r.SourceOffset = sdk.IntOffset("seq", int64(t.next+uint64(i)))
 		r.Topic = t.topic
-		r.Partition = -1
-		r.Value = &values[i]
+		if t.bytes {
+			r.Value = buf[i*t.size : (i+1)*t.size : (i+1)*t.size]
+		} else {
+			r.Value = text[i*t.size : (i+1)*t.size]
+		}
 		r.ValueSchema = t.valueSchema
 		if keys != nil {
-			r.Key = &keys[i]
-			r.KeySchema = t.keySchema
+			r.Key, r.KeySchema = keys[i], data.StringSchema
 		}
-		r.TimestampMs = stampMs
-		r.SourcePartition = t.partition
-		r.SourceOffset = offsets[o:len(offsets):len(offsets)]
-		out[i] = r
+		r.Timestamp = ts
 	}
 	t.next += uint64(n)
 	return out
@@ -373,9 +345,8 @@ func (t *sourceTask) generate(n int, now time.Time) []*pluginv1.Record {
 
 // keys returns the string keys of the next n records: each a pseudo-random number below
 // key.space, a function of the seed, the task and the sequence number.
-func (t *sourceTask) keys(n int) []pluginv1.Value {
-	keys := make([]pluginv1.Value, n)
-	kinds := make([]pluginv1.Value_StringValue, n)
+func (t *sourceTask) keys(n int) []string {
+	keys := make([]string, n)
 	ends := make([]int, n)
 	var sb strings.Builder
 	sb.Grow(n * 8)
@@ -388,8 +359,7 @@ func (t *sourceTask) keys(n int) []pluginv1.Value {
 	text := sb.String()
 	start := 0
 	for i := range n {
-		kinds[i].StringValue = text[start:ends[i]]
-		keys[i].Kind = &kinds[i]
+		keys[i] = text[start:ends[i]]
 		start = ends[i]
 	}
 	return keys
@@ -405,7 +375,7 @@ func keyOf(seed int64, task int, seq uint64) uint64 {
 }
 
 // Commit has nothing to acknowledge: the generator has no upstream.
-func (t *sourceTask) Commit(context.Context, []*pluginv1.SourceOffset) error { return nil }
+func (t *sourceTask) Commit(context.Context, []sdk.CommittedOffset) error { return nil }
 
 func (t *sourceTask) Close() error {
 	if t.timer != nil {

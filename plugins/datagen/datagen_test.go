@@ -2,17 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tributary-dev/tributary/plugins/datagen/record"
 	"github.com/tributary-dev/tributary/plugins/sdk"
-	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
 
 // parse applies the definition's defaults and generic checks to raw.
@@ -26,21 +26,28 @@ func parse(t testing.TB, raw map[string]string) sdk.Config {
 }
 
 // openTask opens a task on raw (topic "t" unless given) with the committed offsets.
-func openTask(t testing.TB, raw map[string]string, offsets ...*pluginv1.SourceOffset) *sourceTask {
+func openTask(t testing.TB, raw map[string]string, offsets ...sdk.CommittedOffset) *sourceTask {
+	t.Helper()
+	return openTaskAt(t, nil, raw, offsets...)
+}
+
+// openTaskAt is openTask with the task's clock set to now (nil: the real clock).
+func openTaskAt(t testing.TB, now func() time.Time, raw map[string]string, offsets ...sdk.CommittedOffset) *sourceTask {
 	t.Helper()
 	if _, ok := raw[keyTopic]; !ok {
 		raw[keyTopic] = "t"
 	}
 	task := connector{}.NewSourceTask().(*sourceTask)
-	tc := sdk.TaskContext{Handle: "h", Connector: "gen", Config: parse(t, raw), Logger: hclog.NewNullLogger()}
-	if err := task.Open(context.Background(), tc, offsets); err != nil {
+	task.now = now
+	tc := sdk.TaskContext{Handle: "h", Connector: "gen", Config: parse(t, raw), Logger: hclog.NewNullLogger(), Committed: offsets}
+	if err := task.Open(context.Background(), tc); err != nil {
 		t.Fatalf("open %v: %v", raw, err)
 	}
 	t.Cleanup(func() { _ = task.Close() })
 	return task
 }
 
-func poll(t testing.TB, task *sourceTask, timeout time.Duration) []*pluginv1.Record {
+func poll(t testing.TB, task *sourceTask, timeout time.Duration) []sdk.SourceRecord {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -52,9 +59,9 @@ func poll(t testing.TB, task *sourceTask, timeout time.Duration) []*pluginv1.Rec
 }
 
 // drain polls until a poll comes back empty and returns everything polled.
-func drain(t testing.TB, task *sourceTask) []*pluginv1.Record {
+func drain(t testing.TB, task *sourceTask) []sdk.SourceRecord {
 	t.Helper()
-	var all []*pluginv1.Record
+	var all []sdk.SourceRecord
 	for {
 		recs := poll(t, task, 20*time.Millisecond)
 		if len(recs) == 0 {
@@ -64,12 +71,17 @@ func drain(t testing.TB, task *sourceTask) []*pluginv1.Record {
 	}
 }
 
-func valueText(r *pluginv1.Record) string {
-	if b := r.GetValue().GetBytesValue(); b != nil {
+func valueText(r sdk.SourceRecord) string {
+	if b, ok := r.Value.([]byte); ok {
 		return string(b)
 	}
-	return r.GetValue().GetStringValue()
+	s, _ := r.Value.(string)
+	return s
 }
+
+func keyText(r sdk.SourceRecord) string { s, _ := r.Key.(string); return s }
+
+func seqOf(r sdk.SourceRecord) int64 { n, _ := r.SourceOffset.Int("seq"); return n }
 
 func TestDefinition(t *testing.T) {
 	def := connector{}.Definition()
@@ -113,7 +125,7 @@ func TestValidate(t *testing.T) {
 			}
 			// A task refuses the same config.
 			task := connector{}.NewSourceTask()
-			err := task.Open(context.Background(), sdk.TaskContext{Config: cfg, Logger: hclog.NewNullLogger()}, nil)
+			err := task.Open(context.Background(), sdk.TaskContext{Config: cfg, Logger: hclog.NewNullLogger()})
 			if err == nil || !strings.Contains(err.Error(), tc.key) {
 				t.Fatalf("open: %v, want an error naming %s", err, tc.key)
 			}
@@ -155,7 +167,7 @@ func TestTaskConfigsSplitCountAndRate(t *testing.T) {
 func TestPollGeneratesNumberedRecords(t *testing.T) {
 	task := openTask(t, map[string]string{keyCount: "5", keyBatchSize: "2"})
 	var sizes []int
-	var all []*pluginv1.Record
+	var all []sdk.SourceRecord
 	for range 4 {
 		recs := poll(t, task, 20*time.Millisecond)
 		sizes = append(sizes, len(recs))
@@ -165,7 +177,7 @@ func TestPollGeneratesNumberedRecords(t *testing.T) {
 		t.Fatalf("batch sizes %v, want [2 2 1 0]", sizes)
 	}
 	for i, r := range all {
-		v := r.GetValue().GetStringValue()
+		v := valueText(r)
 		if len(v) != 100 {
 			t.Fatalf("record %d: value of %d bytes, want 100", i, len(v))
 		}
@@ -173,27 +185,27 @@ func TestPollGeneratesNumberedRecords(t *testing.T) {
 		if !ok || h.Seq != uint64(i) || h.Task != 0 || h.UnixNanos != 0 {
 			t.Fatalf("record %d: header %+v (ok %v) of %q", i, h, ok, v)
 		}
-		if got, want := string(r.SourceOffset), fmt.Sprintf(`{"seq":%d}`, i); got != want {
-			t.Fatalf("record %d: offset %s, want %s", i, got, want)
+		if seqOf(r) != int64(i) || len(r.SourceOffset.Map()) != 1 {
+			t.Fatalf("record %d: offset %v, want seq %d", i, r.SourceOffset, i)
 		}
-		if string(r.SourcePartition) != `{"task":0}` || r.Topic != "t" || r.Partition != -1 || r.Key != nil || r.TimestampMs != 0 {
-			t.Fatalf("record %d: envelope %v", i, r)
+		if fmt.Sprint(r.SourcePartition) != "map[task:0]" || r.Topic != "t" || r.KafkaPartition != nil || r.Key != nil || !r.Timestamp.IsZero() {
+			t.Fatalf("record %d: envelope %+v", i, r)
 		}
-		if r.ValueSchema.GetType() != pluginv1.Schema_TYPE_STRING {
+		if r.ValueSchema != data.StringSchema {
 			t.Fatalf("record %d: value schema %v, want STRING", i, r.ValueSchema)
 		}
-		if _, err := proto.Marshal(r); err != nil {
-			t.Fatalf("record %d does not marshal: %v", i, err)
-		}
+	}
+	if err := sdk.ValidateRecords(all); err != nil {
+		t.Fatalf("records cannot be sent: %v", err)
 	}
 	// Same filler after the header for every record of a task.
-	if all[0].GetValue().GetStringValue()[record.HeaderLen:] != all[4].GetValue().GetStringValue()[record.HeaderLen:] {
+	if valueText(all[0])[record.HeaderLen:] != valueText(all[4])[record.HeaderLen:] {
 		t.Fatal("filler differs between records")
 	}
 }
 
 func TestBytesValuesKeysAndSeed(t *testing.T) {
-	gen := func(seed string, task int) []*pluginv1.Record {
+	gen := func(seed string, task int) []sdk.SourceRecord {
 		cfg := parse(t, map[string]string{keyTopic: "t", keyCount: "200", keyValueType: "bytes", keyKeySpace: "3", keySeed: seed})
 		configs, _ := connector{}.TaskConfigs(cfg, 2)
 		return drain(t, openTask(t, configs[task]))
@@ -204,17 +216,18 @@ func TestBytesValuesKeysAndSeed(t *testing.T) {
 	}
 	keys := map[string]int{}
 	for i, r := range a {
-		if r.ValueSchema.GetType() != pluginv1.Schema_TYPE_BYTES || r.GetValue().GetBytesValue() == nil {
+		b, isBytes := r.Value.([]byte)
+		if r.ValueSchema != data.BytesSchema || !isBytes {
 			t.Fatalf("record %d: value %v schema %v, want bytes", i, r.Value, r.ValueSchema)
 		}
-		h, ok := record.Parse(r.GetValue().GetBytesValue())
+		h, ok := record.Parse(b)
 		if !ok || h.Seq != uint64(i) || h.Task != 1 {
 			t.Fatalf("record %d: header %+v", i, h)
 		}
-		if string(r.SourcePartition) != `{"task":1}` || r.KeySchema.GetType() != pluginv1.Schema_TYPE_STRING {
-			t.Fatalf("record %d: partition %s key schema %v", i, r.SourcePartition, r.KeySchema)
+		if fmt.Sprint(r.SourcePartition) != "map[task:1]" || r.KeySchema != data.StringSchema {
+			t.Fatalf("record %d: partition %v key schema %v", i, r.SourcePartition, r.KeySchema)
 		}
-		keys[r.GetKey().GetStringValue()]++
+		keys[keyText(r)]++
 	}
 	if len(keys) != 3 || keys["0"] == 0 || keys["1"] == 0 || keys["2"] == 0 {
 		t.Fatalf("keys %v, want 0, 1 and 2", keys)
@@ -222,9 +235,9 @@ func TestBytesValuesKeysAndSeed(t *testing.T) {
 	same, other := gen("7", 1), gen("8", 1)
 	var keysA, keysSame, keysOther, fillA, fillOther string
 	for i := range a {
-		keysA += a[i].GetKey().GetStringValue()
-		keysSame += same[i].GetKey().GetStringValue()
-		keysOther += other[i].GetKey().GetStringValue()
+		keysA += keyText(a[i])
+		keysSame += keyText(same[i])
+		keysOther += keyText(other[i])
 	}
 	fillA, fillOther = valueText(a[0])[record.HeaderLen:], valueText(other[0])[record.HeaderLen:]
 	if keysA != keysSame || valueText(a[0]) != valueText(same[0]) {
@@ -255,8 +268,8 @@ func TestSmallAndLargeRecords(t *testing.T) {
 }
 
 func TestResumeFromCommittedOffsetNeverExceedsCount(t *testing.T) {
-	offset := func(task int, seq uint64) *pluginv1.SourceOffset {
-		return &pluginv1.SourceOffset{Partition: fmt.Appendf(nil, `{"task":%d}`, task), Offset: fmt.Appendf(nil, `{"seq":%d}`, seq)}
+	offset := func(task int, seq uint64) sdk.CommittedOffset {
+		return sdk.CommittedOffset{Partition: sdk.Partition{"task": task}, Offset: sdk.IntOffset("seq", int64(seq))}
 	}
 	cfg := parse(t, map[string]string{keyTopic: "t", keyCount: "20"})
 	configs, _ := connector{}.TaskConfigs(cfg, 2)
@@ -275,16 +288,16 @@ func TestResumeFromCommittedOffsetNeverExceedsCount(t *testing.T) {
 	if recs := drain(t, openTask(t, configs[1], offset(1, 9))); len(recs) != 0 {
 		t.Fatalf("a finished task generated %d more records", len(recs))
 	}
-	// Offsets in Kafka Connect's JSON spacing match too.
-	spaced := &pluginv1.SourceOffset{Partition: []byte(`{ "task" : 0 }`), Offset: []byte(`{ "seq" : 8 }`)}
+	// Offsets as the kernel hands them over (numbers as json.Number) match too.
+	spaced := sdk.CommittedOffset{Partition: sdk.Partition{"task": json.Number("0")}, Offset: sdk.OffsetOf(map[string]any{"seq": json.Number("8")})}
 	if recs := drain(t, openTask(t, configs[0], spaced)); len(recs) != 1 {
 		t.Fatalf("task 0 resumed at seq 8 of 10 generated %d records, want 1", len(recs))
 	}
 
-	bad := &pluginv1.SourceOffset{Partition: []byte(`{"task":0}`), Offset: []byte(`{"seq":"x"}`)}
+	bad := sdk.CommittedOffset{Partition: sdk.Partition{"task": 0}, Offset: sdk.StringOffset("seq", "x")}
 	task := connector{}.NewSourceTask()
-	tc := sdk.TaskContext{Config: parse(t, configs[0]), Logger: hclog.NewNullLogger()}
-	if err := task.Open(context.Background(), tc, []*pluginv1.SourceOffset{bad}); err == nil || !strings.Contains(err.Error(), "invalid seq") {
+	tc := sdk.TaskContext{Config: parse(t, configs[0]), Logger: hclog.NewNullLogger(), Committed: []sdk.CommittedOffset{bad}}
+	if err := task.Open(context.Background(), tc); err == nil || !strings.Contains(err.Error(), "invalid seq") {
 		t.Fatalf("open with a malformed offset: %v", err)
 	}
 }
@@ -294,13 +307,14 @@ func TestFinishedTaskWaitsForThePollTimeout(t *testing.T) {
 	if recs := poll(t, task, time.Second); len(recs) != 1 {
 		t.Fatalf("got %d records, want 1", len(recs))
 	}
-	// An empty poll must not return at once: the kernel would spin on it.
-	start := time.Now()
-	if recs := poll(t, task, 60*time.Millisecond); len(recs) != 0 {
-		t.Fatalf("got %d records past the count", len(recs))
+	// An empty poll must not return before its context ends: the kernel would spin on it.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+	defer cancel()
+	if recs, err := task.Poll(ctx); len(recs) != 0 || err != nil {
+		t.Fatalf("got %d records past the count (%v)", len(recs), err)
 	}
-	if d := time.Since(start); d < 50*time.Millisecond {
-		t.Fatalf("an empty poll returned after %v, before its 60ms timeout", d)
+	if ctx.Err() == nil {
+		t.Fatal("an empty poll returned before its context ended")
 	}
 }
 
@@ -323,41 +337,42 @@ func TestPacing(t *testing.T) {
 		t.Fatalf("due after an hour = %d, want the 1000-record burst", n)
 	}
 
-	// Poll hands out what is due, capped by batch.size, and waits when nothing is.
-	task = openTask(t, map[string]string{keyRate: "200", keyBatchSize: "50"})
-	total := 0
-	start := time.Now()
-	for time.Since(start) < 300*time.Millisecond {
-		recs := poll(t, task, 50*time.Millisecond)
-		if len(recs) > 50 {
-			t.Fatalf("a poll returned %d records, more than batch.size", len(recs))
-		}
-		total += len(recs)
+	// Poll hands out what is due, capped by batch.size, and nothing while nothing is,
+	// on the task's clock.
+	clock := time.Unix(1_700_000_000, 0)
+	task = openTaskAt(t, func() time.Time { return clock }, map[string]string{keyRate: "200", keyBatchSize: "50"})
+	var got []int
+	for _, step := range []time.Duration{0, 100 * time.Millisecond, 0, time.Second, 0, 0, 0, 0} {
+		clock = clock.Add(step)
+		got = append(got, len(poll(t, task, 5*time.Millisecond)))
 	}
-	elapsed := time.Since(start).Seconds()
-	if max := int(200*elapsed) + 1; total > max || total < 20 {
-		t.Fatalf("%d records in %.3fs at 200/s, want 20..%d", total, elapsed, max)
+	// 0 at the start; 20 after 100ms at 200/s; none until more time passes; 200 more
+	// after a second, handed out 50 (batch.size) at a time.
+	if want := "[0 20 0 50 50 50 50 0]"; fmt.Sprint(got) != want {
+		t.Fatalf("records per poll %v, want %s", got, want)
 	}
 }
 
 func TestTimestamp(t *testing.T) {
-	task := openTask(t, map[string]string{keyTimestamp: "true", keyCount: "3"})
-	before := time.Now()
+	at := time.Unix(1_700_000_000, 123_456_789)
+	task := openTaskAt(t, func() time.Time { return at }, map[string]string{keyTimestamp: "true", keyCount: "3"})
 	recs := poll(t, task, time.Second)
-	after := time.Now()
+	if len(recs) != 3 {
+		t.Fatalf("got %d records, want 3", len(recs))
+	}
 	for i, r := range recs {
 		h, ok := record.Parse(valueText(r))
-		if !ok || h.UnixNanos < before.UnixNano() || h.UnixNanos > after.UnixNano() {
-			t.Fatalf("record %d: header time %d not within the poll [%d, %d]", i, h.UnixNanos, before.UnixNano(), after.UnixNano())
+		if !ok || h.UnixNanos != at.UnixNano() {
+			t.Fatalf("record %d: header time %d, want the task clock's %d", i, h.UnixNanos, at.UnixNano())
 		}
-		if r.TimestampMs != h.UnixNanos/1e6 {
-			t.Fatalf("record %d: timestamp %d ms, header %d ns", i, r.TimestampMs, h.UnixNanos)
+		if !r.Timestamp.Equal(at) {
+			t.Fatalf("record %d: timestamp %v, want %v", i, r.Timestamp, at)
 		}
 	}
 }
 
 // BenchmarkPoll measures generating a batch of 1024 100-byte records in the plugin
-// process, and with marshal the whole plugin-side cost of a Poll (the SDK marshals the
+// process, and with marshal the whole plugin-side cost of a Poll (the SDK encodes the
 // response).
 func BenchmarkPoll(b *testing.B) {
 	for _, vt := range []string{valueString, valueBytes} {
@@ -377,7 +392,8 @@ func BenchmarkPoll(b *testing.B) {
 						b.Fatalf("poll: %d records, %v", len(recs), err)
 					}
 					if marshal {
-						if _, err := proto.Marshal(&pluginv1.PollResponse{Records: recs}); err != nil {
+						// What the SDK does with a batch before gRPC sends it.
+						if err := sdk.ValidateRecords(recs); err != nil {
 							b.Fatal(err)
 						}
 					}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,10 +12,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tributary-dev/tributary/plugins/sdk"
-	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
 
 func taskContext(t testing.TB, c sdk.Connector, raw map[string]string) sdk.TaskContext {
@@ -26,11 +26,12 @@ func taskContext(t testing.TB, c sdk.Connector, raw map[string]string) sdk.TaskC
 	return sdk.TaskContext{Handle: "h", Connector: "test", Config: cfg, Logger: hclog.NewNullLogger()}
 }
 
-func openSource(t testing.TB, path string, batch int, offsets ...*pluginv1.SourceOffset) *sourceTask {
+func openSource(t testing.TB, path string, batch int, offsets ...sdk.CommittedOffset) *sourceTask {
 	t.Helper()
 	task := sourceConnector{}.NewSourceTask().(*sourceTask)
 	tc := taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "lines", "batch.size": fmt.Sprint(batch)})
-	if err := task.Open(context.Background(), tc, offsets); err != nil {
+	tc.Committed = offsets
+	if err := task.Open(context.Background(), tc); err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { _ = task.Close() })
@@ -38,7 +39,7 @@ func openSource(t testing.TB, path string, batch int, offsets ...*pluginv1.Sourc
 }
 
 // poll polls once with a short timeout.
-func poll(t testing.TB, task *sourceTask, timeout time.Duration) []*pluginv1.Record {
+func poll(t testing.TB, task *sourceTask, timeout time.Duration) []sdk.SourceRecord {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -50,10 +51,11 @@ func poll(t testing.TB, task *sourceTask, timeout time.Duration) []*pluginv1.Rec
 }
 
 // lineOffsets renders records as "value@position" for comparison.
-func lineOffsets(recs []*pluginv1.Record) string {
+func lineOffsets(recs []sdk.SourceRecord) string {
 	var parts []string
 	for _, r := range recs {
-		parts = append(parts, fmt.Sprintf("%q@%s", r.GetValue().GetStringValue(), r.GetSourceOffset()))
+		pos, _ := r.SourceOffset.Int("position")
+		parts = append(parts, fmt.Sprintf("%q@%d", r.Value, pos))
 	}
 	return strings.Join(parts, " ")
 }
@@ -82,25 +84,23 @@ func TestSourceSplitsLines(t *testing.T) {
 	writeFile(t, path, "a\nbb\r\nc\rd\n\nlast")
 	task := openSource(t, path, 100)
 	recs := poll(t, task, 50*time.Millisecond)
-	want := `"a"@{"position":2} "bb"@{"position":6} "c"@{"position":8} "d"@{"position":10} ""@{"position":11}`
+	want := `"a"@2 "bb"@6 "c"@8 "d"@10 ""@11`
 	if got := lineOffsets(recs); got != want {
 		t.Fatalf("lines:\n got %s\nwant %s", got, want)
 	}
 	r := recs[0]
-	if r.Topic != "lines" || r.Partition != -1 || r.Key != nil || r.TimestampMs != 0 {
-		t.Fatalf("record envelope = topic %q partition %d key %v ts %d", r.Topic, r.Partition, r.Key, r.TimestampMs)
+	if r.Topic != "lines" || r.KafkaPartition != nil || r.Key != nil || !r.Timestamp.IsZero() {
+		t.Fatalf("record envelope = topic %q partition %v key %v ts %v", r.Topic, r.KafkaPartition, r.Key, r.Timestamp)
 	}
-	if want := fmt.Sprintf(`{"filename":%q}`, path); string(r.SourcePartition) != want {
-		t.Fatalf("source partition = %s, want %s", r.SourcePartition, want)
+	if fmt.Sprint(r.SourcePartition) != fmt.Sprint(sdk.Partition{"filename": path}) {
+		t.Fatalf("source partition = %v, want filename %s", r.SourcePartition, path)
 	}
-	if r.ValueSchema.GetType() != pluginv1.Schema_TYPE_STRING || r.ValueSchema.GetOptional() {
+	if r.ValueSchema != data.StringSchema {
 		t.Fatalf("value schema = %v, want a required STRING", r.ValueSchema)
 	}
-	// Every record survives the wire.
-	for _, r := range recs {
-		if _, err := proto.Marshal(r); err != nil {
-			t.Fatal(err)
-		}
+	// Every record is one the SDK can send.
+	if err := sdk.ValidateRecords(recs); err != nil {
+		t.Fatal(err)
 	}
 
 	// "last" has no terminator yet: nothing more until it arrives.
@@ -112,7 +112,7 @@ func TestSourceSplitsLines(t *testing.T) {
 		t.Fatalf("a line ending in a lone trailing \\r was emitted early: %s", lineOffsets(recs))
 	}
 	appendFile(t, path, "\nnext\n")
-	if got, want := lineOffsets(poll(t, task, time.Second)), `"last line"@{"position":22} "next"@{"position":27}`; got != want {
+	if got, want := lineOffsets(poll(t, task, time.Second)), `"last line"@22 "next"@27`; got != want {
 		t.Fatalf("after the newline arrived:\n got %s\nwant %s", got, want)
 	}
 }
@@ -137,24 +137,26 @@ func TestSourceResumesFromCommittedPosition(t *testing.T) {
 	if len(first) != 2 {
 		t.Fatalf("got %d lines, want 2", len(first))
 	}
-	committed := &pluginv1.SourceOffset{Partition: first[1].SourcePartition, Offset: first[1].SourceOffset}
-	other := &pluginv1.SourceOffset{Partition: []byte(`{"filename":"/elsewhere"}`), Offset: []byte(`{"position":1}`)}
+	committed := sdk.CommittedOffset{Partition: first[1].SourcePartition, Offset: first[1].SourceOffset}
+	other := sdk.CommittedOffset{Partition: sdk.Partition{"filename": "/elsewhere"}, Offset: sdk.IntOffset("position", 1)}
 
 	task := openSource(t, path, 10, other, committed)
-	if got, want := lineOffsets(poll(t, task, 50*time.Millisecond)), `"three"@{"position":14}`; got != want {
+	if got, want := lineOffsets(poll(t, task, 50*time.Millisecond)), `"three"@14`; got != want {
 		t.Fatalf("after resume: got %s, want %s", got, want)
 	}
 
-	// Offsets written by Kafka Connect's own JSON converter match too.
-	kafka := &pluginv1.SourceOffset{Partition: fmt.Appendf(nil, `{ "filename" : %q }`, path), Offset: []byte(`{"position" : 4}`)}
+	// Offsets as the kernel hands them over (numbers as json.Number) match too.
+	kafka := sdk.CommittedOffset{Partition: sdk.Partition{"filename": path}, Offset: sdk.OffsetOf(map[string]any{"position": json.Number("4")})}
 	task = openSource(t, path, 10, kafka)
 	if got := lineOffsets(poll(t, task, 50*time.Millisecond)); !strings.HasPrefix(got, `"two"@`) {
 		t.Fatalf("after resume from a Kafka Connect offset: got %s, want two and three", got)
 	}
 
-	bad := &pluginv1.SourceOffset{Partition: first[1].SourcePartition, Offset: []byte(`{"position":"x"}`)}
+	bad := sdk.CommittedOffset{Partition: first[1].SourcePartition, Offset: sdk.StringOffset("position", "x")}
 	task = sourceConnector{}.NewSourceTask().(*sourceTask)
-	err := task.Open(context.Background(), taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "t"}), []*pluginv1.SourceOffset{bad})
+	tc := taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "t"})
+	tc.Committed = []sdk.CommittedOffset{bad}
+	err := task.Open(context.Background(), tc)
 	if err == nil || !strings.Contains(err.Error(), "invalid position") {
 		t.Fatalf("open with a malformed offset: %v", err)
 	}
@@ -164,27 +166,37 @@ func TestSourceFollowsAppends(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "in.txt")
 	writeFile(t, path, "")
 	task := openSource(t, path, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	type result struct {
+		recs []sdk.SourceRecord
+		err  error
+	}
+	done := make(chan result, 1)
 	go func() {
-		time.Sleep(100 * time.Millisecond)
-		f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		_, _ = f.WriteString("appended\n")
-		_ = f.Close()
+		recs, err := task.Poll(ctx)
+		done <- result{recs, err}
 	}()
-	start := time.Now()
-	recs := poll(t, task, 5*time.Second)
-	if got, want := lineOffsets(recs), `"appended"@{"position":9}`; got != want {
+	appendFile(t, path, "appended\n")
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got, want := lineOffsets(r.recs), `"appended"@9`; got != want {
 		t.Fatalf("got %s, want %s", got, want)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("an appended line took %v to show up", d)
+	if ctx.Err() != nil {
+		t.Fatal("Poll waited for its context to end instead of returning the appended line")
 	}
-	// With nothing to read, Poll returns empty once its context ends.
-	start = time.Now()
-	if recs := poll(t, task, 80*time.Millisecond); len(recs) != 0 {
-		t.Fatalf("got %d records from an idle file", len(recs))
+	// With nothing to read, Poll returns empty, and not before its context ends.
+	idle, cancelIdle := context.WithTimeout(context.Background(), 80*time.Millisecond)
+	defer cancelIdle()
+	recs, err := task.Poll(idle)
+	if err != nil || len(recs) != 0 {
+		t.Fatalf("idle poll: %d records, %v", len(recs), err)
 	}
-	if d := time.Since(start); d < 70*time.Millisecond || d > time.Second {
-		t.Fatalf("an idle poll with an 80ms timeout took %v", d)
+	if idle.Err() == nil {
+		t.Fatal("an idle Poll returned before its context ended")
 	}
 }
 
@@ -196,29 +208,27 @@ func TestSourceLongLinesAndInvalidUTF8(t *testing.T) {
 	if len(recs) != 4 {
 		t.Fatalf("got %d lines, want 4", len(recs))
 	}
-	if recs[1].Value.GetStringValue() != long {
-		t.Fatalf("the long line came back with %d bytes, want %d", len(recs[1].Value.GetStringValue()), len(long))
+	if recs[1].Value != long {
+		t.Fatalf("the long line came back with %d bytes, want %d", len(recs[1].Value.(string)), len(long))
 	}
-	if got := recs[2].Value.GetStringValue(); got != "bad\uFFFDbytes" {
+	if got := recs[2].Value; got != "bad\uFFFDbytes" {
 		t.Fatalf("invalid UTF-8 line = %q", got)
 	}
-	if got := recs[3].Value.GetStringValue(); got != "é" {
+	if got := recs[3].Value; got != "é" {
 		t.Fatalf("line after an invalid one = %q", got)
 	}
-	if want := fmt.Sprintf(`{"position":%d}`, 6+len(long)+1+11+3); string(recs[3].SourceOffset) != want {
-		t.Fatalf("offset of the last line = %s, want %s", recs[3].SourceOffset, want)
+	if pos, _ := recs[3].SourceOffset.Int("position"); pos != int64(6+len(long)+1+11+3) {
+		t.Fatalf("offset of the last line = %d, want %d", pos, 6+len(long)+1+11+3)
 	}
-	for _, r := range recs {
-		if _, err := proto.Marshal(r); err != nil {
-			t.Fatalf("record does not marshal: %v", err)
-		}
+	if err := sdk.ValidateRecords(recs); err != nil {
+		t.Fatalf("records cannot be sent: %v", err)
 	}
 }
 
 func TestSourceMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "does-not-exist.txt")
 	task := sourceConnector{}.NewSourceTask()
-	err := task.Open(context.Background(), taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "t"}), nil)
+	err := task.Open(context.Background(), taskContext(t, sourceConnector{}, map[string]string{"file": path, "topic": "t"}))
 	if err == nil || !strings.Contains(err.Error(), path) || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("open of a missing file: %v; want an error naming %s", err, path)
 	}
@@ -254,24 +264,25 @@ func TestSink(t *testing.T) {
 	open := func() sdk.SinkTask {
 		task := sinkConnector{}.NewSinkTask()
 		tc := taskContext(t, sinkConnector{}, map[string]string{"file": path, "topics": "a"})
-		if err := task.Open(context.Background(), tc, []*pluginv1.TopicPartition{{Topic: "a"}}); err != nil {
+		if err := task.Open(context.Background(), tc, []sdk.TopicPartition{{Topic: "a"}}); err != nil {
 			t.Fatal(err)
 		}
 		return task
 	}
 	task := open()
 	ctx := context.Background()
-	recs := []*pluginv1.Record{
-		{Value: sdk.StringValue("plain text")},
-		{Value: sdk.BytesValue([]byte("raw bytes"))},
+	row := data.StructOf("row", data.NewField("id", data.Int64Schema), data.NewField("name", data.StringSchema))
+	recs := []sdk.SinkRecord{
+		{Value: "plain text"},
+		{Value: []byte("raw bytes")},
 		{Value: nil},
-		{Value: sdk.Int64Value(42)},
-		{Value: sdk.StructValue(sdk.Field("id", sdk.Int64Value(1)), sdk.Field("name", sdk.StringValue("x")))},
+		{Value: int64(42)},
+		{Value: data.NewStruct(row).Put("id", int64(1)).Put("name", "x"), ValueSchema: row},
 	}
 	if err := task.Put(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	offsets := []*pluginv1.TopicPartitionOffset{{Topic: "a", Partition: 0, Offset: 5}, {Topic: "a", Partition: 1, Offset: 9}}
+	offsets := map[sdk.TopicPartition]int64{{Topic: "a", Partition: 0}: 5, {Topic: "a", Partition: 1}: 9}
 	got, err := task.Flush(ctx, offsets)
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +295,7 @@ func TestSink(t *testing.T) {
 		t.Fatalf("file after flush = %q, want %q", b, want)
 	}
 	// Put without flush, then Close: close writes what was put.
-	if err := task.Put(ctx, []*pluginv1.Record{{Value: sdk.StringValue("tail")}}); err != nil {
+	if err := task.Put(ctx, []sdk.SinkRecord{{Value: "tail"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := task.Close(); err != nil {
@@ -292,7 +303,7 @@ func TestSink(t *testing.T) {
 	}
 	// A new task appends.
 	task = open()
-	if err := task.Put(ctx, []*pluginv1.Record{{Value: sdk.StringValue("again")}}); err != nil {
+	if err := task.Put(ctx, []sdk.SinkRecord{{Value: "again"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := task.Flush(ctx, nil); err != nil {
@@ -314,9 +325,9 @@ func TestSinkLargeBatchWritesWholeLines(t *testing.T) {
 	}
 	defer task.Close()
 	line := strings.Repeat("y", 999)
-	recs := make([]*pluginv1.Record, 1000)
+	recs := make([]sdk.SinkRecord, 1000)
 	for i := range recs {
-		recs[i] = &pluginv1.Record{Value: sdk.StringValue(line)}
+		recs[i] = sdk.SinkRecord{Value: line}
 	}
 	if err := task.Put(context.Background(), recs); err != nil {
 		t.Fatal(err)

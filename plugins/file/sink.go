@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/tributary-dev/tributary/plugins/sdk"
-	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
 
 const keyTopics = "topics"
@@ -56,7 +56,7 @@ type sinkTask struct {
 	log  hclog.Logger
 }
 
-func (t *sinkTask) Open(_ context.Context, tc sdk.TaskContext, _ []*pluginv1.TopicPartition) error {
+func (t *sinkTask) Open(_ context.Context, tc sdk.TaskContext, _ []sdk.TopicPartition) error {
 	t.path = tc.Config.String(keyFile)
 	t.log = tc.Logger
 	f, err := os.OpenFile(t.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -68,9 +68,9 @@ func (t *sinkTask) Open(_ context.Context, tc sdk.TaskContext, _ []*pluginv1.Top
 	return nil
 }
 
-func (t *sinkTask) Put(_ context.Context, records []*pluginv1.Record) error {
-	for _, r := range records {
-		t.buf = sdk.AppendText(t.buf, r.GetValue())
+func (t *sinkTask) Put(_ context.Context, records []sdk.SinkRecord) error {
+	for i := range records {
+		t.buf = data.AppendText(t.buf, records[i].Value)
 		t.buf = append(t.buf, '\n')
 		if len(t.buf) >= writeThreshold {
 			if err := t.write(); err != nil {
@@ -96,7 +96,7 @@ func (t *sinkTask) write() error {
 
 // Flush writes what is buffered and fsyncs the file: every record put so far is durable,
 // so the offsets the kernel gave are the ones to commit.
-func (t *sinkTask) Flush(_ context.Context, offsets []*pluginv1.TopicPartitionOffset) ([]*pluginv1.TopicPartitionOffset, error) {
+func (t *sinkTask) Flush(_ context.Context, offsets map[sdk.TopicPartition]int64) (map[sdk.TopicPartition]int64, error) {
 	if err := t.write(); err != nil {
 		return nil, err
 	}

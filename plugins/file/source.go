@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,7 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/tributary-dev/tributary/plugins/sdk"
-	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
 
 // Source config keys; the names are Kafka Connect's.
@@ -80,12 +78,11 @@ type sourceTask struct {
 	start, end int
 	pos        int64 // file position of buf[start]
 
-	partition []byte           // the JSON source partition, shared by every record
-	schema    *pluginv1.Schema // the value schema, shared by every record
-	lines     []line           // scratch for appendLines
+	partition sdk.Partition // shared by every record
+	lines     []line        // scratch for appendLines
 }
 
-func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext, offsets []*pluginv1.SourceOffset) error {
+func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext) error {
 	t.path = tc.Config.String(keyFile)
 	t.topic = tc.Config.String(keyTopic)
 	t.log = tc.Logger
@@ -96,11 +93,7 @@ func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext, offsets []*plug
 	if t.batchSize < 1 {
 		return sdk.ConfigError{Key: keyBatchSize, Message: "must be at least 1"}
 	}
-	partition := map[string]any{"filename": t.path}
-	if t.partition, err = sdk.SourceMap(partition); err != nil {
-		return err
-	}
-	t.schema = sdk.PrimitiveSchema(pluginv1.Schema_TYPE_STRING, false)
+	t.partition = sdk.Partition{"filename": t.path}
 
 	f, err := os.Open(t.path)
 	if err != nil {
@@ -116,15 +109,10 @@ func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext, offsets []*plug
 	t.f = f
 	t.buf = make([]byte, readBufferSize)
 
-	off, ok, err := sdk.FindOffset(offsets, partition)
-	if err != nil {
-		return fmt.Errorf("file-source: committed offset for %s: %w", t.path, err)
-	}
-	if ok {
-		n, isNum := off["position"].(json.Number)
-		pos, err := n.Int64()
-		if !isNum || err != nil || pos < 0 {
-			return fmt.Errorf("file-source: committed offset for %s has an invalid position %v", t.path, off["position"])
+	if off, ok := tc.Offset(t.partition); ok {
+		pos, isNum := off.Int("position")
+		if !isNum || pos < 0 {
+			return fmt.Errorf("file-source: committed offset for %s has an invalid position %v", t.path, off)
 		}
 		if _, err := f.Seek(pos, io.SeekStart); err != nil {
 			return fmt.Errorf("file-source: seek %s to %d: %w", t.path, pos, err)
@@ -144,8 +132,8 @@ func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext, offsets []*plug
 // Poll returns up to batch.size complete lines. At the end of the file it waits for
 // appended data until ctx ends (at most maxIdleWait without a deadline), then returns
 // nothing. A last line without its terminator is held back until the terminator arrives.
-func (t *sourceTask) Poll(ctx context.Context) ([]*pluginv1.Record, error) {
-	var out []*pluginv1.Record
+func (t *sourceTask) Poll(ctx context.Context) ([]sdk.SourceRecord, error) {
+	var out []sdk.SourceRecord
 	var waitUntil time.Time
 	for {
 		out = t.appendLines(out, t.batchSize-len(out))
@@ -162,15 +150,15 @@ func (t *sourceTask) Poll(ctx context.Context) ([]*pluginv1.Record, error) {
 		if len(out) > 0 {
 			return out, nil
 		}
-		// At the end of the file with no complete line: wait a little for appends.
-		if waitUntil.IsZero() {
-			if d, ok := ctx.Deadline(); ok {
-				waitUntil = d
-			} else {
+		// At the end of the file with no complete line: wait a little for appends, until
+		// ctx ends (or, without a deadline, for maxIdleWait).
+		wait := idleCheck
+		if _, ok := ctx.Deadline(); !ok {
+			if waitUntil.IsZero() {
 				waitUntil = time.Now().Add(maxIdleWait)
 			}
+			wait = min(time.Until(waitUntil), idleCheck)
 		}
-		wait := min(time.Until(waitUntil), idleCheck)
 		if wait <= 0 || ctx.Err() != nil {
 			return nil, nil
 		}
@@ -239,12 +227,10 @@ type line struct {
 }
 
 // appendLines appends up to limit records for the complete lines in the buffer to out,
-// consuming them. The records of one call share their backing arrays: one string holds
-// all their text and one byte slice all their offsets, so a batch costs a handful of
-// allocations, not several per record.
-func (t *sourceTask) appendLines(out []*pluginv1.Record, limit int) []*pluginv1.Record {
+// consuming them. The lines of one call share one string holding all their text.
+func (t *sourceTask) appendLines(out []sdk.SourceRecord, limit int) []sdk.SourceRecord {
 	lines := t.lines[:0]
-	var textLen, offLen int
+	var textLen int
 	for len(lines) < limit {
 		end, next, ok := lineEnd(t.buf[t.start:t.end])
 		if !ok {
@@ -253,7 +239,6 @@ func (t *sourceTask) appendLines(out []*pluginv1.Record, limit int) []*pluginv1.
 		t.pos += int64(next)
 		lines = append(lines, line{t.start, t.start + end, t.pos})
 		textLen += end
-		offLen += len(`{"position":}`) + 20
 		t.start += next
 	}
 	t.lines = lines
@@ -268,40 +253,32 @@ func (t *sourceTask) appendLines(out []*pluginv1.Record, limit int) []*pluginv1.
 	}
 	text := sb.String()
 	valid := utf8.ValidString(text)
-	offsets := make([]byte, 0, offLen)
-	recs := make([]pluginv1.Record, len(lines))
-	values := make([]pluginv1.Value, len(lines))
-	kinds := make([]pluginv1.Value_StringValue, len(lines))
+	if out == nil {
+		out = make([]sdk.SourceRecord, 0, len(lines))
+	}
 	at := 0
-	for i, l := range lines {
+	for _, l := range lines {
 		n := l.end - l.start
-		if valid {
-			kinds[i].StringValue = text[at : at+n]
-		} else {
+		v := text[at : at+n]
+		if !valid {
 			// A string field must hold valid UTF-8; replace what is not, as a Java
 			// reader decoding UTF-8 would.
-			kinds[i].StringValue = strings.ToValidUTF8(text[at:at+n], "\uFFFD")
+			v = strings.ToValidUTF8(v, "\uFFFD")
 		}
 		at += n
-		values[i].Kind = &kinds[i]
-		o := len(offsets)
-		offsets = append(offsets, `{"position":`...)
-		offsets = strconv.AppendInt(offsets, l.pos, 10)
-		offsets = append(offsets, '}')
-		r := &recs[i]
-		r.Topic = t.topic
-		r.Partition = -1
-		r.Value = &values[i]
-		r.ValueSchema = t.schema
-		r.SourcePartition = t.partition
-		r.SourceOffset = offsets[o:len(offsets):len(offsets)]
-		out = append(out, r)
+		out = append(out, sdk.SourceRecord{
+			SourcePartition: t.partition,
+			SourceOffset:    sdk.IntOffset("position", l.pos),
+			Topic:           t.topic,
+			Value:           v,
+			ValueSchema:     data.StringSchema,
+		})
 	}
 	return out
 }
 
 // Commit has nothing to acknowledge: the file needs no upstream confirmation.
-func (t *sourceTask) Commit(context.Context, []*pluginv1.SourceOffset) error { return nil }
+func (t *sourceTask) Commit(context.Context, []sdk.CommittedOffset) error { return nil }
 
 func (t *sourceTask) Close() error {
 	if t.f == nil {

@@ -4,29 +4,36 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
-// Config key types, for [ConfigDef.Define].
+// ConfigType is a config key's type, as Kafka Connect's ConfigDef.Type.
+type ConfigType int
+
+// Config key types, for [ConfigDef.Define]. The values are the protocol's.
 const (
-	TypeString   = pluginv1.ConfigKey_TYPE_STRING
-	TypeInt      = pluginv1.ConfigKey_TYPE_INT
-	TypeLong     = pluginv1.ConfigKey_TYPE_LONG
-	TypeDouble   = pluginv1.ConfigKey_TYPE_DOUBLE
-	TypeBoolean  = pluginv1.ConfigKey_TYPE_BOOLEAN
-	TypeList     = pluginv1.ConfigKey_TYPE_LIST
-	TypePassword = pluginv1.ConfigKey_TYPE_PASSWORD
-	TypeClass    = pluginv1.ConfigKey_TYPE_CLASS
+	TypeString   ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_STRING)
+	TypeInt      ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_INT)
+	TypeLong     ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_LONG)
+	TypeDouble   ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_DOUBLE)
+	TypeBoolean  ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_BOOLEAN)
+	TypeList     ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_LIST)
+	TypePassword ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_PASSWORD)
+	TypeClass    ConfigType = ConfigType(pluginv1.ConfigKey_TYPE_CLASS)
 )
+
+// Importance is how much a config key matters to users, as Kafka Connect's.
+type Importance int
 
 // Config key importances, for [ConfigDef.Define].
 const (
-	High   = pluginv1.ConfigKey_IMPORTANCE_HIGH
-	Medium = pluginv1.ConfigKey_IMPORTANCE_MEDIUM
-	Low    = pluginv1.ConfigKey_IMPORTANCE_LOW
+	High   Importance = Importance(pluginv1.ConfigKey_IMPORTANCE_HIGH)
+	Medium Importance = Importance(pluginv1.ConfigKey_IMPORTANCE_MEDIUM)
+	Low    Importance = Importance(pluginv1.ConfigKey_IMPORTANCE_LOW)
 )
 
 // ConfigError is a problem with one config key.
@@ -52,29 +59,76 @@ func (es ConfigErrors) Error() string {
 // ConfigDef is a connector's config definition, built with Define. The zero value is an
 // empty definition; a nil *ConfigDef is too.
 type ConfigDef struct {
-	keys []*pluginv1.ConfigKey
+	keys   []*keyDef
+	strict bool
+}
+
+// keyDef is one defined key: its protocol form and its extra check.
+type keyDef struct {
+	pb    pluginv1.ConfigKey
+	check func(string) error
 }
 
 // KeyOption refines a key in [ConfigDef.Define].
-type KeyOption func(*pluginv1.ConfigKey)
+type KeyOption func(*keyDef)
 
 // Required marks a key that must be set to a non-empty value.
-func Required() KeyOption { return func(k *pluginv1.ConfigKey) { k.Required = true } }
+func Required() KeyOption { return func(k *keyDef) { k.pb.Required = true } }
 
 // Default sets the value a key takes when it is absent.
 func Default(v string) KeyOption {
-	return func(k *pluginv1.ConfigKey) { k.DefaultValue, k.HasDefault = v, true }
+	return func(k *keyDef) { k.pb.DefaultValue, k.pb.HasDefault = v, true }
 }
 
 // Secret marks a key whose value the kernel masks in every API response and log.
 // TypePassword keys are secret without it.
-func Secret() KeyOption { return func(k *pluginv1.ConfigKey) { k.Secret = true } }
+func Secret() KeyOption { return func(k *keyDef) { k.pb.Secret = true } }
 
 // Group puts a key in a named group, for UIs.
-func Group(g string) KeyOption { return func(k *pluginv1.ConfigKey) { k.Group = g } }
+func Group(g string) KeyOption { return func(k *keyDef) { k.pb.Group = g } }
 
 // DisplayName sets a key's human-readable name, for UIs.
-func DisplayName(n string) KeyOption { return func(k *pluginv1.ConfigKey) { k.DisplayName = n } }
+func DisplayName(n string) KeyOption { return func(k *keyDef) { k.pb.DisplayName = n } }
+
+// OneOf accepts only the given values (compared ignoring case, as Kafka Connect's
+// ValidString.in is not, but its users' enums mostly are), as ConfigDef.ValidString.
+func OneOf(values ...string) KeyOption {
+	return Check(func(v string) error {
+		for _, ok := range values {
+			if strings.EqualFold(strings.TrimSpace(v), ok) {
+				return nil
+			}
+		}
+		return fmt.Errorf("String must be one of: %s", strings.Join(values, ", "))
+	})
+}
+
+// AtLeast accepts only numbers of at least lowest, as ConfigDef.Range.atLeast.
+func AtLeast(lowest float64) KeyOption {
+	return Check(func(v string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err == nil && f < lowest {
+			return fmt.Errorf("Value must be at least %s", strconv.FormatFloat(lowest, 'f', -1, 64))
+		}
+		return nil
+	})
+}
+
+// Check adds a check of the key's value, run after the type check when the key is set;
+// its error is reported as the key's.
+func Check(fn func(value string) error) KeyOption {
+	return func(k *keyDef) {
+		prev := k.check
+		k.check = func(v string) error {
+			if prev != nil {
+				if err := prev(v); err != nil {
+					return err
+				}
+			}
+			return fn(v)
+		}
+	}
+}
 
 // Define adds a key and returns d, so definitions chain:
 //
@@ -83,46 +137,71 @@ func DisplayName(n string) KeyOption { return func(k *pluginv1.ConfigKey) { k.Di
 //		Define("batch.size", sdk.TypeInt, sdk.Low, "Records per batch.", sdk.Default("2000"))
 //
 // Defining a key twice panics: it is a programming error caught at startup.
-func (d *ConfigDef) Define(name string, typ pluginv1.ConfigKey_Type, importance pluginv1.ConfigKey_Importance, doc string, opts ...KeyOption) *ConfigDef {
+func (d *ConfigDef) Define(name string, typ ConfigType, importance Importance, doc string, opts ...KeyOption) *ConfigDef {
 	for _, k := range d.keys {
-		if k.Name == name {
+		if k.pb.Name == name {
 			panic(fmt.Sprintf("sdk: config key %q defined twice", name))
 		}
 	}
-	k := &pluginv1.ConfigKey{Name: name, Type: typ, Importance: importance, Documentation: doc}
+	k := &keyDef{pb: pluginv1.ConfigKey{Name: name, Type: pluginv1.ConfigKey_Type(typ),
+		Importance: pluginv1.ConfigKey_Importance(importance), Documentation: doc}}
 	for _, o := range opts {
 		o(k)
 	}
 	if typ == TypePassword {
-		k.Secret = true
+		k.pb.Secret = true
 	}
 	d.keys = append(d.keys, k)
 	return d
 }
 
-// Keys returns the definition as protocol ConfigKeys, in definition order.
-func (d *ConfigDef) Keys() []*pluginv1.ConfigKey {
+// RefuseUnknown makes Parse report every key that is neither defined nor one of the
+// kernel's own (see [IsWorkerKey]), naming it: a connector that moves over from another
+// runtime then says which of its keys it does not support instead of ignoring them.
+func (d *ConfigDef) RefuseUnknown() *ConfigDef { d.strict = true; return d }
+
+// protoKeys returns the definition as protocol ConfigKeys, in definition order.
+func (d *ConfigDef) protoKeys() []*pluginv1.ConfigKey {
 	if d == nil {
 		return nil
 	}
 	out := make([]*pluginv1.ConfigKey, len(d.keys))
 	for i, k := range d.keys {
-		out[i] = cloneKey(k)
+		c := &k.pb
+		out[i] = &pluginv1.ConfigKey{
+			Name: c.Name, Type: c.Type, DefaultValue: c.DefaultValue, HasDefault: c.HasDefault,
+			Required: c.Required, Importance: c.Importance, Documentation: c.Documentation,
+			Secret: c.Secret, Group: c.Group, DisplayName: c.DisplayName,
+		}
 	}
 	return out
 }
 
-func cloneKey(k *pluginv1.ConfigKey) *pluginv1.ConfigKey {
-	return &pluginv1.ConfigKey{
-		Name: k.Name, Type: k.Type, DefaultValue: k.DefaultValue, HasDefault: k.HasDefault,
-		Required: k.Required, Importance: k.Importance, Documentation: k.Documentation,
-		Secret: k.Secret, Group: k.Group, DisplayName: k.DisplayName,
+// workerPrefixes are the config keys (and key prefixes) the kernel reads from every
+// connector's config, as Kafka Connect's worker does; connectors never see them as theirs.
+var workerPrefixes = []string{
+	"name", "connector.class", "tasks.max", "topics", "topics.regex", "config.action.reload",
+	"key.converter", "value.converter", "header.converter", "transforms", "predicates",
+	"errors.", "topic.creation.", "producer.override.", "consumer.override.", "admin.override.",
+	"exactly.once.support", "transaction.boundary", "offsets.storage.topic",
+	"tasks.max.enforce",
+}
+
+// IsWorkerKey reports whether key is one the kernel reads from a connector config
+// (name, connector.class, tasks.max, converters, transforms, errors.*, topics …).
+func IsWorkerKey(key string) bool {
+	for _, p := range workerPrefixes {
+		if key == p || (strings.HasPrefix(key, p) && (strings.HasSuffix(p, ".") || key[len(p)] == '.')) {
+			return true
+		}
 	}
+	return false
 }
 
 // Parse applies defaults to raw and checks every defined key: required keys are present
-// and non-empty, and values parse as their type. Keys the definition does not know are
-// kept untouched (the kernel's own keys, such as name and tasks.max, pass through).
+// and non-empty, values parse as their type and pass the key's checks. Keys the
+// definition does not know are kept untouched (the kernel's own keys, such as name and
+// tasks.max, pass through), or refused after [ConfigDef.RefuseUnknown].
 // The returned Config is a copy; raw is not modified.
 func (d *ConfigDef) Parse(raw map[string]string) (Config, []ConfigError) {
 	cfg := make(Config, len(raw)+4)
@@ -131,7 +210,8 @@ func (d *ConfigDef) Parse(raw map[string]string) (Config, []ConfigError) {
 		return cfg, nil
 	}
 	var errs []ConfigError
-	for _, k := range d.keys {
+	for _, kd := range d.keys {
+		k := &kd.pb
 		v, ok := cfg[k.Name]
 		if !ok && k.HasDefault {
 			v, ok = k.DefaultValue, true
@@ -144,17 +224,42 @@ func (d *ConfigDef) Parse(raw map[string]string) (Config, []ConfigError) {
 		if !ok {
 			continue
 		}
-		if err := checkType(k.Type, v); err != nil {
-			errs = append(errs, ConfigError{k.Name, fmt.Sprintf("Invalid value %q for configuration %s: %v", v, k.Name, err)})
+		err := checkType(k.Type, v)
+		if err == nil && kd.check != nil && (v != "" || k.Required) {
+			err = kd.check(v)
+		}
+		if err != nil {
+			errs = append(errs, ConfigError{k.Name, fmt.Sprintf("Invalid value %s for configuration %s: %v", v, k.Name, err)})
+		}
+	}
+	if d.strict {
+		var unknown []string
+		for key := range raw {
+			if !IsWorkerKey(key) && !d.defines(key) {
+				unknown = append(unknown, key)
+			}
+		}
+		slices.Sort(unknown)
+		for _, key := range unknown {
+			errs = append(errs, ConfigError{key, fmt.Sprintf("Unknown configuration %q: this connector does not support it (its README lists the keys it supports); remove it.", key)})
 		}
 	}
 	return cfg, errs
 }
 
+func (d *ConfigDef) defines(key string) bool {
+	for _, k := range d.keys {
+		if k.pb.Name == key {
+			return true
+		}
+	}
+	return false
+}
+
 func checkType(t pluginv1.ConfigKey_Type, v string) error {
 	v = strings.TrimSpace(v)
 	var err error
-	switch t {
+	switch ConfigType(t) {
 	case TypeInt:
 		_, err = strconv.ParseInt(v, 10, 32)
 		if err != nil {

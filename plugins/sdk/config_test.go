@@ -21,10 +21,10 @@ func TestConfigDefParse(t *testing.T) {
 		{"defaults", map[string]string{"s": "x"}, "[]"},
 		{"all set", map[string]string{"s": "x", "i": "-2147483648", "l": "9223372036854775807", "d": "1e3", "b": "false"}, "[]"},
 		{"required blank", map[string]string{"s": "  "}, `[s: Missing required configuration "s" which has no default value.]`},
-		{"int overflow", map[string]string{"s": "x", "i": "2147483648"}, `[i: Invalid value "2147483648" for configuration i: not a 32-bit integer]`},
-		{"bad long", map[string]string{"s": "x", "l": "1.0"}, `[l: Invalid value "1.0" for configuration l: not a 64-bit integer]`},
-		{"bad double", map[string]string{"s": "x", "d": "one"}, `[d: Invalid value "one" for configuration d: not a number]`},
-		{"bad bool", map[string]string{"s": "x", "b": "yes"}, `[b: Invalid value "yes" for configuration b: expected true or false]`},
+		{"int overflow", map[string]string{"s": "x", "i": "2147483648"}, `[i: Invalid value 2147483648 for configuration i: not a 32-bit integer]`},
+		{"bad long", map[string]string{"s": "x", "l": "1.0"}, `[l: Invalid value 1.0 for configuration l: not a 64-bit integer]`},
+		{"bad double", map[string]string{"s": "x", "d": "one"}, `[d: Invalid value one for configuration d: not a number]`},
+		{"bad bool", map[string]string{"s": "x", "b": "yes"}, `[b: Invalid value yes for configuration b: expected true or false]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, errs := def.Parse(tc.raw)

@@ -4,15 +4,26 @@ import (
 	"context"
 
 	"github.com/hashicorp/go-hclog"
-
-	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
+
+// ConnectorType says whether a connector reads into Kafka or writes out of it.
+type ConnectorType int
 
 // Connector types, for [Definition.Type].
 const (
-	Source = pluginv1.ConnectorType_CONNECTOR_TYPE_SOURCE
-	Sink   = pluginv1.ConnectorType_CONNECTOR_TYPE_SINK
+	Source ConnectorType = 1
+	Sink   ConnectorType = 2
 )
+
+func (t ConnectorType) String() string {
+	switch t {
+	case Source:
+		return "source"
+	case Sink:
+		return "sink"
+	}
+	return "unknown"
+}
 
 // Connector is one connector class served by a plugin binary. Its methods may be called
 // concurrently (validation and task splitting are stateless); every task it creates is a
@@ -52,13 +63,12 @@ func (ConnectorBase) NewSourceTask() SourceTask { return nil }
 // NewSinkTask returns nil.
 func (ConnectorBase) NewSinkTask() SinkTask { return nil }
 
-// Definition describes a connector class. It becomes the ConnectorDescriptor the kernel
-// receives from Describe.
+// Definition describes a connector class, as the kernel lists it.
 type Definition struct {
 	// Name is what users write in connector.class, e.g. "file-source".
 	Name string
 	// Type is Source or Sink.
-	Type pluginv1.ConnectorType
+	Type ConnectorType
 	// Version is the connector's version, e.g. "1.2.0".
 	Version string
 	// Aliases are other accepted connector.class values, such as Kafka Connect class
@@ -68,18 +78,6 @@ type Definition struct {
 	Description string
 	// Config defines the connector's config keys. nil means none.
 	Config *ConfigDef
-}
-
-// Descriptor returns d as the protocol's ConnectorDescriptor.
-func (d Definition) Descriptor() *pluginv1.ConnectorDescriptor {
-	return &pluginv1.ConnectorDescriptor{
-		Name:        d.Name,
-		Type:        d.Type,
-		Version:     d.Version,
-		Aliases:     append([]string(nil), d.Aliases...),
-		Description: d.Description,
-		Config:      d.Config.Keys(),
-	}
 }
 
 // TaskContext tells a task who it is and how it is configured.
@@ -97,23 +95,38 @@ type TaskContext struct {
 	// Logger logs to the kernel (through the plugin's stderr), tagged with connector
 	// and task.
 	Logger hclog.Logger
+	// Committed holds the connector's committed source offsets when a source task
+	// opens, also of partitions other tasks own; [TaskContext.Offset] looks one up.
+	Committed []CommittedOffset
+}
+
+// Offset returns the last committed offset of source partition p (compared by
+// content), as Kafka Connect's OffsetStorageReader.offset; ok is false when there is
+// none. Only source tasks have offsets.
+func (tc TaskContext) Offset(p Partition) (Offset, bool) {
+	for _, o := range tc.Committed {
+		if sameSourceMap(o.Partition, p) {
+			return o.Offset, true
+		}
+	}
+	return Offset{}, false
 }
 
 // SourceTask reads from an outside system. The SDK never calls a task's methods
 // concurrently, so a task needs no locking of its own.
 type SourceTask interface {
-	// Open starts the task. offsets are the last committed positions of the connector's
-	// source partitions (possibly of partitions this task does not own). ctx bounds
-	// the Open call only.
-	Open(ctx context.Context, tc TaskContext, offsets []*pluginv1.SourceOffset) error
+	// Open starts the task; tc.Offset gives the committed position to resume from.
+	// ctx bounds the Open call only.
+	Open(ctx context.Context, tc TaskContext) error
 	// Poll returns the next records. ctx ends at the kernel's poll timeout (or when the
 	// task is closed); when nothing is available by then, return nil, nil. Returning a
 	// context error after ctx ended also counts as an empty poll. Every record must
-	// carry its source partition and offset.
-	Poll(ctx context.Context) ([]*pluginv1.Record, error)
+	// carry its source partition and offset. The SDK hands the kernel at most as many
+	// records as it asks for and keeps the rest for the next polls.
+	Poll(ctx context.Context) ([]SourceRecord, error)
 	// Commit tells the task which positions the kernel has durably committed, so it may
 	// acknowledge them upstream.
-	Commit(ctx context.Context, offsets []*pluginv1.SourceOffset) error
+	Commit(ctx context.Context, offsets []CommittedOffset) error
 	// Close releases the task's resources. It is called once, also after a failed Open.
 	Close() error
 }
@@ -122,14 +135,14 @@ type SourceTask interface {
 // concurrently, so a task needs no locking of its own.
 type SinkTask interface {
 	// Open starts the task on the given Kafka partitions. ctx bounds the Open call only.
-	Open(ctx context.Context, tc TaskContext, partitions []*pluginv1.TopicPartition) error
-	// Put hands the task a batch of records; it may buffer them. The records are
-	// read-only: they share memory (records with equal schemas share one *Schema, and
-	// strings and bytes point into the batch's buffer), so copy what you change.
-	Put(ctx context.Context, records []*pluginv1.Record) error
-	// Flush makes everything put so far durable and returns the offsets that now are,
-	// normally exactly offsets. The kernel commits what Flush returns.
-	Flush(ctx context.Context, offsets []*pluginv1.TopicPartitionOffset) ([]*pluginv1.TopicPartitionOffset, error)
+	Open(ctx context.Context, tc TaskContext, partitions []TopicPartition) error
+	// Put hands the task a batch of records; it may buffer them. Strings and bytes in
+	// the records share the batch's memory: copy bytes you modify.
+	Put(ctx context.Context, records []SinkRecord) error
+	// Flush makes everything put so far durable and returns the offsets (the next
+	// offset to consume, per partition) that now are, normally exactly offsets. The
+	// kernel commits what Flush returns; it ignores partitions it did not give.
+	Flush(ctx context.Context, offsets map[TopicPartition]int64) (map[TopicPartition]int64, error)
 	// Close releases the task's resources. It is called once, also after a failed Open.
 	Close() error
 }

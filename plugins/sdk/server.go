@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -38,7 +40,7 @@ type connectorEntry struct {
 // implementations need no locking; ctx ends when the task is closed, which interrupts
 // a Poll or Put in progress.
 type task struct {
-	kind   pluginv1.ConnectorType
+	kind   ConnectorType
 	source SourceTask
 	sink   SinkTask
 	ctx    context.Context
@@ -46,7 +48,9 @@ type task struct {
 
 	mu      sync.Mutex
 	closed  bool
-	pending []*pluginv1.Record // polled beyond the kernel's max_records
+	pending []SourceRecord // polled beyond the kernel's max_records
+	enc     encoder
+	dec     decoder
 }
 
 func newServer(connectors []Connector, log hclog.Logger) (*server, error) {
@@ -73,7 +77,7 @@ func newServer(connectors []Connector, log hclog.Logger) (*server, error) {
 			}
 			s.byClass[class] = e
 		}
-		s.descs = append(s.descs, def.Descriptor())
+		s.descs = append(s.descs, descriptor(def))
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("sdk: invalid connectors: %s", strings.Join(problems, "; "))
@@ -81,16 +85,57 @@ func newServer(connectors []Connector, log hclog.Logger) (*server, error) {
 	return s, nil
 }
 
+// descriptor returns d as the protocol's ConnectorDescriptor.
+func descriptor(d Definition) *pluginv1.ConnectorDescriptor {
+	return &pluginv1.ConnectorDescriptor{
+		Name:        d.Name,
+		Type:        pluginv1.ConnectorType(d.Type),
+		Version:     d.Version,
+		Aliases:     append([]string(nil), d.Aliases...),
+		Description: d.Description,
+		Config:      d.Config.protoKeys(),
+	}
+}
+
 func (s *server) register(g *grpc.Server) error {
 	pluginv1.RegisterPluginServer(g, pluginService{s: s})
 	pluginv1.RegisterConnectorServer(g, connectorService{s: s})
-	pluginv1.RegisterSourceTaskServer(g, sourceService{s: s})
+	g.RegisterService(&sourceTaskDesc, sourceService{s: s})
 	pluginv1.RegisterSinkTaskServer(g, sinkService{s: s})
 	return nil
 }
 
+// sourceTaskDesc is the generated SourceTask service with Poll answered by pollRaw:
+// the SDK encodes a batch straight from the author's records into protobuf bytes,
+// which the protocol codec sends as they are.
+var sourceTaskDesc = func() grpc.ServiceDesc {
+	d := pluginv1.SourceTask_ServiceDesc
+	d.Methods = slices.Clone(d.Methods)
+	for i := range d.Methods {
+		if d.Methods[i].MethodName == "Poll" {
+			d.Methods[i].Handler = pollHandler
+		}
+	}
+	return d
+}()
+
+func pollHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+	in := new(pluginv1.PollRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	ss := srv.(sourceService)
+	if interceptor == nil {
+		return ss.pollRaw(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{Server: srv, FullMethod: pluginv1.SourceTask_Poll_FullMethodName}
+	return interceptor(ctx, in, info, func(ctx context.Context, req any) (any, error) {
+		return ss.pollRaw(ctx, req.(*pluginv1.PollRequest))
+	})
+}
+
 // connector finds the connector serving class; typ, when set, must match its type.
-func (s *server) connector(class string, typ pluginv1.ConnectorType) (*connectorEntry, error) {
+func (s *server) connector(class string, typ ConnectorType) (*connectorEntry, error) {
 	e, ok := s.byClass[class]
 	if !ok {
 		names := make([]string, 0, len(s.descs))
@@ -99,17 +144,10 @@ func (s *server) connector(class string, typ pluginv1.ConnectorType) (*connector
 		}
 		return nil, status.Errorf(codes.NotFound, "unknown connector class %q; this plugin serves: %s", class, strings.Join(names, ", "))
 	}
-	if typ != pluginv1.ConnectorType_CONNECTOR_TYPE_UNSPECIFIED && e.def.Type != typ {
-		return nil, status.Errorf(codes.InvalidArgument, "connector class %q is a %s connector, not a %s connector", class, typeName(e.def.Type), typeName(typ))
+	if typ != 0 && e.def.Type != typ {
+		return nil, status.Errorf(codes.InvalidArgument, "connector class %q is a %s connector, not a %s connector", class, e.def.Type, typ)
 	}
 	return e, nil
-}
-
-func typeName(t pluginv1.ConnectorType) string {
-	if t == Sink {
-		return "sink"
-	}
-	return "source"
 }
 
 // open registers a new task under handle, opens it with openFn and unregisters it again
@@ -153,23 +191,23 @@ func (s *server) open(handle string, t *task, openFn func() error) error {
 }
 
 // lookup returns the open task of kind under handle, locked; the caller unlocks t.mu.
-func (s *server) lookup(handle string, kind pluginv1.ConnectorType) (*task, error) {
+func (s *server) lookup(handle string, kind ConnectorType) (*task, error) {
 	s.mu.Lock()
 	t, ok := s.tasks[handle]
 	s.mu.Unlock()
 	if !ok || t.kind != kind {
-		return nil, status.Errorf(codes.NotFound, "no open %s task with handle %q", typeName(kind), handle)
+		return nil, status.Errorf(codes.NotFound, "no open %s task with handle %q", kind, handle)
 	}
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
-		return nil, status.Errorf(codes.NotFound, "no open %s task with handle %q", typeName(kind), handle)
+		return nil, status.Errorf(codes.NotFound, "no open %s task with handle %q", kind, handle)
 	}
 	return t, nil
 }
 
 // close removes and closes the task under handle.
-func (s *server) close(handle string, kind pluginv1.ConnectorType) error {
+func (s *server) close(handle string, kind ConnectorType) error {
 	s.mu.Lock()
 	t, ok := s.tasks[handle]
 	if ok && t.kind == kind {
@@ -177,7 +215,7 @@ func (s *server) close(handle string, kind pluginv1.ConnectorType) error {
 	}
 	s.mu.Unlock()
 	if !ok || t.kind != kind {
-		return status.Errorf(codes.NotFound, "no open %s task with handle %q", typeName(kind), handle)
+		return status.Errorf(codes.NotFound, "no open %s task with handle %q", kind, handle)
 	}
 	return s.closeTask(t)
 }
@@ -330,7 +368,7 @@ type connectorService struct {
 }
 
 func (c connectorService) Validate(_ context.Context, req *pluginv1.ValidateRequest) (*pluginv1.ValidateResponse, error) {
-	e, err := c.s.connector(req.GetConnectorClass(), pluginv1.ConnectorType_CONNECTOR_TYPE_UNSPECIFIED)
+	e, err := c.s.connector(req.GetConnectorClass(), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +386,7 @@ func (c connectorService) Validate(_ context.Context, req *pluginv1.ValidateRequ
 }
 
 func (c connectorService) TaskConfigs(_ context.Context, req *pluginv1.TaskConfigsRequest) (*pluginv1.TaskConfigsResponse, error) {
-	e, err := c.s.connector(req.GetConnectorClass(), pluginv1.ConnectorType_CONNECTOR_TYPE_UNSPECIFIED)
+	e, err := c.s.connector(req.GetConnectorClass(), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -392,6 +430,10 @@ func (ss sourceService) Open(ctx context.Context, req *pluginv1.OpenSourceReques
 	if len(errs) > 0 {
 		return nil, toStatus(ConfigErrors(errs))
 	}
+	offsets, err := committedOffsets(req.GetOffsets())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
 	var st SourceTask
 	if err := ss.s.safely("NewSourceTask", func() error { st = e.c.NewSourceTask(); return nil }); err != nil {
 		return nil, toStatus(err)
@@ -401,8 +443,9 @@ func (ss sourceService) Open(ctx context.Context, req *pluginv1.OpenSourceReques
 	}
 	t := &task{kind: Source, source: st}
 	tc := taskContext(req.GetTask(), req.GetConnectorClass(), cfg, ss.s.log)
+	tc.Committed = offsets
 	err = ss.s.open(req.GetTask().GetHandle(), t, func() error {
-		return st.Open(ctx, tc, req.GetOffsets())
+		return st.Open(ctx, tc)
 	})
 	if err != nil {
 		tc.Logger.Warn("open source task failed", "error", status.Convert(err).Message())
@@ -412,7 +455,14 @@ func (ss sourceService) Open(ctx context.Context, req *pluginv1.OpenSourceReques
 	return &pluginv1.OpenSourceResponse{}, nil
 }
 
+// Poll is served by pollRaw (sourceTaskDesc); this method only completes the
+// generated interface.
 func (ss sourceService) Poll(ctx context.Context, req *pluginv1.PollRequest) (*pluginv1.PollResponse, error) {
+	return nil, status.Error(codes.Internal, "sdk: Poll is served by pollRaw")
+}
+
+// pollRaw answers a Poll with the encoded PollResponse of up to max_records records.
+func (ss sourceService) pollRaw(ctx context.Context, req *pluginv1.PollRequest) (protocol.Raw, error) {
 	t, err := ss.s.lookup(req.GetHandle(), Source)
 	if err != nil {
 		return nil, err
@@ -422,7 +472,7 @@ func (ss sourceService) Poll(ctx context.Context, req *pluginv1.PollRequest) (*p
 		timeout := time.Duration(max(req.GetTimeoutMs(), 0)) * time.Millisecond
 		pctx, cancel := t.bind(ctx)
 		pctx, cancelTimeout := context.WithTimeout(pctx, timeout)
-		var recs []*pluginv1.Record
+		var recs []SourceRecord
 		err := ss.s.safely("Poll", func() error {
 			var err error
 			recs, err = t.source.Poll(pctx)
@@ -443,11 +493,16 @@ func (ss sourceService) Poll(ctx context.Context, req *pluginv1.PollRequest) (*p
 	if m := int(req.GetMaxRecords()); m > 0 && n > m {
 		n = m
 	}
-	out := t.pending[:n:n]
+	b, err := t.enc.encodePoll(t.pending[:n])
+	if err != nil {
+		// The batch cannot be sent: fail the task visibly rather than drop records.
+		t.pending = nil
+		return nil, status.Error(codes.InvalidArgument, "sdk: the task produced an invalid record: "+err.Error())
+	}
 	if t.pending = t.pending[n:]; len(t.pending) == 0 {
 		t.pending = nil
 	}
-	return &pluginv1.PollResponse{Records: out}, nil
+	return protocol.Raw(b), nil
 }
 
 func (ss sourceService) Commit(ctx context.Context, req *pluginv1.CommitRequest) (*pluginv1.CommitResponse, error) {
@@ -456,9 +511,13 @@ func (ss sourceService) Commit(ctx context.Context, req *pluginv1.CommitRequest)
 		return nil, err
 	}
 	defer t.mu.Unlock()
+	offsets, err := committedOffsets(req.GetOffsets())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
 	cctx, cancel := t.bind(ctx)
 	defer cancel()
-	if err := ss.s.safely("Commit", func() error { return t.source.Commit(cctx, req.GetOffsets()) }); err != nil {
+	if err := ss.s.safely("Commit", func() error { return t.source.Commit(cctx, offsets) }); err != nil {
 		return nil, toStatus(err)
 	}
 	return &pluginv1.CommitResponse{}, nil
@@ -496,8 +555,12 @@ func (ss sinkService) Open(ctx context.Context, req *pluginv1.OpenSinkRequest) (
 	}
 	t := &task{kind: Sink, sink: st}
 	tc := taskContext(req.GetTask(), req.GetConnectorClass(), cfg, ss.s.log)
+	parts := make([]TopicPartition, len(req.GetPartitions()))
+	for i, p := range req.GetPartitions() {
+		parts[i] = TopicPartition{Topic: p.GetTopic(), Partition: p.GetPartition()}
+	}
 	err = ss.s.open(req.GetTask().GetHandle(), t, func() error {
-		return st.Open(ctx, tc, req.GetPartitions())
+		return st.Open(ctx, tc, parts)
 	})
 	if err != nil {
 		tc.Logger.Warn("open sink task failed", "error", status.Convert(err).Message())
@@ -513,9 +576,13 @@ func (ss sinkService) Put(ctx context.Context, req *pluginv1.PutRequest) (*plugi
 		return nil, err
 	}
 	defer t.mu.Unlock()
+	recs, err := t.dec.sinkRecords(req.GetRecords())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, "sdk: "+err.Error())
+	}
 	pctx, cancel := t.bind(ctx)
 	defer cancel()
-	if err := ss.s.safely("Put", func() error { return t.sink.Put(pctx, req.GetRecords()) }); err != nil {
+	if err := ss.s.safely("Put", func() error { return t.sink.Put(pctx, recs) }); err != nil {
 		return nil, toStatus(err)
 	}
 	return &pluginv1.PutResponse{}, nil
@@ -527,18 +594,39 @@ func (ss sinkService) Flush(ctx context.Context, req *pluginv1.FlushRequest) (*p
 		return nil, err
 	}
 	defer t.mu.Unlock()
+	given := make(map[TopicPartition]int64, len(req.GetOffsets()))
+	for _, o := range req.GetOffsets() {
+		given[TopicPartition{o.GetTopic(), o.GetPartition()}] = o.GetOffset()
+	}
 	fctx, cancel := t.bind(ctx)
 	defer cancel()
-	var offsets []*pluginv1.TopicPartitionOffset
+	var done map[TopicPartition]int64
 	err = ss.s.safely("Flush", func() error {
 		var err error
-		offsets, err = t.sink.Flush(fctx, req.GetOffsets())
+		done, err = t.sink.Flush(fctx, given)
 		return err
 	})
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return &pluginv1.FlushResponse{Offsets: offsets}, nil
+	resp := &pluginv1.FlushResponse{Offsets: make([]*pluginv1.TopicPartitionOffset, 0, len(done))}
+	for tp, off := range done {
+		max, ok := given[tp]
+		switch {
+		case !ok:
+			continue // the kernel did not ask about it
+		case off > max:
+			return nil, status.Errorf(codes.Internal, "sdk: Flush reported offset %d for %s-%d, beyond the %d the kernel gave", off, tp.Topic, tp.Partition, max)
+		}
+		resp.Offsets = append(resp.Offsets, &pluginv1.TopicPartitionOffset{Topic: tp.Topic, Partition: tp.Partition, Offset: off})
+	}
+	slices.SortFunc(resp.Offsets, func(a, b *pluginv1.TopicPartitionOffset) int {
+		if c := strings.Compare(a.Topic, b.Topic); c != 0 {
+			return c
+		}
+		return int(a.Partition) - int(b.Partition)
+	})
+	return resp, nil
 }
 
 func (ss sinkService) Close(_ context.Context, req *pluginv1.CloseRequest) (*pluginv1.CloseResponse, error) {

@@ -4,16 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/plugins/protocol"
+	"github.com/tributary-dev/tributary/plugins/sdk/data"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -50,10 +53,14 @@ type counterTask struct {
 	next         int64
 	block, panic bool
 	fail         string
-	commits      int
+	commits      []CommittedOffset
+	partition    Partition
 }
 
-func (t *counterTask) Open(_ context.Context, tc TaskContext, offsets []*pluginv1.SourceOffset) error {
+// blocked receives the deadline of each Poll that blocks, once it is blocking.
+var blocked = make(chan time.Time, 8)
+
+func (t *counterTask) Open(_ context.Context, tc TaskContext) error {
 	t.topic = tc.Config.String("topic")
 	if t.topic == "no-open" {
 		return errors.New("cannot open: topic no-open")
@@ -65,42 +72,40 @@ func (t *counterTask) Open(_ context.Context, tc TaskContext, offsets []*pluginv
 	t.block, _ = tc.Config.Bool("block")
 	t.panic, _ = tc.Config.Bool("panic")
 	t.fail = tc.Config.String("fail")
-	off, ok, err := FindOffset(offsets, map[string]any{"counter": t.topic})
-	if err != nil {
-		return err
-	}
-	if ok {
-		n, err := off["n"].(interface{ Int64() (int64, error) }).Int64()
-		if err != nil {
-			return err
+	t.partition = Partition{"counter": t.topic}
+	if off, ok := tc.Offset(t.partition); ok {
+		n, ok := off.Int("n")
+		if !ok {
+			return fmt.Errorf("committed offset %v has no integer n", off)
 		}
 		t.next = n
 	}
 	return nil
 }
 
-func (t *counterTask) Poll(ctx context.Context) ([]*pluginv1.Record, error) {
+func (t *counterTask) Poll(ctx context.Context) ([]SourceRecord, error) {
 	switch {
 	case t.panic:
 		panic("boom")
 	case t.fail != "":
 		return nil, errors.New(t.fail)
 	case t.block:
+		dl, _ := ctx.Deadline()
+		blocked <- dl
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
-	part, _ := SourceMap(map[string]any{"counter": t.topic})
-	recs := make([]*pluginv1.Record, t.count)
+	recs := make([]SourceRecord, t.count)
 	for i := range recs {
 		t.next++
-		off, _ := SourceMap(map[string]any{"n": t.next})
-		recs[i] = &pluginv1.Record{Topic: t.topic, Partition: -1, Value: Int64Value(t.next), SourcePartition: part, SourceOffset: off}
+		recs[i] = SourceRecord{Topic: t.topic, Value: t.next, ValueSchema: data.Int64Schema,
+			SourcePartition: t.partition, SourceOffset: IntOffset("n", t.next)}
 	}
 	return recs, nil
 }
 
-func (t *counterTask) Commit(context.Context, []*pluginv1.SourceOffset) error {
-	t.commits++
+func (t *counterTask) Commit(_ context.Context, offsets []CommittedOffset) error {
+	t.commits = append(t.commits, offsets...)
 	return nil
 }
 
@@ -110,13 +115,14 @@ func (t *counterTask) Close() error { return nil }
 type memorySink struct {
 	ConnectorBase
 	mu   sync.Mutex
-	puts map[string][]*pluginv1.Record // by file
+	puts map[string][]SinkRecord // by file
 }
 
 func (*memorySink) Definition() Definition {
 	return Definition{
 		Name: "memory-sink", Type: Sink,
-		Config: new(ConfigDef).Define("file", TypeString, High, "Name.", Required()),
+		Config: new(ConfigDef).Define("file", TypeString, High, "Name.", Required()).
+			Define("flush.extra", TypeBoolean, Low, "Report a partition and an offset Flush was not given.", Default("false")),
 	}
 }
 
@@ -131,49 +137,67 @@ func (m *memorySink) TaskConfigs(cfg Config, maxTasks int) ([]map[string]string,
 func (m *memorySink) NewSinkTask() SinkTask { return &memorySinkTask{m: m} }
 
 type memorySinkTask struct {
-	m    *memorySink
-	name string
+	m     *memorySink
+	name  string
+	extra bool
 }
 
-func (t *memorySinkTask) Open(_ context.Context, tc TaskContext, _ []*pluginv1.TopicPartition) error {
+func (t *memorySinkTask) Open(_ context.Context, tc TaskContext, _ []TopicPartition) error {
 	t.name = tc.Config.String("file")
+	t.extra, _ = tc.Config.Bool("flush.extra")
 	return nil
 }
 
-func (t *memorySinkTask) Put(_ context.Context, recs []*pluginv1.Record) error {
+func (t *memorySinkTask) Put(_ context.Context, recs []SinkRecord) error {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	if t.m.puts == nil {
-		t.m.puts = map[string][]*pluginv1.Record{}
+		t.m.puts = map[string][]SinkRecord{}
 	}
 	t.m.puts[t.name] = append(t.m.puts[t.name], recs...)
 	return nil
 }
 
-func (t *memorySinkTask) Flush(_ context.Context, offsets []*pluginv1.TopicPartitionOffset) ([]*pluginv1.TopicPartitionOffset, error) {
+func (t *memorySinkTask) Flush(_ context.Context, offsets map[TopicPartition]int64) (map[TopicPartition]int64, error) {
+	if t.extra {
+		out := map[TopicPartition]int64{{"elsewhere", 9}: 5}
+		for tp, o := range offsets {
+			out[tp] = o + 1
+		}
+		return out, nil
+	}
 	return offsets, nil
 }
 
 func (t *memorySinkTask) Close() error { return nil }
 
-// connect serves connectors over a real gRPC connection through go-plugin's plugin
-// adapters (in process) and returns the kernel-side clients.
+// connect serves connectors over a real gRPC connection on loopback, with the options
+// Serve and the kernel use, and returns the kernel-side clients.
 func connect(t *testing.T, connectors ...Connector) (*protocol.Clients, *server) {
 	t.Helper()
 	s, err := newServer(connectors, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, srv := plugin.TestPluginGRPCConn(t, false, protocol.ServerSet(s.register))
-	t.Cleanup(func() {
-		_ = client.Close() // asks the server to stop, as the kernel does
-		<-srv.DoneCh
-	})
-	raw, err := client.Dispense(protocol.PluginName)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return raw.(*protocol.Clients), s
+	g := grpc.NewServer(protocol.AllServerOptions()...)
+	if err := s.register(g); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = g.Serve(lis) }()
+	conn, err := grpc.NewClient(lis.Addr().String(), append(protocol.ClientDialOptions(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = conn.Close()
+		g.Stop()
+	})
+	return protocol.NewClients(conn, nil), s
 }
 
 func wantCode(t *testing.T, err error, code codes.Code, msg string) {
@@ -205,14 +229,14 @@ func TestDescribe(t *testing.T) {
 		t.Fatalf("got %d connectors, want 2", len(resp.Connectors))
 	}
 	d := resp.Connectors[0]
-	if d.Name != "counter" || d.Type != Source || d.Version != "1.0" || d.Aliases[0] != "com.example.CounterConnector" {
+	if d.Name != "counter" || d.Type != pluginv1.ConnectorType_CONNECTOR_TYPE_SOURCE || d.Version != "1.0" || d.Aliases[0] != "com.example.CounterConnector" {
 		t.Fatalf("unexpected descriptor %v", d)
 	}
 	keys := map[string]*pluginv1.ConfigKey{}
 	for _, k := range d.Config {
 		keys[k.Name] = k
 	}
-	if k := keys["count"]; !k.HasDefault || k.DefaultValue != "3" || k.Type != TypeInt || k.Importance != Low {
+	if k := keys["count"]; !k.HasDefault || k.DefaultValue != "3" || k.Type != pluginv1.ConfigKey_TYPE_INT || k.Importance != pluginv1.ConfigKey_IMPORTANCE_LOW {
 		t.Fatalf("count key = %v", k)
 	}
 	if !keys["topic"].Required || !keys["secret.key"].Secret {
@@ -237,7 +261,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"ok", map[string]string{"topic": "t"}, nil},
 		{"missing required", map[string]string{}, []string{`topic: Missing required configuration "topic" which has no default value.`}},
-		{"bad int", map[string]string{"topic": "t", "count": "x"}, []string{`count: Invalid value "x" for configuration count: not a 32-bit integer`}},
+		{"bad int", map[string]string{"topic": "t", "count": "x"}, []string{`count: Invalid value x for configuration count: not a 32-bit integer`}},
 		{"connector check", map[string]string{"topic": "forbidden"}, []string{"topic: topic forbidden is forbidden"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -314,35 +338,33 @@ func TestSourcePollTimeout(t *testing.T) {
 	c, _ := connect(t, counterSource{})
 	ctx := context.Background()
 	openCounter(t, c, "blocker", map[string]string{"topic": "t", "block": "true"})
-	start := time.Now()
+	before := time.Now()
 	resp, err := c.Source.Poll(ctx, &pluginv1.PollRequest{Handle: "blocker", MaxRecords: 10, TimeoutMs: 50})
+	after := time.Now()
 	if err != nil {
 		t.Fatalf("a poll that timed out returned %v, want an empty batch", err)
 	}
 	if len(resp.Records) != 0 {
 		t.Fatalf("got %d records, want none", len(resp.Records))
 	}
-	if d := time.Since(start); d < 50*time.Millisecond || d > 5*time.Second {
-		t.Fatalf("poll took %v, want about the 50ms timeout", d)
+	// The task's poll context ends at the kernel's timeout, counted from the call.
+	dl := <-blocked
+	if dl.Before(before.Add(50*time.Millisecond)) || dl.After(after.Add(50*time.Millisecond)) {
+		t.Fatalf("poll deadline %v is not 50ms after the call (made between %v and %v)", dl, before, after)
 	}
 
 	// Close interrupts a poll that waits for a long time.
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Source.Poll(ctx, &pluginv1.PollRequest{Handle: "blocker", TimeoutMs: 60_000})
+		_, err := c.Source.Poll(ctx, &pluginv1.PollRequest{Handle: "blocker", TimeoutMs: 600_000})
 		errc <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	<-blocked // the task is inside Poll
 	if _, err := c.Source.Close(ctx, &pluginv1.CloseRequest{Handle: "blocker"}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Fatalf("interrupted poll returned %v, want an empty batch", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not interrupt a blocked Poll")
+	if err := <-errc; err != nil {
+		t.Fatalf("interrupted poll returned %v, want an empty batch", err)
 	}
 }
 
@@ -353,7 +375,7 @@ func TestSourceErrors(t *testing.T) {
 	_, err := c.Source.Open(ctx, &pluginv1.OpenSourceRequest{Task: &pluginv1.TaskRef{Handle: "x"}, ConnectorClass: "counter", Config: map[string]string{"topic": "no-open"}})
 	wantCode(t, err, codes.Unknown, "cannot open: topic no-open")
 	_, err = c.Source.Open(ctx, &pluginv1.OpenSourceRequest{Task: &pluginv1.TaskRef{Handle: "x"}, ConnectorClass: "counter", Config: map[string]string{"count": "many"}})
-	wantCode(t, err, codes.InvalidArgument, `invalid config: topic: Missing required configuration "topic" which has no default value.; count: Invalid value "many" for configuration count: not a 32-bit integer`)
+	wantCode(t, err, codes.InvalidArgument, `invalid config: topic: Missing required configuration "topic" which has no default value.; count: Invalid value many for configuration count: not a 32-bit integer`)
 	_, err = c.Source.Open(ctx, &pluginv1.OpenSourceRequest{Task: &pluginv1.TaskRef{Handle: "x"}, ConnectorClass: "memory-sink", Config: map[string]string{"file": "f"}})
 	wantCode(t, err, codes.InvalidArgument, `connector class "memory-sink" is a sink connector, not a source connector`)
 
@@ -389,7 +411,8 @@ func TestSink(t *testing.T) {
 	}
 	var recs []*pluginv1.Record
 	for i := range 3 {
-		recs = append(recs, &pluginv1.Record{Topic: "t", Value: StringValue("v" + strconv.Itoa(i)), KafkaOffset: int64(i)})
+		recs = append(recs, &pluginv1.Record{Topic: "t", Value: &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: "v" + strconv.Itoa(i)}},
+			ValueSchema: &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING}, KafkaOffset: int64(i), TimestampMs: 1700000000000})
 	}
 	if _, err := c.Sink.Put(ctx, &pluginv1.PutRequest{Handle: "s1", Records: recs}); err != nil {
 		t.Fatal(err)
@@ -403,10 +426,16 @@ func TestSink(t *testing.T) {
 		t.Fatalf("flush returned %v, want t/0@3", resp.Offsets)
 	}
 	m.mu.Lock()
-	n := len(m.puts["f"])
+	got := m.puts["f"]
 	m.mu.Unlock()
-	if n != 3 {
-		t.Fatalf("sink got %d records, want 3", n)
+	if len(got) != 3 {
+		t.Fatalf("sink got %d records, want 3", len(got))
+	}
+	for i, r := range got {
+		if r.Topic != "t" || r.Offset != int64(i) || r.Value != "v"+strconv.Itoa(i) || r.ValueSchema.Type != data.TypeString ||
+			!r.Timestamp.Equal(time.UnixMilli(1700000000000)) {
+			t.Fatalf("record %d = %+v", i, r)
+		}
 	}
 
 	// Shutdown closes open tasks and refuses new ones.
@@ -415,4 +444,18 @@ func TestSink(t *testing.T) {
 	wantCode(t, err, codes.NotFound, "")
 	_, err = c.Sink.Open(ctx, &pluginv1.OpenSinkRequest{Task: &pluginv1.TaskRef{Handle: "s2"}, ConnectorClass: "memory-sink", Config: map[string]string{"file": "f"}})
 	wantCode(t, err, codes.Unavailable, "plugin is shutting down")
+}
+
+func TestSinkFlushReportsOnlyGivenOffsets(t *testing.T) {
+	c, _ := connect(t, &memorySink{})
+	ctx := context.Background()
+	_, err := c.Sink.Open(ctx, &pluginv1.OpenSinkRequest{Task: &pluginv1.TaskRef{Handle: "s"}, ConnectorClass: "memory-sink",
+		Config: map[string]string{"file": "f", "flush.extra": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The task reports a partition it was not given (dropped) and an offset beyond the
+	// one it was given (refused: the kernel must never commit what was not put).
+	_, err = c.Sink.Flush(ctx, &pluginv1.FlushRequest{Handle: "s", Offsets: []*pluginv1.TopicPartitionOffset{{Topic: "t", Partition: 1, Offset: 10}}})
+	wantCode(t, err, codes.Internal, "sdk: Flush reported offset 11 for t-1, beyond the 10 the kernel gave")
 }

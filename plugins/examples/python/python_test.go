@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
-	"github.com/tributary-dev/tributary/plugins/sdk"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -239,7 +238,7 @@ func TestDescribe(t *testing.T) {
 		byName[d.GetName()] = d
 	}
 	src, ok := byName["py-counter-source"]
-	if !ok || src.GetType() != sdk.Source || src.Binary != "tributary-pycounter" || src.GetVersion() == "" {
+	if !ok || src.GetType() != pluginv1.ConnectorType_CONNECTOR_TYPE_SOURCE || src.Binary != "tributary-pycounter" || src.GetVersion() == "" {
 		t.Fatalf("py-counter-source: %+v (all: %v)", src, h.Connectors())
 	}
 	keys := map[string]*pluginv1.ConfigKey{}
@@ -255,7 +254,7 @@ func TestDescribe(t *testing.T) {
 	if k := keys["count"]; k == nil || k.GetType() != pluginv1.ConfigKey_TYPE_LONG {
 		t.Fatalf("count key: %v", k)
 	}
-	if sink, ok := byName["py-log-sink"]; !ok || sink.GetType() != sdk.Sink {
+	if sink, ok := byName["py-log-sink"]; !ok || sink.GetType() != pluginv1.ConnectorType_CONNECTOR_TYPE_SINK {
 		t.Fatalf("py-log-sink: %+v", sink)
 	}
 
@@ -465,9 +464,9 @@ func TestSinkTask(t *testing.T) {
 		return &pluginv1.Record{Topic: "numbers", Partition: 0, KafkaOffset: off, Value: v}
 	}
 	batch := []*pluginv1.Record{
-		rec(0, sdk.StringValue("one")),
-		rec(1, sdk.BytesValue([]byte("two\nlines"))),
-		rec(2, sdk.StructValue(sdk.Field("n", sdk.Int64Value(3)))),
+		rec(0, &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: "one"}}),
+		rec(1, &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: []byte("two\nlines")}}),
+		rec(2, &pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{Fields: []*pluginv1.Field{{Name: "n", Value: &pluginv1.Value{Kind: &pluginv1.Value_IntValue{IntValue: 3}}}}}}}),
 		rec(3, nil),
 	}
 	if _, err := c.Sink.Put(ctx, &pluginv1.PutRequest{Handle: "s1", Records: batch}); err != nil {
@@ -488,7 +487,7 @@ func TestSinkTask(t *testing.T) {
 
 	// Records put but not flushed are written when the plugin stops cleanly: the host
 	// asks it to shut down (plugin.GRPCController), and it closes its open tasks.
-	if _, err := c.Sink.Put(ctx, &pluginv1.PutRequest{Handle: "s1", Records: []*pluginv1.Record{rec(4, sdk.StringValue("five"))}}); err != nil {
+	if _, err := c.Sink.Put(ctx, &pluginv1.PutRequest{Handle: "s1", Records: []*pluginv1.Record{rec(4, &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: "five"}})}}); err != nil {
 		t.Fatal(err)
 	}
 	pid := c.Pid
