@@ -61,8 +61,8 @@ func (s *sinkTask) init() error {
 	case topics != "" && regex != "":
 		return &permanentError{errors.New("sink connector config sets both topics and topics.regex; set one")}
 	case topics != "":
-		for _, t := range strings.Split(topics, ",") {
-			if t = strings.TrimSpace(t); t != "" {
+		for _, t := range kc.ParseList(topics) {
+			if t != "" { // upstream drops empty entries (SinkConnectorConfig.parseTopicsList)
 				s.topics = append(s.topics, t)
 			}
 		}
