@@ -92,10 +92,11 @@ func appendJava(dst []byte, f float64, bits int) []byte {
 func decimalDigits(buf []byte, f float64, bits int) (digits []byte, exp int) {
 	e := strconv.AppendFloat(buf, f, 'e', -1, bits) // shortest: d.ddde±XX
 	digits, exp = splitE(e)
-	if len(digits) == 1 {
+	if len(digits) == 1 && isSubnormal(f, bits) {
 		// Java writes at least two digits; of the two-digit decimals that still identify
 		// f, it takes the closest. That differs from d.0 only where doubles (floats) are
-		// sparse, among the subnormals.
+		// sparse, among the subnormals: a normal f is within 2^-24 of d, and so nearer
+		// to d.0 than to any other two-digit decimal.
 		t := strconv.AppendFloat(e[len(e):], f, 'e', 1, bits) // after e, in the same buffer
 		if back, err := strconv.ParseFloat(string(t), bits); err == nil && back == f {
 			digits, exp = splitE(t)
@@ -121,4 +122,13 @@ func splitE(e []byte) ([]byte, int) {
 		mant = mant[:len(mant)-1]
 	}
 	return mant, exp
+}
+
+// isSubnormal reports whether f > 0 is below the smallest normal double (bits 64) or
+// float (bits 32).
+func isSubnormal(f float64, bits int) bool {
+	if bits == 32 {
+		return f < 0x1p-126
+	}
+	return f < 0x1p-1022
 }
