@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -378,8 +379,6 @@ func location(req *http.Request, name string) string {
 	return scheme + "://" + req.Host + "/connectors/" + url.PathEscape(name)
 }
 
-func isTrue(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "true") }
-
 // ---- handlers ----
 
 func (r *rest) serverInfo(w http.ResponseWriter, req *http.Request) error {
@@ -582,7 +581,7 @@ func (r *rest) restartTask(w http.ResponseWriter, req *http.Request) error {
 
 func (r *rest) restartConnector(w http.ResponseWriter, req *http.Request) error {
 	q := req.URL.Query()
-	includeTasks, onlyFailed := isTrue(q.Get("includeTasks")), isTrue(q.Get("onlyFailed"))
+	includeTasks, onlyFailed := kc.IsTrue(q.Get("includeTasks")), kc.IsTrue(q.Get("onlyFailed"))
 	st, err := r.s.RestartConnector(req.Context(), &adminv1.RestartConnectorRequest{
 		Name: req.PathValue("name"), IncludeTasks: includeTasks, OnlyFailed: onlyFailed})
 	if err != nil {
@@ -685,7 +684,7 @@ func (r *rest) resetOffsets(w http.ResponseWriter, req *http.Request) error {
 func (r *rest) listPlugins(w http.ResponseWriter, req *http.Request) error {
 	only := true
 	if v := req.URL.Query().Get("connectorsOnly"); v != "" {
-		only = isTrue(v)
+		only = kc.IsTrue(v)
 	}
 	resp, err := r.s.ListPlugins(req.Context(), &adminv1.ListPluginsRequest{ConnectorsOnly: only})
 	if err != nil {

@@ -117,7 +117,7 @@ func TestCreateErrors(t *testing.T) {
 				"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"},
 		{"kernel and plugin errors joined", "a", sourceConfig("file", "/forbidden", "tasks.max", "many"), "", codes.InvalidArgument,
 			"Connector configuration is invalid and contains the following 2 error(s):\n" +
-				`Invalid value "many" for configuration tasks.max: expected a whole number (INT), e.g. "1"` + "\n" +
+				`Invalid value many for configuration tasks.max: Not a number of type INT` + "\n" +
 				"file: is not readable by the plugin\n" +
 				"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"},
 		{"sink without topics", "a", map[string]string{"connector.class": "file-sink", "file": "/x"}, "", codes.InvalidArgument,

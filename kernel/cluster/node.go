@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
@@ -285,8 +286,8 @@ func (n *Node) Apply(ctx context.Context, cmd *clusterv1.Command) (uint64, error
 	if err != nil {
 		return 0, err
 	}
-	backoff := 20 * time.Millisecond
-	for {
+	retry := kc.Backoff{Initial: 20 * time.Millisecond, Max: 500 * time.Millisecond}
+	for attempt := 0; ; attempt++ {
 		idx, err := n.applyOnce(ctx, cmd, data)
 		if err == nil || state.CodeOf(err) != "" {
 			if werr := n.waitApplied(ctx, idx); werr != nil {
@@ -298,9 +299,8 @@ func (n *Node) Apply(ctx context.Context, cmd *clusterv1.Command) (uint64, error
 		select {
 		case <-ctx.Done():
 			return 0, fmt.Errorf("cluster: apply: no leader reachable: %w (last error: %v)", ctx.Err(), err)
-		case <-time.After(backoff):
+		case <-time.After(retry.Next(attempt)):
 		}
-		backoff = min(backoff*2, 500*time.Millisecond)
 	}
 }
 
@@ -383,8 +383,8 @@ func (n *Node) client(addr string) (clusterv1.ClusterClient, error) {
 
 // joinLoop asks the configured members to add this node until one succeeds.
 func (n *Node) joinLoop(ctx context.Context) {
-	backoff := 100 * time.Millisecond
-	for {
+	retry := kc.Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second}
+	for attempt := 0; ; attempt++ {
 		for _, addr := range n.cfg.Join {
 			if addr == n.cfg.RPCAdvertise {
 				continue
@@ -405,9 +405,8 @@ func (n *Node) joinLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(backoff):
+		case <-time.After(retry.Next(attempt)):
 		}
-		backoff = min(backoff*2, 2*time.Second)
 	}
 }
 
@@ -514,8 +513,8 @@ func (n *Node) Leave(ctx context.Context) error {
 			}
 		}
 	}
-	backoff := 100 * time.Millisecond
-	for {
+	retry := kc.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
+	for attempt := 0; ; attempt++ {
 		err := n.RemovePeer(ctx, n.cfg.NodeID)
 		if err == nil {
 			return nil
@@ -523,9 +522,8 @@ func (n *Node) Leave(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("cluster: leave: %w (last error: %v)", ctx.Err(), err)
-		case <-time.After(backoff):
+		case <-time.After(retry.Next(attempt)):
 		}
-		backoff = min(backoff*2, time.Second)
 	}
 }
 

@@ -2,12 +2,12 @@ package config
 
 import (
 	"fmt"
-	"github.com/tributary-dev/tributary/kernel/convert"
-	"github.com/tributary-dev/tributary/kernel/transform"
 	"regexp"
-	"strconv"
 	"strings"
 
+	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/kernel/transform"
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -29,7 +29,7 @@ const (
 const CommonGroup = "Common"
 
 // Hidden replaces a secret value in everything the kernel shows.
-const Hidden = "[hidden]"
+const Hidden = kc.Hidden
 
 // FieldError is one problem with one key of a config. Message is a complete sentence that
 // names the key and says what would be accepted.
@@ -165,36 +165,22 @@ func checkKey(k *pluginv1.ConfigKey, cfg map[string]string) string {
 	if hasPlaceholder(v) {
 		return ""
 	}
-	invalid := func(why string) string {
-		shown := strconv.Quote(v)
-		if k.GetSecret() || k.GetType() == pluginv1.ConfigKey_TYPE_PASSWORD {
-			shown = Hidden // an error message must not carry the secret it refuses
+	secret := k.GetSecret() || k.GetType() == pluginv1.ConfigKey_TYPE_PASSWORD
+	show := func(e *kc.ConfigError) string {
+		if secret {
+			e = e.Redacted() // an error message must not carry the secret it refuses
 		}
-		return fmt.Sprintf("Invalid value %s for configuration %s: %s", shown, name, why)
+		return e.Error()
 	}
-	switch k.GetType() {
-	case pluginv1.ConfigKey_TYPE_INT:
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
-		if err != nil {
-			return invalid(`expected a whole number (INT), e.g. "1"`)
+	invalid := func(why string) string { return show(&kc.ConfigError{Key: name, Value: v, Reason: why}) }
+	// The protocol's ConfigKey.Type numbers are kc.ConfigType's (validate_test checks it).
+	if err := kc.CheckConfigValue(kc.ConfigType(k.GetType()), name, v); err != nil {
+		return show(err.(*kc.ConfigError))
+	}
+	if name == KeyTasksMax && k.GetType() == pluginv1.ConfigKey_TYPE_INT {
+		if n, _ := kc.ParseInt(v); n < 1 {
+			return invalid("Value must be at least 1") // ConfigDef.Range.atLeast(1), as upstream
 		}
-		if name == KeyTasksMax && n < 1 {
-			return invalid("must be at least 1")
-		}
-	case pluginv1.ConfigKey_TYPE_LONG:
-		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
-			return invalid(`expected a whole number (LONG), e.g. "1000"`)
-		}
-	case pluginv1.ConfigKey_TYPE_DOUBLE:
-		if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
-			return invalid(`expected a number (DOUBLE), e.g. "0.5"`)
-		}
-	case pluginv1.ConfigKey_TYPE_BOOLEAN:
-		if b := strings.ToLower(strings.TrimSpace(v)); b != "true" && b != "false" {
-			return invalid(`expected "true" or "false"`)
-		}
-	case pluginv1.ConfigKey_TYPE_LIST:
-		// Any string is a list: items are separated by commas, blanks around them trimmed.
 	}
 	if name == KeyTopicsRegex && v != "" {
 		if _, err := regexp.Compile(v); err != nil {
@@ -243,9 +229,12 @@ func TasksMax(cfg map[string]string) (int, error) {
 	if !ok {
 		return 1, nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("Invalid value %q for configuration %s: expected a whole number of at least 1", v, KeyTasksMax)
+	n, ok := kc.ParseInt(v)
+	if !ok {
+		return 0, kc.CheckConfigValue(kc.TypeInt, KeyTasksMax, v)
+	}
+	if n < 1 {
+		return 0, &kc.ConfigError{Key: KeyTasksMax, Value: v, Reason: "Value must be at least 1"}
 	}
 	return int(n), nil
 }

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -72,23 +73,23 @@ func TestValidate(t *testing.T) {
 			{"name", `Missing required configuration "name" which has no default value.`},
 			{"connector.class", `Missing required configuration "connector.class" which has no default value.`}}},
 		{"bad int", fileSource(), base("batch.size", "lots"), []FieldError{
-			{"batch.size", `Invalid value "lots" for configuration batch.size: expected a whole number (INT), e.g. "1"`}}},
+			{"batch.size", `Invalid value lots for configuration batch.size: Not a number of type INT`}}},
 		{"int overflow", fileSource(), base("batch.size", "9000000000"), []FieldError{
-			{"batch.size", `Invalid value "9000000000" for configuration batch.size: expected a whole number (INT), e.g. "1"`}}},
+			{"batch.size", `Invalid value 9000000000 for configuration batch.size: Not a number of type INT`}}},
 		{"bad long", fileSource(), base("poll.ms", "1.5"), []FieldError{
-			{"poll.ms", `Invalid value "1.5" for configuration poll.ms: expected a whole number (LONG), e.g. "1000"`}}},
+			{"poll.ms", `Invalid value 1.5 for configuration poll.ms: Not a number of type LONG`}}},
 		{"bad double", fileSource(), base("ratio", "half"), []FieldError{
-			{"ratio", `Invalid value "half" for configuration ratio: expected a number (DOUBLE), e.g. "0.5"`}}},
+			{"ratio", `Invalid value half for configuration ratio: Not a number of type DOUBLE`}}},
 		{"bad boolean", fileSource(), base("follow", "yes"), []FieldError{
-			{"follow", `Invalid value "yes" for configuration follow: expected "true" or "false"`}}},
+			{"follow", `Invalid value yes for configuration follow: Expected value to be either true or false`}}},
 		{"tasks.max zero", fileSource(), base("tasks.max", "0"), []FieldError{
-			{"tasks.max", `Invalid value "0" for configuration tasks.max: must be at least 1`}}},
+			{"tasks.max", `Invalid value 0 for configuration tasks.max: Value must be at least 1`}}},
 		{"tasks.max word", fileSource(), base("tasks.max", "two"), []FieldError{
-			{"tasks.max", `Invalid value "two" for configuration tasks.max: expected a whole number (INT), e.g. "1"`}}},
+			{"tasks.max", `Invalid value two for configuration tasks.max: Not a number of type INT`}}},
 		{"secret value not echoed", &pluginv1.ConnectorDescriptor{Config: []*pluginv1.ConfigKey{
 			{Name: "pin", Type: pluginv1.ConfigKey_TYPE_INT, Secret: true}}},
 			map[string]string{"name": "a", "connector.class": "x", "pin": "12ab"}, []FieldError{
-				{"pin", `Invalid value [hidden] for configuration pin: expected a whole number (INT), e.g. "1"`}}},
+				{"pin", `Invalid value [hidden] for configuration pin: Not a number of type INT`}}},
 		{"placeholder not type-checked", fileSource(), base("batch.size", "${env:BATCH}"), nil},
 		{"sink with topics", fileSink(), sink("topics", "a,b"), nil},
 		{"sink with regex", fileSink(), sink("topics.regex", "orders\\..*"), nil},
@@ -99,10 +100,10 @@ func TestValidate(t *testing.T) {
 		{"sink with both", fileSink(), sink("topics", "a", "topics.regex", "b.*"), []FieldError{
 			{"topics", "topics and topics.regex are mutually exclusive options, but both are set; remove one of them."}}},
 		{"sink with bad regex", fileSink(), sink("topics.regex", "(a"), []FieldError{
-			{"topics.regex", "Invalid value \"(a\" for configuration topics.regex: not a valid regular expression (error parsing regexp: missing closing ): `(a`); fix the pattern"}}},
+			{"topics.regex", "Invalid value (a for configuration topics.regex: not a valid regular expression (error parsing regexp: missing closing ): `(a`); fix the pattern"}}},
 		{"no descriptor checks common keys", nil, map[string]string{"name": "x", "tasks.max": "-1"}, []FieldError{
 			{"connector.class", `Missing required configuration "connector.class" which has no default value.`},
-			{"tasks.max", `Invalid value "-1" for configuration tasks.max: must be at least 1`}}},
+			{"tasks.max", `Invalid value -1 for configuration tasks.max: Value must be at least 1`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,5 +234,19 @@ func TestValidateRefusesBadTransformsAndConverters(t *testing.T) {
 			}
 			t.Fatalf("Validate(%v) = %v, want an error on %q", c.cfg, errs, c.key)
 		})
+	}
+}
+
+// TestConfigTypeNumbers checks that the protocol's ConfigKey.Type and kc.ConfigType
+// number the types alike, which checkKey's conversion relies on.
+func TestConfigTypeNumbers(t *testing.T) {
+	for n, name := range pluginv1.ConfigKey_Type_name {
+		if n == 0 {
+			continue
+		}
+		typ, ok := kc.ParseConfigType(name)
+		if !ok || typ != kc.ConfigType(n) {
+			t.Errorf("protocol type %s = %d, but kc says %v (%d), %v", name, n, typ, typ, ok)
+		}
 	}
 }

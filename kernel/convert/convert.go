@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -143,20 +144,17 @@ func copyPrefixed(dst, src map[string]string, prefix string) {
 	}
 }
 
-// boolProp reads a boolean setting the way Kafka's ConfigDef does: "true" or "false",
-// case-insensitively, surrounding space ignored.
+// boolProp reads a BOOLEAN setting as Kafka's ConfigDef does (kc.ParseBool), refusing
+// anything else in ConfigDef's words.
 func boolProp(props map[string]string, key string, def bool) (bool, error) {
 	v, ok := props[key]
 	if !ok {
 		return def, nil
 	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
+	if b, ok := kc.ParseBool(v); ok {
+		return b, nil
 	}
-	return false, fmt.Errorf("invalid value %q for %s: expected true or false", v, key)
+	return false, kc.CheckConfigValue(kc.TypeBoolean, key, v)
 }
 
 // KindName names a Value's kind for error messages.

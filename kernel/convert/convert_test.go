@@ -2,7 +2,6 @@ package convert
 
 import (
 	"math"
-	"math/big"
 	"strings"
 	"testing"
 
@@ -365,41 +364,6 @@ func TestJavaDouble(t *testing.T) {
 	for _, tt := range tests {
 		if got := string(appendJavaDouble(nil, tt.f, tt.bits)); got != tt.want {
 			t.Errorf("appendJavaDouble(%v, %d) = %s; want %s", tt.f, tt.bits, got, tt.want)
-		}
-	}
-}
-
-func TestJavaBigDecimal(t *testing.T) {
-	tests := []struct {
-		unscaled int64
-		scale    int
-		want     string
-	}{
-		{12345, 2, "123.45"}, {-5, 3, "-0.005"}, {1, 7, "1E-7"}, {12, -3, "1.2E+4"},
-		{0, 0, "0"}, {7, 0, "7"}, {100, 2, "1.00"},
-	}
-	for _, tt := range tests {
-		if got := string(appendJavaBigDecimal(nil, big.NewInt(tt.unscaled), tt.scale)); got != tt.want {
-			t.Errorf("BigDecimal(%d, scale %d) = %s; want %s", tt.unscaled, tt.scale, got, tt.want)
-		}
-	}
-}
-
-func TestTwosComplement(t *testing.T) {
-	tests := []struct {
-		n    int64
-		want []byte
-	}{
-		{0, []byte{0}}, {1, []byte{1}}, {127, []byte{0x7F}}, {128, []byte{0, 0x80}},
-		{-1, []byte{0xFF}}, {-128, []byte{0x80}}, {-129, []byte{0xFF, 0x7F}}, {12345, []byte{0x30, 0x39}},
-	}
-	for _, tt := range tests {
-		got := ToTwosComplement(big.NewInt(tt.n))
-		if string(got) != string(tt.want) {
-			t.Errorf("ToTwosComplement(%d) = %x; want %x", tt.n, got, tt.want)
-		}
-		if back := FromTwosComplement(got); back.Int64() != tt.n {
-			t.Errorf("FromTwosComplement(%x) = %v; want %d", got, back, tt.n)
 		}
 	}
 }

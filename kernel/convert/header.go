@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -168,7 +169,7 @@ func appendValueText(dst []byte, schema *pluginv1.Schema, v *pluginv1.Value, emb
 			if err != nil {
 				return nil, err
 			}
-			return appendJavaBigDecimal(dst, FromTwosComplement(k.BytesValue), scale), nil
+			return kc.AppendDecimal(dst, kc.FromTwosComplement(k.BytesValue), scale), nil
 		}
 		if embedded {
 			dst = append(dst, '"')
@@ -377,7 +378,7 @@ func parseNumber(t string) (*pluginv1.Schema, *pluginv1.Value, bool) {
 	}
 	s := &pluginv1.Schema{Type: pluginv1.Schema_TYPE_BYTES, Name: DecimalName, Version: 1,
 		Parameters: map[string]string{"scale": strconv.Itoa(scale)}}
-	return s, &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: ToTwosComplement(unscaled)}}, true
+	return s, &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: kc.ToTwosComplement(unscaled)}}, true
 }
 
 // parseTemporal reads t as an ISO 8601 timestamp, date or time, all UTC.

@@ -2,10 +2,10 @@ package convert
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -37,11 +37,14 @@ func newJSON(props map[string]string, _ bool) (Converter, error) {
 		return nil, err
 	}
 	if v, ok := props["schemas.cache.size"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 0 {
+		n, ok := kc.ParseInt(v)
+		if !ok {
+			return nil, kc.CheckConfigValue(kc.TypeInt, "schemas.cache.size", v)
+		}
+		if n < 0 {
 			return nil, fmt.Errorf("invalid value %q for schemas.cache.size: expected a non-negative integer", v)
 		}
-		c.cacheSize = n
+		c.cacheSize = int(n)
 	}
 	switch f := strings.ToUpper(strings.TrimSpace(props["decimal.format"])); f {
 	case "", "BASE64":

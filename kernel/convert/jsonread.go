@@ -9,6 +9,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -629,7 +630,7 @@ func (r *jsonReader) bytesValue(s *pluginv1.Schema) (*pluginv1.Value, error) {
 		if !rat.IsInt() {
 			return nil, r.errorf("decimal %s has more than %d fractional digits", text, scale)
 		}
-		return &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: ToTwosComplement(rat.Num())}}, nil
+		return &pluginv1.Value{Kind: &pluginv1.Value_BytesValue{BytesValue: kc.ToTwosComplement(rat.Num())}}, nil
 	}
 	if r.peek() != '"' {
 		return nil, r.errorf("expected a base64 string for bytes")

@@ -4,11 +4,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
-	"math/big"
 	"sort"
 	"strconv"
-	"strings"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -209,7 +208,7 @@ func (w *jsonWriter) appendValue(dst []byte, s *pluginv1.Schema, v *pluginv1.Val
 			if err != nil {
 				return dst, err
 			}
-			return appendJavaBigDecimal(dst, FromTwosComplement(k.BytesValue), scale), nil
+			return kc.AppendDecimal(dst, kc.FromTwosComplement(k.BytesValue), scale), nil
 		}
 		return appendBase64(dst, k.BytesValue), nil
 	case pluginv1.Schema_TYPE_ARRAY:
@@ -457,50 +456,6 @@ func appendJSONDouble(dst []byte, f float64, bits int) []byte {
 	return appendJavaDouble(dst, f, bits)
 }
 
-// appendJavaDouble appends f as Java's Double.toString (bits 64) or Float.toString (bits 32):
-// plain decimal with at least one fractional digit for 1e-3 <= |f| < 1e7, otherwise
-// computerized scientific notation such as 1.0E7 or -2.5E-4.
-func appendJavaDouble(dst []byte, f float64, bits int) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, "NaN"...)
-	case math.IsInf(f, 1):
-		return append(dst, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-Infinity"...)
-	case f == 0:
-		if math.Signbit(f) {
-			return append(dst, "-0.0"...)
-		}
-		return append(dst, "0.0"...)
-	}
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		start := len(dst)
-		dst = strconv.AppendFloat(dst, f, 'f', -1, bits)
-		if !strings.ContainsRune(string(dst[start:]), '.') {
-			dst = append(dst, '.', '0')
-		}
-		return dst
-	}
-	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], f, 'E', -1, bits) // e.g. 1E+07, -2.5E-04
-	mant, exp, _ := strings.Cut(string(e), "E")
-	dst = append(dst, mant...)
-	if !strings.ContainsRune(mant, '.') {
-		dst = append(dst, '.', '0')
-	}
-	dst = append(dst, 'E')
-	if exp[0] == '-' {
-		dst = append(dst, '-')
-	}
-	exp = strings.TrimLeft(exp[1:], "0")
-	if exp == "" {
-		exp = "0"
-	}
-	return append(dst, exp...)
-}
-
 // decimalScale reads the scale parameter of a Decimal schema.
 func decimalScale(s *pluginv1.Schema) (int, error) {
 	p, ok := s.Parameters["scale"]
@@ -514,70 +469,10 @@ func decimalScale(s *pluginv1.Schema) (int, error) {
 	return scale, nil
 }
 
-// FromTwosComplement reads a big-endian two's complement integer, as Java's
-// BigInteger(byte[]) does.
-func FromTwosComplement(b []byte) *big.Int {
-	n := new(big.Int).SetBytes(b)
-	if len(b) > 0 && b[0]&0x80 != 0 {
-		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))
+// appendJavaDouble appends f as Java's Double.toString (bits 64) or Float.toString (bits 32).
+func appendJavaDouble(dst []byte, f float64, bits int) []byte {
+	if bits == 32 {
+		return kc.AppendFloat(dst, float32(f))
 	}
-	return n
-}
-
-// ToTwosComplement writes n in the fewest big-endian two's complement bytes, as Java's
-// BigInteger.toByteArray does.
-func ToTwosComplement(n *big.Int) []byte {
-	if n.Sign() >= 0 {
-		b := n.Bytes()
-		if len(b) == 0 || b[0]&0x80 != 0 {
-			b = append([]byte{0}, b...)
-		}
-		return b
-	}
-	// -n-1 has all the bits of n inverted; find the byte length that keeps the sign bit.
-	m := new(big.Int).Neg(n)
-	m.Sub(m, big.NewInt(1))
-	b := m.Bytes()
-	if len(b) == 0 || b[0]&0x80 != 0 {
-		b = append([]byte{0}, b...)
-	}
-	for i := range b {
-		b[i] = ^b[i]
-	}
-	return b
-}
-
-// appendJavaBigDecimal appends unscaled×10^-scale as Java's BigDecimal.toString.
-func appendJavaBigDecimal(dst []byte, unscaled *big.Int, scale int) []byte {
-	if unscaled.Sign() < 0 {
-		dst = append(dst, '-')
-	}
-	coeff := new(big.Int).Abs(unscaled).String()
-	adjusted := -scale + len(coeff) - 1
-	if scale >= 0 && adjusted >= -6 {
-		switch {
-		case scale == 0:
-			return append(dst, coeff...)
-		case len(coeff) > scale:
-			dst = append(dst, coeff[:len(coeff)-scale]...)
-			dst = append(dst, '.')
-			return append(dst, coeff[len(coeff)-scale:]...)
-		default:
-			dst = append(dst, '0', '.')
-			for range scale - len(coeff) {
-				dst = append(dst, '0')
-			}
-			return append(dst, coeff...)
-		}
-	}
-	dst = append(dst, coeff[0])
-	if len(coeff) > 1 {
-		dst = append(dst, '.')
-		dst = append(dst, coeff[1:]...)
-	}
-	dst = append(dst, 'E')
-	if adjusted >= 0 {
-		dst = append(dst, '+')
-	}
-	return strconv.AppendInt(dst, int64(adjusted), 10)
+	return kc.AppendDouble(dst, f)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -127,38 +127,42 @@ func parseErrorPolicy(cfg map[string]string, sink bool) (errorPolicy, error) {
 	return p, errors.Join(errs...)
 }
 
+// longKey, intKey and boolKey read a LONG, INT or BOOLEAN key as ConfigDef parses one
+// (kc), refusing a bad value in ConfigDef's words; absent or blank means def.
 func longKey(cfg map[string]string, key string, def int64) (int64, error) {
 	v, ok := cfg[key]
-	if !ok || strings.TrimSpace(v) == "" {
+	if !ok || kc.Trim(v) == "" {
 		return def, nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("Invalid value %s for configuration %s: Not a number of type LONG", v, key)
+	n, ok := kc.ParseLong(v)
+	if !ok {
+		return 0, kc.CheckConfigValue(kc.TypeLong, key, v)
 	}
 	return n, nil
 }
 
 func intKey(cfg map[string]string, key string, def int) (int, error) {
-	n, err := longKey(cfg, key, int64(def))
-	if err == nil && (n < -1<<31 || n > 1<<31-1) {
-		return 0, fmt.Errorf("Invalid value %s for configuration %s: Not a number of type INT", cfg[key], key)
+	v, ok := cfg[key]
+	if !ok || kc.Trim(v) == "" {
+		return def, nil
 	}
-	return int(n), err
+	n, ok := kc.ParseInt(v)
+	if !ok {
+		return 0, kc.CheckConfigValue(kc.TypeInt, key, v)
+	}
+	return int(n), nil
 }
 
 func boolKey(cfg map[string]string, key string, def bool) (bool, error) {
 	v, ok := cfg[key]
-	if !ok || strings.TrimSpace(v) == "" {
+	if !ok || kc.Trim(v) == "" {
 		return def, nil
 	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
+	b, ok := kc.ParseBool(v)
+	if !ok {
+		return false, kc.CheckConfigValue(kc.TypeBoolean, key, v)
 	}
-	return false, fmt.Errorf("Invalid value %s for configuration %s: Expected value to be either true or false", v, key)
+	return b, nil
 }
 
 // retriesExhausted is a retriable failure that outlasted errors.retry.timeout.
@@ -205,10 +209,15 @@ func (p errorPolicy) retry(ctx context.Context, log *slog.Logger, what string, r
 	}
 }
 
-// backoff is the wait after the attempt-th failure: 300ms doubling, at most
-// errors.retry.delay.max.ms.
+// backoff is the wait after the attempt-th failure (attempt counts from 1): 300ms
+// doubling, at most errors.retry.delay.max.ms, at least 1ms. Upstream waits a random time
+// below the maximum once the doubling passes it; this waits the maximum, so the
+// producer's retries (producerConfig) can be fitted to the schedule.
 func (p errorPolicy) backoff(attempt int) time.Duration {
-	return max(min(retryDelayMin<<min(max(attempt-1, 0), 16), p.maxDelay), time.Millisecond)
+	if p.maxDelay <= 0 {
+		return time.Millisecond
+	}
+	return max(kc.Backoff{Initial: retryDelayMin, Max: p.maxDelay}.Next(attempt-1), time.Millisecond)
 }
 
 // untilDone is the policy for a plugin's own retriable answers (put, flush, poll): as

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/tributary-dev/tributary/plugins/kc"
 )
 
 // DefaultSaramaConfig is the client configuration tasks use unless Config.Sarama says
@@ -27,7 +29,7 @@ func DefaultSaramaConfig() *sarama.Config {
 	// a request that did land is discarded by the broker rather than written twice.
 	c.Producer.Retry.Max = 125
 	c.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration {
-		return min(100*time.Millisecond<<min(max(retries-1, 0), 4), time.Second)
+		return producerBackoff.Next(retries - 1) // retries counts from 1
 	}
 	// Linger briefly so records for one partition share a batch; while a request is in
 	// flight (one at a time, for idempotence) the next batch fills anyway.
@@ -41,6 +43,9 @@ func DefaultSaramaConfig() *sarama.Config {
 	c.Metadata.RefreshFrequency = time.Minute
 	return c
 }
+
+// producerBackoff is the producer's own wait between retries: 100ms doubling, at most 1s.
+var producerBackoff = kc.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
 
 // forceSaramaConfig sets what the runtime depends on, whatever Config.Sarama returned: the
 // offset tracker needs every produce result, and the sink loop every consumer error.

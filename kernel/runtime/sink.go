@@ -15,6 +15,7 @@ import (
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -60,8 +61,8 @@ func (s *sinkTask) init() error {
 	case topics != "" && regex != "":
 		return &permanentError{errors.New("sink connector config sets both topics and topics.regex; set one")}
 	case topics != "":
-		for _, t := range strings.Split(topics, ",") {
-			if t = strings.TrimSpace(t); t != "" {
+		for _, t := range kc.ParseList(topics) {
+			if t != "" { // upstream drops empty entries (SinkConnectorConfig.parseTopicsList)
 				s.topics = append(s.topics, t)
 			}
 		}
@@ -298,7 +299,7 @@ func (ss *sinkSession) consume(ctx context.Context, in chan<- []*sarama.Consumer
 // consumePartition starts reading a partition, riding out the leader elections and
 // metadata lag of a partition that was just created or moved.
 func (ss *sinkSession) consumePartition(ctx context.Context, tp state.TopicPartition, offset int64) (sarama.PartitionConsumer, error) {
-	backoff := 100 * time.Millisecond
+	retry := kc.Backoff{Initial: 100 * time.Millisecond}
 	for attempt := 1; ; attempt++ {
 		pc, err := ss.s.consumer.ConsumePartition(tp.Topic, tp.Partition, offset)
 		if err == nil || errors.Is(err, sarama.ErrOffsetOutOfRange) || attempt == 5 {
@@ -308,9 +309,8 @@ func (ss *sinkSession) consumePartition(ctx context.Context, tp state.TopicParti
 		select {
 		case <-ctx.Done():
 			return nil, err
-		case <-time.After(backoff):
+		case <-time.After(retry.Next(attempt - 1)): // 100ms, 200ms, 400ms, 800ms
 		}
-		backoff *= 2
 		_ = ss.s.client.RefreshMetadata(tp.Topic)
 	}
 }

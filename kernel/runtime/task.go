@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -226,14 +227,14 @@ func stateName(s clusterv1.TaskState) string {
 // reportLoop writes the latest status through the Store, retrying until it is applied. A
 // stale-epoch refusal means another instance owns the task now: this one stops quietly.
 func (t *workerTask) reportLoop() {
-	backoff := 100 * time.Millisecond
+	retry := kc.Backoff{Initial: 100 * time.Millisecond, Max: 5 * time.Second}
 	for {
 		select {
 		case <-t.ctx.Done():
 			return
 		case <-t.statusCh:
 		}
-		for {
+		for attempt := 0; ; attempt++ {
 			t.mu.Lock()
 			st := &clusterv1.TaskStatus{Task: t.key.ID(), State: t.state, WorkerId: t.r.cfg.NodeID, Trace: t.trace, Epoch: t.epoch}
 			t.mu.Unlock()
@@ -242,7 +243,6 @@ func (t *workerTask) reportLoop() {
 				ReportTaskStatus: &clusterv1.ReportTaskStatus{Status: st}}})
 			cancel()
 			if err == nil || t.ctx.Err() != nil {
-				backoff = 100 * time.Millisecond
 				break
 			}
 			if errors.Is(err, state.ErrStaleEpoch) {
@@ -250,13 +250,13 @@ func (t *workerTask) reportLoop() {
 				t.fence()
 				return
 			}
-			t.log.Warn("status report failed; retrying", "state", stateName(st.State), "err", err, "backoff", backoff)
+			wait := retry.Next(attempt)
+			t.log.Warn("status report failed; retrying", "state", stateName(st.State), "err", err, "backoff", wait)
 			select {
 			case <-t.ctx.Done():
 				return
-			case <-time.After(backoff):
+			case <-time.After(wait):
 			}
-			backoff = min(2*backoff, 5*time.Second)
 		}
 	}
 }
@@ -273,8 +273,8 @@ func (t *workerTask) run() {
 		t.failed(err)
 		return
 	}
-	backoff := 100 * time.Millisecond
-	for {
+	restart := kc.Backoff{Initial: 100 * time.Millisecond, Max: maxRestartBackoff}
+	for attempt := 0; ; attempt++ {
 		err := t.role.init()
 		if err == nil {
 			break
@@ -289,13 +289,12 @@ func (t *workerTask) run() {
 		select {
 		case <-t.ctx.Done():
 			return
-		case <-time.After(backoff):
+		case <-time.After(restart.Next(attempt)):
 		}
-		backoff = min(2*backoff, maxRestartBackoff)
 	}
 	defer t.role.release()
 
-	backoff = 100 * time.Millisecond
+	reopens := 0         // plugin exits in a row, for the restart backoff
 	var outage time.Time // when the plugin process last exited under an open task
 	var why string       // and why
 	for t.ctx.Err() == nil {
@@ -329,14 +328,14 @@ func (t *workerTask) run() {
 				t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(errors.New(why)))
 			}
 			if time.Since(began) > time.Minute {
-				backoff = 100 * time.Millisecond
+				reopens = 0 // it had run a while: start the backoff over
 			}
 			select {
 			case <-t.ctx.Done():
 				return
-			case <-time.After(backoff):
+			case <-time.After(restart.Next(reopens)):
 			}
-			backoff = min(2*backoff, maxRestartBackoff)
+			reopens++
 			continue
 		}
 		if err == nil {

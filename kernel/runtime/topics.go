@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/IBM/sarama"
+
+	"github.com/tributary-dev/tributary/plugins/kc"
 )
 
 // The connector config keys of topic creation for sources, as Kafka Connect's
@@ -60,8 +62,7 @@ func parseTopicCreation(cfg map[string]string) (*topicCreation, error) {
 	}
 	tc := &topicCreation{}
 	seen := map[string]bool{}
-	for _, g := range strings.Split(cfg[keyTopicGroups], ",") {
-		g = strings.TrimSpace(g)
+	for _, g := range kc.ParseList(cfg[keyTopicGroups]) {
 		if g == "" || g == defaultTopicGroup || seen[g] {
 			continue // the default group is implicit and always last
 		}
@@ -134,8 +135,8 @@ func parseTopicGroup(cfg map[string]string, name string, def *topicGroup) (*topi
 // a whole topic name matching any of them, as upstream joins them with |.
 func regexList(key, v string) (*regexp.Regexp, error) {
 	var parts []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
+	for _, p := range kc.ParseList(v) {
+		if p != "" {
 			parts = append(parts, "(?:"+p+")")
 		}
 	}

@@ -4,11 +4,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
 	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -371,9 +371,9 @@ func castString(s *schema, v *value) string {
 		return strconv.FormatInt(k.IntValue, 10)
 	case *valueDouble:
 		if s.GetType() == sFloat32 {
-			return javaDouble(k.DoubleValue, 32)
+			return kc.FormatFloat(float32(k.DoubleValue))
 		}
-		return javaDouble(k.DoubleValue, 64)
+		return kc.FormatDouble(k.DoubleValue)
 	case *valueBool:
 		return strconv.FormatBool(k.BoolValue)
 	case *valueString:
@@ -418,32 +418,19 @@ func parseCast(text string, target pluginv1.Schema_Type) (*value, error) {
 		}
 		return doubleValue(f), nil
 	case sBoolean:
-		return boolValue(strings.EqualFold(text, "true")), nil
+		return boolValue(kc.IsTrue(text)), nil // Boolean.parseBoolean
 	}
 	return nil, fmt.Errorf("%s is not supported in the Cast transformation", typeName(target))
 }
 
-// javaParseFloat is Float.parseFloat / Double.parseDouble: blanks around the number are
-// ignored, an f/F/d/D suffix is allowed, and out-of-range values become infinities or
-// zeros rather than errors.
+// javaParseFloat is Float.parseFloat (bits 32) or Double.parseDouble (bits 64).
 func javaParseFloat(text string, bits int) (float64, error) {
-	t := strings.TrimFunc(text, func(r rune) bool { return r <= ' ' })
-	if n := len(t); n > 1 && strings.ContainsRune("fFdD", rune(t[n-1])) && !strings.HasPrefix(strings.ToLower(strings.TrimLeft(t, "+-")), "0x") {
-		t = t[:n-1]
-	}
-	lower := strings.ToLower(strings.TrimLeft(t, "+-"))
-	if lower == "inf" || strings.Contains(t, "_") {
-		return 0, strconv.ErrSyntax // Java spells it Infinity and has no digit separators
-	}
-	f, err := strconv.ParseFloat(t, bits)
-	if err != nil && errors.Is(err, strconv.ErrRange) {
+	if bits == 32 {
+		if f, ok := kc.ParseFloat(text); ok {
+			return float64(f), nil
+		}
+	} else if f, ok := kc.ParseDouble(text); ok {
 		return f, nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	if bits == 32 && !math.IsInf(f, 0) {
-		f = float64(float32(f))
-	}
-	return f, nil
+	return 0, strconv.ErrSyntax
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -155,11 +156,8 @@ func shallowCopy(r *pluginv1.Record) *pluginv1.Record {
 
 // aliases parses a LIST of aliases, reporting blanks and duplicates under key.
 func aliases(cfg map[string]string, key string) ([]string, []FieldError) {
-	raw := strings.TrimSpace(cfg[key])
-	if raw == "" {
-		return nil, nil
-	}
-	list := listSplit.Split(raw, -1)
+	raw := kc.Trim(cfg[key])
+	list := kc.ParseList(raw)
 	seen := make(map[string]bool, len(list))
 	var errs []FieldError
 	for _, a := range list {
@@ -241,13 +239,10 @@ func build(cfg map[string]string) (*Chain, []FieldError) {
 		}
 		if nv, ok := props["negate"]; ok {
 			delete(props, "negate")
-			switch strings.ToLower(strings.TrimSpace(nv)) {
-			case "true":
-				st.negate = true
-			case "false":
-			default:
-				errs = append(errs, FieldError{Key: prefix + "negate", Message: fmt.Sprintf(
-					"Invalid value %s for configuration %snegate: Expected value to be either true or false", nv, prefix)})
+			var ok bool
+			if st.negate, ok = kc.ParseBool(nv); !ok {
+				err := kc.CheckConfigValue(kc.TypeBoolean, prefix+"negate", nv)
+				errs = append(errs, FieldError{Key: prefix + "negate", Message: err.Error()})
 			}
 		}
 

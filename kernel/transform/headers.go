@@ -199,8 +199,8 @@ func parseLiteral(text string) (*schema, *value) {
 	switch {
 	case text == "null":
 		return nil, nil
-	case strings.EqualFold(text, "true"), strings.EqualFold(text, "false"):
-		return primitive(sBoolean, false), boolValue(strings.EqualFold(text, "true"))
+	case text == "true", text == "false": // Values.parseString: token.equals(TRUE_LITERAL), case-sensitive
+		return primitive(sBoolean, false), boolValue(text == "true")
 	case !numberLiteral.MatchString(text):
 		return primitive(sString, false), stringValue(text)
 	}

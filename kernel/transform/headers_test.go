@@ -37,7 +37,8 @@ func TestInsertHeader(t *testing.T) {
 		{"hello world", sch(sString), vs("hello world")},
 		{"", sch(sString), vs("")},
 		{"true", sch(sBoolean), vb(true)},
-		{"False", sch(sBoolean), vb(false)},
+		{"false", sch(sBoolean), vb(false)},
+		{"False", sch(sString), vs("False")}, // Values.parseString compares the literals with equals: case matters
 		{"42", sch(sInt8), vi(42)},
 		{"-129", sch(sInt16), vi(-129)},
 		{"70000", sch(sInt32), vi(70000)},

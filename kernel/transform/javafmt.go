@@ -9,70 +9,11 @@ import (
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/plugins/kc"
 )
 
 // This file renders and converts numbers the way the JVM does, where users see the
 // result: Cast to string, Cast between numeric types, Decimal values.
-
-// javaDouble formats f as Java's Double.toString (bits 64) or Float.toString (bits 32):
-// the shortest digits that identify the value, plain for 1e-3 <= |f| < 1e7 with at least
-// one fractional digit ("100.0"), else computerized scientific notation ("1.0E7").
-func javaDouble(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, bits) // -d.ddde±xx
-	neg := e[0] == '-'
-	if neg {
-		e = e[1:]
-	}
-	mant, expText, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expText)
-	digits := strings.Replace(mant, ".", "", 1)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		if exp < 0 {
-			b.WriteString("0.")
-			b.WriteString(strings.Repeat("0", -exp-1))
-			b.WriteString(digits)
-			return b.String()
-		}
-		if len(digits) <= exp+1 {
-			b.WriteString(digits)
-			b.WriteString(strings.Repeat("0", exp+1-len(digits)))
-			b.WriteString(".0")
-			return b.String()
-		}
-		b.WriteString(digits[:exp+1])
-		b.WriteByte('.')
-		b.WriteString(digits[exp+1:])
-		return b.String()
-	}
-	b.WriteByte(digits[0])
-	b.WriteByte('.')
-	if len(digits) > 1 {
-		b.WriteString(digits[1:])
-	} else {
-		b.WriteByte('0')
-	}
-	b.WriteByte('E')
-	b.WriteString(strconv.Itoa(exp))
-	return b.String()
-}
 
 // javaD2L is Java's (long) conversion of a double: NaN is 0, out of range saturates.
 func javaD2L(f float64) int64 {
@@ -125,11 +66,11 @@ func readDecimal(s *schema, b []byte) (decimal, error) {
 	if err != nil {
 		return decimal{}, err
 	}
-	return decimal{unscaled: convert.FromTwosComplement(b), scale: scale}, nil
+	return decimal{unscaled: kc.FromTwosComplement(b), scale: scale}, nil
 }
 
 // decimalBytes encodes an unscaled value as Java's BigInteger.toByteArray.
-func decimalBytes(n *big.Int) []byte { return convert.ToTwosComplement(n) }
+func decimalBytes(n *big.Int) []byte { return kc.ToTwosComplement(n) }
 
 func pow10(n int) *big.Int {
 	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
@@ -161,40 +102,7 @@ func (d decimal) float64() float64 { f, _ := d.rat().Float64(); return f }
 func (d decimal) float32() float32 { f, _ := d.rat().Float32(); return f }
 
 // String is BigDecimal.toString.
-func (d decimal) String() string {
-	var b strings.Builder
-	if d.unscaled.Sign() < 0 {
-		b.WriteByte('-')
-	}
-	coeff := new(big.Int).Abs(d.unscaled).String()
-	adjusted := -d.scale + len(coeff) - 1
-	if d.scale >= 0 && adjusted >= -6 {
-		switch {
-		case d.scale == 0:
-			b.WriteString(coeff)
-		case len(coeff) > d.scale:
-			b.WriteString(coeff[:len(coeff)-d.scale])
-			b.WriteByte('.')
-			b.WriteString(coeff[len(coeff)-d.scale:])
-		default:
-			b.WriteString("0.")
-			b.WriteString(strings.Repeat("0", d.scale-len(coeff)))
-			b.WriteString(coeff)
-		}
-		return b.String()
-	}
-	b.WriteByte(coeff[0])
-	if len(coeff) > 1 {
-		b.WriteByte('.')
-		b.WriteString(coeff[1:])
-	}
-	b.WriteByte('E')
-	if adjusted >= 0 {
-		b.WriteByte('+')
-	}
-	b.WriteString(strconv.Itoa(adjusted))
-	return b.String()
-}
+func (d decimal) String() string { return kc.FormatDecimal(d.unscaled, d.scale) }
 
 // parseDecimalAtScale parses text as a BigDecimal and returns its unscaled value at the
 // given scale; the number must be representable at that scale exactly.

@@ -2,11 +2,11 @@ package transform
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -99,7 +99,7 @@ func (s *settings) raw(name string) (v string, ok bool) {
 			s.invalid(name, strconv.Quote(v), "not valid UTF-8")
 			return "", false
 		}
-		return strings.TrimSpace(v), true
+		return kc.Trim(v), true // ConfigDef trims as Java's String.trim
 	}
 	if d.required {
 		s.errs = append(s.errs, FieldError{Key: s.prefix + name,
@@ -115,31 +115,27 @@ func (s *settings) raw(name string) (v string, ok bool) {
 // str reads a STRING key; set is false when it is null.
 func (s *settings) str(name string) (v string, set bool) { return s.raw(name) }
 
-// list reads a LIST key: comma-separated, blanks around commas ignored, "" is empty.
+// list reads a LIST key as ConfigDef parses one (kc.ParseList): comma-separated, blanks
+// around commas ignored, "" is empty.
 func (s *settings) list(name string) []string {
 	v, ok := s.raw(name)
-	if !ok || v == "" {
+	if !ok {
 		return nil
 	}
-	return listSplit.Split(v, -1)
+	return kc.ParseList(v)
 }
 
-var listSplit = regexp.MustCompile(`\s*,\s*`)
-
-// boolean reads a BOOLEAN key.
+// boolean reads a BOOLEAN key (kc.ParseBool).
 func (s *settings) boolean(name string) bool {
 	v, ok := s.raw(name)
 	if !ok {
 		return false
 	}
-	switch strings.ToLower(v) {
-	case "true":
-		return true
-	case "false":
-		return false
+	b, ok := kc.ParseBool(v)
+	if !ok {
+		s.reject(kc.TypeBoolean, name)
 	}
-	s.invalid(name, v, "Expected value to be either true or false")
-	return false
+	return b
 }
 
 // integer reads an INT key (32 bits, as Java's int).
@@ -148,12 +144,12 @@ func (s *settings) integer(name string) (n int32, set bool) {
 	if !ok {
 		return 0, false
 	}
-	i, err := strconv.ParseInt(v, 10, 32)
-	if err != nil {
-		s.invalid(name, v, "Not a number of type INT")
+	i, ok := kc.ParseInt(v)
+	if !ok {
+		s.reject(kc.TypeInt, name)
 		return 0, false
 	}
-	return int32(i), true
+	return i, true
 }
 
 // nonEmptyList reads a required LIST that must hold at least one entry.
@@ -184,8 +180,15 @@ func (s *settings) oneOf(name string, values ...string) string {
 
 // invalid records ConfigException(name, value, message).
 func (s *settings) invalid(name, value, msg string) {
-	s.errs = append(s.errs, FieldError{Key: s.prefix + name,
-		Message: fmt.Sprintf("Invalid value %s for configuration %s: %s", value, s.prefix+name, msg)})
+	e := &kc.ConfigError{Key: s.prefix + name, Value: value, Reason: msg}
+	s.errs = append(s.errs, FieldError{Key: e.Key, Message: e.Error()})
+}
+
+// reject records the error ConfigDef gives for the value of key name, which does not
+// parse as type t; the value is shown as it was given, untrimmed.
+func (s *settings) reject(t kc.ConfigType, name string) {
+	err := kc.CheckConfigValue(t, s.prefix+name, s.props[name])
+	s.errs = append(s.errs, FieldError{Key: s.prefix + name, Message: err.Error()})
 }
 
 // fail records a problem with a key in words of the caller's choosing; the message is

@@ -150,20 +150,7 @@ func TestSimpleDateFormat(t *testing.T) {
 }
 
 func TestJavaFormatting(t *testing.T) {
-	doubles := []struct {
-		f    float64
-		bits int
-		want string
-	}{
-		{1, 64, "1.0"}, {-0.0, 64, "0.0"}, {100, 64, "100.0"}, {0.001, 64, "0.001"}, {0.0001, 64, "1.0E-4"},
-		{1234567, 64, "1234567.0"}, {1e7, 64, "1.0E7"}, {12345678.9, 64, "1.23456789E7"}, {0.30000000000000004, 64, "0.30000000000000004"},
-		{float64(float32(0.1)), 32, "0.1"}, {float64(float32(1e10)), 32, "1.0E10"}, {3.4028234663852886e38, 32, "3.4028235E38"},
-	}
-	for _, tt := range doubles {
-		if got := javaDouble(tt.f, tt.bits); got != tt.want {
-			t.Errorf("javaDouble(%v, %d) = %q, want %q", tt.f, tt.bits, got, tt.want)
-		}
-	}
+	// Double.toString and Float.toString are kc's, tested there against Java.
 	decimals := []struct {
 		b     []byte
 		scale string
