@@ -1,0 +1,120 @@
+package conformance
+
+import (
+	"fmt"
+	"math"
+
+	"google.golang.org/protobuf/proto"
+
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+)
+
+// recordValues checks that each record survives an encode/decode round trip unchanged
+// and that its key and value agree with their schemas.
+func (r *run) recordValues(recs []*pluginv1.Record) {
+	if len(recs) == 0 {
+		r.add("source.record.schema", Skip, "no records polled")
+		return
+	}
+	for i, rec := range recs {
+		b, err := proto.Marshal(rec)
+		back := new(pluginv1.Record)
+		if err == nil {
+			err = proto.Unmarshal(b, back)
+		}
+		if err == nil && !proto.Equal(rec, back) {
+			err = fmt.Errorf("differs after an encode/decode round trip")
+		}
+		if err == nil {
+			err = conforms(rec.GetKeySchema(), rec.GetKey(), "key")
+		}
+		if err == nil {
+			err = conforms(rec.GetValueSchema(), rec.GetValue(), "value")
+		}
+		if err != nil {
+			r.add("source.record.schema", Fail, "record %d: %v", i, err)
+			return
+		}
+	}
+	r.add("source.record.schema", Pass, "%d records round-trip and match their schemas", len(recs))
+}
+
+// conforms reports whether v is a value of schema s, as Kafka Connect's
+// ConnectSchema.validateValue decides it. A nil schema (schemaless data) takes any value.
+func conforms(s *pluginv1.Schema, v *pluginv1.Value, at string) error {
+	if s == nil {
+		return nil
+	}
+	if v.GetKind() == nil {
+		if s.GetOptional() || s.GetDefaultValue() != nil {
+			return nil
+		}
+		return fmt.Errorf("%s is null but its %s schema is not optional", at, s.GetType())
+	}
+	ok := false
+	switch s.GetType() {
+	case pluginv1.Schema_TYPE_INT8, pluginv1.Schema_TYPE_INT16, pluginv1.Schema_TYPE_INT32, pluginv1.Schema_TYPE_INT64:
+		bits := map[pluginv1.Schema_Type]uint{pluginv1.Schema_TYPE_INT8: 8, pluginv1.Schema_TYPE_INT16: 16, pluginv1.Schema_TYPE_INT32: 32, pluginv1.Schema_TYPE_INT64: 64}[s.GetType()]
+		n, isInt := v.GetKind().(*pluginv1.Value_IntValue)
+		ok = isInt && (bits == 64 || (n.IntValue >= -1<<(bits-1) && n.IntValue < 1<<(bits-1)))
+	case pluginv1.Schema_TYPE_FLOAT32:
+		f, isF := v.GetKind().(*pluginv1.Value_DoubleValue)
+		ok = isF && (math.IsInf(f.DoubleValue, 0) || math.IsNaN(f.DoubleValue) || math.Abs(f.DoubleValue) <= math.MaxFloat32)
+	case pluginv1.Schema_TYPE_FLOAT64:
+		_, ok = v.GetKind().(*pluginv1.Value_DoubleValue)
+	case pluginv1.Schema_TYPE_BOOLEAN:
+		_, ok = v.GetKind().(*pluginv1.Value_BoolValue)
+	case pluginv1.Schema_TYPE_STRING:
+		_, ok = v.GetKind().(*pluginv1.Value_StringValue)
+	case pluginv1.Schema_TYPE_BYTES:
+		_, ok = v.GetKind().(*pluginv1.Value_BytesValue)
+	case pluginv1.Schema_TYPE_ARRAY:
+		if l, isL := v.GetKind().(*pluginv1.Value_ListValue); isL {
+			for i, e := range l.ListValue.GetValues() {
+				if err := conforms(s.GetValueSchema(), e, fmt.Sprintf("%s[%d]", at, i)); err != nil {
+					return err
+				}
+			}
+			ok = true
+		}
+	case pluginv1.Schema_TYPE_MAP:
+		if m, isM := v.GetKind().(*pluginv1.Value_MapValue); isM {
+			for i, e := range m.MapValue.GetEntries() {
+				if err := conforms(s.GetKeySchema(), e.GetKey(), fmt.Sprintf("%s key %d", at, i)); err != nil {
+					return err
+				}
+				if err := conforms(s.GetValueSchema(), e.GetValue(), fmt.Sprintf("%s value %d", at, i)); err != nil {
+					return err
+				}
+			}
+			ok = true
+		}
+	case pluginv1.Schema_TYPE_STRUCT:
+		if st, isS := v.GetKind().(*pluginv1.Value_StructValue); isS {
+			return structConforms(s, st.StructValue, at)
+		}
+	default:
+		return fmt.Errorf("%s schema has no type", at)
+	}
+	if !ok {
+		return fmt.Errorf("%s is %T, not a value of its %s schema", at, v.GetKind(), s.GetType())
+	}
+	return nil
+}
+
+func structConforms(s *pluginv1.Schema, st *pluginv1.Struct, at string) error {
+	fields := map[string]*pluginv1.Value{}
+	for _, f := range st.GetFields() {
+		fields[f.GetName()] = f.GetValue()
+	}
+	for _, f := range s.GetFields() {
+		if err := conforms(f.GetSchema(), fields[f.GetName()], at+"."+f.GetName()); err != nil {
+			return err
+		}
+		delete(fields, f.GetName())
+	}
+	for name := range fields {
+		return fmt.Errorf("%s has field %q its schema does not declare", at, name)
+	}
+	return nil
+}
