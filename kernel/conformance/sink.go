@@ -15,7 +15,9 @@ const sinkTopic = "tributary-conformance"
 // sinkRecords are synthetic records as the kernel would put them: a string and a struct
 // value, each with its schema, at Kafka offsets 0 and 1 of sinkTopic partition 0.
 func sinkRecords() []*pluginv1.Record {
-	str := func(s string) *pluginv1.Value { return &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: s}} }
+	str := func(s string) *pluginv1.Value {
+		return &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: s}}
+	}
 	strSchema := &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING}
 	structSchema := &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRUCT, Name: "conformance.Row", Fields: []*pluginv1.SchemaField{
 		{Name: "name", Schema: strSchema}, {Name: "n", Schema: &pluginv1.Schema{Type: pluginv1.Schema_TYPE_INT64}}}}

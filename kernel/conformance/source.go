@@ -195,4 +195,3 @@ func (r *run) closeQuietly(h string) {
 	defer cancel()
 	_, _ = r.c.Source.Close(ctx, &pluginv1.CloseRequest{Handle: h})
 }
-
