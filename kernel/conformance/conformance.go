@@ -1,9 +1,11 @@
 package conformance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -171,7 +173,7 @@ func (r *run) describe() []*pluginv1.ConnectorDescriptor {
 		return nil
 	}
 	served := strings.Join(names, ", ")
-	want := cmp(r.opts.Class, r.opts.Config["connector.class"])
+	want := cmp.Or(r.opts.Class, r.opts.Config["connector.class"])
 	var picked []*pluginv1.ConnectorDescriptor
 	for _, d := range conns {
 		switch {
@@ -199,13 +201,6 @@ func (r *run) describe() []*pluginv1.ConnectorDescriptor {
 		r.add("describe", Pass, "serves %s", served)
 	}
 	return picked
-}
-
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (r *run) validate(d *pluginv1.ConnectorDescriptor, cfg map[string]string) ([]*pluginv1.ConfigError, error) {
@@ -239,14 +234,11 @@ func (r *run) connector(d *pluginv1.ConnectorDescriptor) {
 }
 
 func configErrors(errs []*pluginv1.ConfigError) string {
-	var b strings.Builder
-	for i, e := range errs {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		fmt.Fprintf(&b, "%s: %s", e.GetKey(), e.GetMessage())
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.GetKey()+": "+e.GetMessage())
 	}
-	return b.String()
+	return strings.Join(msgs, "; ")
 }
 
 // validateBad removes the first required key the config sets and gives the first typed
@@ -271,7 +263,7 @@ func (r *run) validateBad(d *pluginv1.ConnectorDescriptor, cfg map[string]string
 	}
 	for _, k := range d.GetConfig() {
 		if _, set := cfg[k.GetName()]; k.GetRequired() && !k.GetHasDefault() && set {
-			bad := maps(cfg)
+			bad := maps.Clone(cfg)
 			delete(bad, k.GetName())
 			if !try(k.GetName(), "without required "+k.GetName(), bad) {
 				return
@@ -283,7 +275,7 @@ func (r *run) validateBad(d *pluginv1.ConnectorDescriptor, cfg map[string]string
 		pluginv1.ConfigKey_TYPE_DOUBLE: "not-a-number", pluginv1.ConfigKey_TYPE_BOOLEAN: "maybe"}
 	for _, k := range d.GetConfig() {
 		if v, ok := wrong[k.GetType()]; ok {
-			bad := maps(cfg)
+			bad := maps.Clone(cfg)
 			bad[k.GetName()] = v
 			if !try(k.GetName(), fmt.Sprintf("%s=%s", k.GetName(), v), bad) {
 				return
@@ -298,21 +290,13 @@ func (r *run) validateBad(d *pluginv1.ConnectorDescriptor, cfg map[string]string
 	r.add("validate.bad", Pass, "%s", strings.Join(tried, "; "))
 }
 
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // taskConfigs checks TaskConfigs with tasks.max 1 and 3 and returns the config of the
 // first task for tasks.max=1 (the connector config when the plugin yields none).
 func (r *run) taskConfigs(d *pluginv1.ConnectorDescriptor, cfg map[string]string) map[string]string {
 	var task map[string]string
 	var got []string
 	for _, max := range []int32{1, 3} {
-		c := maps(cfg)
+		c := maps.Clone(cfg)
 		c["tasks.max"] = strconv.Itoa(int(max))
 		ctx, cancel := r.call(0)
 		resp, err := r.c.Connector.TaskConfigs(ctx, &pluginv1.TaskConfigsRequest{ConnectorClass: d.GetName(), Config: c, MaxTasks: max})

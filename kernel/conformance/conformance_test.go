@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
 // build compiles the Go main in pkg (relative to this directory) into a temp dir.
@@ -116,23 +118,37 @@ func TestBrokenPluginsFailNamingTheCheck(t *testing.T) {
 	}
 }
 
-// TestFakePluginConforms shows the broken plugins' base passes, so each flaw is the only
-// cause of its failure.
-func TestFakePluginConforms(t *testing.T) {
-	slow(t)
-	dir := t.TempDir()
-	main := filepath.Join(dir, "main.go")
-	src := "package main\n\nimport \"github.com/tributary-dev/tributary/kernel/conformance/testdata/broken/fakeplugin\"\n\n" +
-		"func main() { fakeplugin.Serve(fakeplugin.Flaws{}) }\n"
-	if err := os.WriteFile(main, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
+// TestConforms decides as Kafka Connect's ConnectSchema.validateValue does.
+func TestConforms(t *testing.T) {
+	str := &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: "s"}}
+	big := &pluginv1.Value{Kind: &pluginv1.Value_IntValue{IntValue: 300}}
+	schema := func(t pluginv1.Schema_Type, optional bool) *pluginv1.Schema {
+		return &pluginv1.Schema{Type: t, Optional: optional}
 	}
-	bin := build(t, main)
-	for _, class := range []string{"fake-source", "fake-sink"} {
-		for _, r := range Run(context.Background(), bin, Options{Class: class, Config: map[string]string{"topic": "t"}}) {
-			if r.Status == Fail {
-				t.Errorf("%s %s failed: %s", r.Class, r.Check, r.Detail)
-			}
+	row := &pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{
+		Fields: []*pluginv1.Field{{Name: "a", Value: str}}}}}
+	rowSchema := &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRUCT, Fields: []*pluginv1.SchemaField{
+		{Name: "a", Schema: schema(pluginv1.Schema_TYPE_STRING, false)}, {Name: "b", Schema: schema(pluginv1.Schema_TYPE_INT8, true)}}}
+	for _, tc := range []struct {
+		name   string
+		schema *pluginv1.Schema
+		value  *pluginv1.Value
+		ok     bool
+	}{
+		{"schemaless", nil, big, true},
+		{"string", schema(pluginv1.Schema_TYPE_STRING, false), str, true},
+		{"string as bytes", schema(pluginv1.Schema_TYPE_BYTES, false), str, false},
+		{"int16", schema(pluginv1.Schema_TYPE_INT16, false), big, true},
+		{"int8 overflow", schema(pluginv1.Schema_TYPE_INT8, false), big, false},
+		{"null optional", schema(pluginv1.Schema_TYPE_INT32, true), nil, true},
+		{"null required", schema(pluginv1.Schema_TYPE_INT32, false), nil, false},
+		{"struct", rowSchema, row, true},
+		{"struct as string", schema(pluginv1.Schema_TYPE_STRING, false), row, false},
+		{"struct missing required field", &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRUCT, Fields: []*pluginv1.SchemaField{
+			{Name: "c", Schema: schema(pluginv1.Schema_TYPE_STRING, false)}}}, row, false},
+	} {
+		if err := conforms(tc.schema, tc.value, "value"); (err == nil) != tc.ok {
+			t.Errorf("%s: conforms = %v, want ok=%v", tc.name, err, tc.ok)
 		}
 	}
 }

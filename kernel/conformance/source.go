@@ -113,13 +113,10 @@ func (r *run) recordOffsets(recs []*pluginv1.Record) {
 		return
 	}
 	for i, rec := range recs {
-		for _, f := range []struct {
-			name string
-			b    []byte
-		}{{"source_partition", rec.GetSourcePartition()}, {"source_offset", rec.GetSourceOffset()}} {
+		for name, b := range map[string][]byte{"source_partition": rec.GetSourcePartition(), "source_offset": rec.GetSourceOffset()} {
 			var obj map[string]any
-			if err := json.Unmarshal(f.b, &obj); err != nil || obj == nil {
-				r.add("source.record.offsets", Fail, "record %d: %s %q is not a JSON object", i, f.name, f.b)
+			if json.Unmarshal(b, &obj) != nil || obj == nil {
+				r.add("source.record.offsets", Fail, "record %d: %s %q is not a JSON object", i, name, b)
 				return
 			}
 		}

@@ -1,8 +1,8 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
-	"math"
 
 	"google.golang.org/protobuf/proto"
 
@@ -39,65 +39,55 @@ func (r *run) recordValues(recs []*pluginv1.Record) {
 	r.add("source.record.schema", Pass, "%d records round-trip and match their schemas", len(recs))
 }
 
+// intBits are the widths of the integer schema types.
+var intBits = map[pluginv1.Schema_Type]uint{pluginv1.Schema_TYPE_INT8: 8, pluginv1.Schema_TYPE_INT16: 16,
+	pluginv1.Schema_TYPE_INT32: 32, pluginv1.Schema_TYPE_INT64: 64}
+
 // conforms reports whether v is a value of schema s, as Kafka Connect's
 // ConnectSchema.validateValue decides it. A nil schema (schemaless data) takes any value.
 func conforms(s *pluginv1.Schema, v *pluginv1.Value, at string) error {
-	if s == nil {
+	if s == nil || (v.GetKind() == nil && (s.GetOptional() || s.GetDefaultValue() != nil)) {
 		return nil
 	}
-	if v.GetKind() == nil {
-		if s.GetOptional() || s.GetDefaultValue() != nil {
-			return nil
-		}
-		return fmt.Errorf("%s is null but its %s schema is not optional", at, s.GetType())
-	}
-	ok := false
-	switch s.GetType() {
-	case pluginv1.Schema_TYPE_INT8, pluginv1.Schema_TYPE_INT16, pluginv1.Schema_TYPE_INT32, pluginv1.Schema_TYPE_INT64:
-		bits := map[pluginv1.Schema_Type]uint{pluginv1.Schema_TYPE_INT8: 8, pluginv1.Schema_TYPE_INT16: 16, pluginv1.Schema_TYPE_INT32: 32, pluginv1.Schema_TYPE_INT64: 64}[s.GetType()]
-		n, isInt := v.GetKind().(*pluginv1.Value_IntValue)
-		ok = isInt && (bits == 64 || (n.IntValue >= -1<<(bits-1) && n.IntValue < 1<<(bits-1)))
-	case pluginv1.Schema_TYPE_FLOAT32:
-		f, isF := v.GetKind().(*pluginv1.Value_DoubleValue)
-		ok = isF && (math.IsInf(f.DoubleValue, 0) || math.IsNaN(f.DoubleValue) || math.Abs(f.DoubleValue) <= math.MaxFloat32)
-	case pluginv1.Schema_TYPE_FLOAT64:
-		_, ok = v.GetKind().(*pluginv1.Value_DoubleValue)
-	case pluginv1.Schema_TYPE_BOOLEAN:
-		_, ok = v.GetKind().(*pluginv1.Value_BoolValue)
-	case pluginv1.Schema_TYPE_STRING:
-		_, ok = v.GetKind().(*pluginv1.Value_StringValue)
-	case pluginv1.Schema_TYPE_BYTES:
-		_, ok = v.GetKind().(*pluginv1.Value_BytesValue)
-	case pluginv1.Schema_TYPE_ARRAY:
-		if l, isL := v.GetKind().(*pluginv1.Value_ListValue); isL {
-			for i, e := range l.ListValue.GetValues() {
+	t, ok := s.GetType(), false
+	switch k := v.GetKind().(type) {
+	case nil:
+		return fmt.Errorf("%s is null but its %s schema is not optional", at, t)
+	case *pluginv1.Value_IntValue:
+		bits := intBits[t]
+		ok = bits == 64 || (bits > 0 && k.IntValue >= -1<<(bits-1) && k.IntValue < 1<<(bits-1))
+	case *pluginv1.Value_DoubleValue:
+		ok = t == pluginv1.Schema_TYPE_FLOAT32 || t == pluginv1.Schema_TYPE_FLOAT64
+	case *pluginv1.Value_BoolValue:
+		ok = t == pluginv1.Schema_TYPE_BOOLEAN
+	case *pluginv1.Value_StringValue:
+		ok = t == pluginv1.Schema_TYPE_STRING
+	case *pluginv1.Value_BytesValue:
+		ok = t == pluginv1.Schema_TYPE_BYTES
+	case *pluginv1.Value_ListValue:
+		if ok = t == pluginv1.Schema_TYPE_ARRAY; ok {
+			for i, e := range k.ListValue.GetValues() {
 				if err := conforms(s.GetValueSchema(), e, fmt.Sprintf("%s[%d]", at, i)); err != nil {
 					return err
 				}
 			}
-			ok = true
 		}
-	case pluginv1.Schema_TYPE_MAP:
-		if m, isM := v.GetKind().(*pluginv1.Value_MapValue); isM {
-			for i, e := range m.MapValue.GetEntries() {
-				if err := conforms(s.GetKeySchema(), e.GetKey(), fmt.Sprintf("%s key %d", at, i)); err != nil {
-					return err
-				}
-				if err := conforms(s.GetValueSchema(), e.GetValue(), fmt.Sprintf("%s value %d", at, i)); err != nil {
+	case *pluginv1.Value_MapValue:
+		if ok = t == pluginv1.Schema_TYPE_MAP; ok {
+			for i, e := range k.MapValue.GetEntries() {
+				if err := errors.Join(conforms(s.GetKeySchema(), e.GetKey(), fmt.Sprintf("%s key %d", at, i)),
+					conforms(s.GetValueSchema(), e.GetValue(), fmt.Sprintf("%s value %d", at, i))); err != nil {
 					return err
 				}
 			}
-			ok = true
 		}
-	case pluginv1.Schema_TYPE_STRUCT:
-		if st, isS := v.GetKind().(*pluginv1.Value_StructValue); isS {
-			return structConforms(s, st.StructValue, at)
+	case *pluginv1.Value_StructValue:
+		if t == pluginv1.Schema_TYPE_STRUCT {
+			return structConforms(s, k.StructValue, at)
 		}
-	default:
-		return fmt.Errorf("%s schema has no type", at)
 	}
 	if !ok {
-		return fmt.Errorf("%s is %T, not a value of its %s schema", at, v.GetKind(), s.GetType())
+		return fmt.Errorf("%s is %T, not a value of its %s schema", at, v.GetKind(), t)
 	}
 	return nil
 }
