@@ -42,6 +42,7 @@ func newPluginsCmd() *cobra.Command {
 			})
 		},
 	})
+	cmd.AddCommand(newPluginsTestCmd())
 	return cmd
 }
 
