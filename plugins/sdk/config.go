@@ -1,13 +1,13 @@
 package sdk
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -106,8 +106,8 @@ func OneOf(values ...string) KeyOption {
 // AtLeast accepts only numbers of at least lowest, as ConfigDef.Range.atLeast.
 func AtLeast(lowest float64) KeyOption {
 	return Check(func(v string) error {
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err == nil && f < lowest {
+		f, ok := kc.ParseDouble(v)
+		if ok && f < lowest {
 			return fmt.Errorf("Value must be at least %s", strconv.FormatFloat(lowest, 'f', -1, 64))
 		}
 		return nil
@@ -224,12 +224,22 @@ func (d *ConfigDef) Parse(raw map[string]string) (Config, []ConfigError) {
 		if !ok {
 			continue
 		}
-		err := checkType(k.Type, v)
-		if err == nil && kd.check != nil && (v != "" || k.Required) {
-			err = kd.check(v)
+		if strings.Contains(v, "${") {
+			continue // a config provider placeholder, resolved only when a task starts
 		}
-		if err != nil {
-			errs = append(errs, ConfigError{k.Name, fmt.Sprintf("Invalid value %s for configuration %s: %v", v, k.Name, err)})
+		var bad *kc.ConfigError
+		if err := kc.CheckConfigValue(kc.ConfigType(k.Type), k.Name, v); err != nil {
+			bad = err.(*kc.ConfigError)
+		} else if kd.check != nil && (v != "" || k.Required) {
+			if err := kd.check(v); err != nil {
+				bad = &kc.ConfigError{Key: k.Name, Value: v, Reason: err.Error()}
+			}
+		}
+		if bad != nil {
+			if k.Secret {
+				bad = bad.Redacted() // an error must not carry the secret it refuses
+			}
+			errs = append(errs, ConfigError{k.Name, bad.Error()})
 		}
 	}
 	if d.strict {
@@ -256,41 +266,6 @@ func (d *ConfigDef) defines(key string) bool {
 	return false
 }
 
-func checkType(t pluginv1.ConfigKey_Type, v string) error {
-	v = strings.TrimSpace(v)
-	var err error
-	switch ConfigType(t) {
-	case TypeInt:
-		_, err = strconv.ParseInt(v, 10, 32)
-		if err != nil {
-			err = errors.New("not a 32-bit integer")
-		}
-	case TypeLong:
-		_, err = strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			err = errors.New("not a 64-bit integer")
-		}
-	case TypeDouble:
-		_, err = strconv.ParseFloat(v, 64)
-		if err != nil {
-			err = errors.New("not a number")
-		}
-	case TypeBoolean:
-		_, err = parseBool(v)
-	}
-	return err
-}
-
-func parseBool(v string) (bool, error) {
-	switch {
-	case strings.EqualFold(v, "true"):
-		return true, nil
-	case strings.EqualFold(v, "false"):
-		return false, nil
-	}
-	return false, errors.New("expected true or false")
-}
-
 // Config is a connector or task config: keys to string values, as Kafka Connect's. The
 // typed getters parse a value and name the key in their error.
 type Config map[string]string
@@ -301,49 +276,48 @@ func (c Config) Clone() map[string]string { return maps.Clone(map[string]string(
 // String returns the value of key, or "" if it is absent.
 func (c Config) String(key string) string { return c[key] }
 
-// Int returns the value of key as an int.
+// Int returns the value of key as an int, parsed as Kafka Connect parses an INT (32 bits).
 func (c Config) Int(key string) (int, error) {
-	v, err := strconv.ParseInt(strings.TrimSpace(c[key]), 10, 0)
-	if err != nil {
-		return 0, fmt.Errorf("config %s: %q is not an integer", key, c[key])
+	v, ok := kc.ParseInt(c[key])
+	if !ok {
+		return 0, c.invalid(key, kc.TypeInt)
 	}
 	return int(v), nil
 }
 
-// Int64 returns the value of key as an int64.
+// Int64 returns the value of key as an int64, parsed as Kafka Connect parses a LONG.
 func (c Config) Int64(key string) (int64, error) {
-	v, err := strconv.ParseInt(strings.TrimSpace(c[key]), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("config %s: %q is not a 64-bit integer", key, c[key])
+	v, ok := kc.ParseLong(c[key])
+	if !ok {
+		return 0, c.invalid(key, kc.TypeLong)
 	}
 	return v, nil
 }
 
-// Float64 returns the value of key as a float64.
+// Float64 returns the value of key as a float64, parsed as Kafka Connect parses a DOUBLE.
 func (c Config) Float64(key string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(c[key]), 64)
-	if err != nil {
-		return 0, fmt.Errorf("config %s: %q is not a number", key, c[key])
+	v, ok := kc.ParseDouble(c[key])
+	if !ok {
+		return 0, c.invalid(key, kc.TypeDouble)
 	}
 	return v, nil
 }
 
-// Bool returns the value of key as a bool ("true" or "false", any case).
+// Bool returns the value of key as a bool: "true" or "false" in any case, trimmed.
 func (c Config) Bool(key string) (bool, error) {
-	v, err := parseBool(strings.TrimSpace(c[key]))
-	if err != nil {
-		return false, fmt.Errorf("config %s: %q: %w", key, c[key], err)
+	v, ok := kc.ParseBool(c[key])
+	if !ok {
+		return false, c.invalid(key, kc.TypeBoolean)
 	}
 	return v, nil
 }
 
-// List returns the value of key split at commas, each item trimmed, empty items dropped.
-func (c Config) List(key string) []string {
-	var out []string
-	for item := range strings.SplitSeq(c[key], ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
+// invalid is the error of a getter whose value is not of type t, worded as Parse words it.
+func (c Config) invalid(key string, t kc.ConfigType) error {
+	return kc.CheckConfigValue(t, key, c[key])
 }
+
+// List returns the value of key split as Kafka Connect splits a LIST: "" is the empty
+// list, otherwise every comma separates items, the whitespace around them dropped. Empty
+// items are kept ("a,,b" is [a "" b]), as Kafka Connect keeps them.
+func (c Config) List(key string) []string { return kc.ParseList(c[key]) }

@@ -261,7 +261,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"ok", map[string]string{"topic": "t"}, nil},
 		{"missing required", map[string]string{}, []string{`topic: Missing required configuration "topic" which has no default value.`}},
-		{"bad int", map[string]string{"topic": "t", "count": "x"}, []string{`count: Invalid value x for configuration count: not a 32-bit integer`}},
+		{"bad int", map[string]string{"topic": "t", "count": "x"}, []string{`count: Invalid value x for configuration count: Not a number of type INT`}},
 		{"connector check", map[string]string{"topic": "forbidden"}, []string{"topic: topic forbidden is forbidden"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -375,7 +375,7 @@ func TestSourceErrors(t *testing.T) {
 	_, err := c.Source.Open(ctx, &pluginv1.OpenSourceRequest{Task: &pluginv1.TaskRef{Handle: "x"}, ConnectorClass: "counter", Config: map[string]string{"topic": "no-open"}})
 	wantCode(t, err, codes.Unknown, "cannot open: topic no-open")
 	_, err = c.Source.Open(ctx, &pluginv1.OpenSourceRequest{Task: &pluginv1.TaskRef{Handle: "x"}, ConnectorClass: "counter", Config: map[string]string{"count": "many"}})
-	wantCode(t, err, codes.InvalidArgument, `invalid config: topic: Missing required configuration "topic" which has no default value.; count: Invalid value many for configuration count: not a 32-bit integer`)
+	wantCode(t, err, codes.InvalidArgument, `invalid config: topic: Missing required configuration "topic" which has no default value.; count: Invalid value many for configuration count: Not a number of type INT`)
 	_, err = c.Source.Open(ctx, &pluginv1.OpenSourceRequest{Task: &pluginv1.TaskRef{Handle: "x"}, ConnectorClass: "memory-sink", Config: map[string]string{"file": "f"}})
 	wantCode(t, err, codes.InvalidArgument, `connector class "memory-sink" is a sink connector, not a source connector`)
 

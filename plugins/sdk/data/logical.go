@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tributary-dev/tributary/plugins/kc"
 )
 
 // Names of Kafka Connect's logical types.
@@ -131,33 +133,12 @@ func SchemaScale(s *Schema) (int32, error) {
 // AppendTwosComplement appends x as the minimal big-endian two's-complement bytes Java's
 // BigInteger.toByteArray returns.
 func AppendTwosComplement(dst []byte, x *big.Int) []byte {
-	if x.Sign() >= 0 {
-		b := x.Bytes()
-		if len(b) == 0 || b[0]&0x80 != 0 {
-			dst = append(dst, 0)
-		}
-		return append(dst, b...)
-	}
-	// -x - 1, bitwise inverted.
-	m := new(big.Int).Not(x).Bytes()
-	if len(m) == 0 || m[0]&0x80 != 0 {
-		dst = append(dst, 0xff)
-	}
-	for _, c := range m {
-		dst = append(dst, ^c)
-	}
-	return dst
+	return append(dst, kc.ToTwosComplement(x)...)
 }
 
 // FromTwosComplement reads big-endian two's-complement bytes, as Java's
 // new BigInteger(byte[]).
-func FromTwosComplement(b []byte) *big.Int {
-	x := new(big.Int).SetBytes(b)
-	if len(b) > 0 && b[0]&0x80 != 0 {
-		x.Sub(x, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
-	}
-	return x
-}
+func FromTwosComplement(b []byte) *big.Int { return kc.FromTwosComplement(b) }
 
 const dayMillis = 24 * 60 * 60 * 1000
 
