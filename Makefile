@@ -15,6 +15,7 @@ build:
 	$(GO) build -o $(BIN)/tributary ./cmd/tributary
 	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p"; \
 	  $(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p || exit 1; done
+	$(GO) build -o $(BIN)/plugins/tributary-example-go ./plugins/examples/go
 	plugins/examples/python/build.sh $(BIN)/plugins/tributary-pycounter
 
 tools:

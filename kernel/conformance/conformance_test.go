@@ -45,6 +45,9 @@ func bundled(t *testing.T, name string) string {
 		}
 		return out
 	}
+	if name == "tributary-example-go" {
+		return build(t, "../../plugins/examples/go")
+	}
 	return build(t, "../../plugins/"+name[len("tributary-"):])
 }
 
@@ -73,6 +76,7 @@ func TestBundledPluginsConform(t *testing.T) {
 		{"tributary-file", "file-source", map[string]string{"file": in, "topic": "t"}, sourceChecks},
 		{"tributary-file", "file-sink", map[string]string{"file": filepath.Join(dir, "out.txt")}, sinkChecks},
 		{"tributary-datagen", "", map[string]string{"topic": "t", "count": "5"}, sourceChecks},
+		{"tributary-example-go", "", map[string]string{"topic": "t", "interval.ms": "10", "count": "5"}, sourceChecks},
 		{"tributary-pycounter", "py-counter-source", map[string]string{"topic": "t", "count": "5", "interval.ms": "50"}, sourceChecks},
 		{"tributary-pycounter", "py-log-sink", map[string]string{"file": filepath.Join(dir, "py.txt")}, sinkChecks},
 	} {
