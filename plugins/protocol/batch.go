@@ -2,10 +2,10 @@ package protocol
 
 import (
 	"bytes"
-	"fmt"
 	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -58,16 +58,15 @@ func decodeBatch(b []byte, recordsField protowire.Number, other func(num protowi
 	for len(b) > 0 {
 		num, typ, l := protowire.ConsumeTag(b)
 		b = b[l:]
-		if num != recordsField {
+		if num != recordsField || typ != protowire.BytesType {
+			// Not a record; a records field of another wire type is an unknown field to
+			// protobuf, and skipped as one.
 			m, err := other(num, typ, b)
 			if err != nil {
 				return nil, err
 			}
 			b = b[m:]
 			continue
-		}
-		if typ != protowire.BytesType {
-			return nil, fmt.Errorf("wire: records field has wire type %d", typ)
 		}
 		rb, m := protowire.ConsumeBytes(b)
 		b = b[m:]
@@ -239,7 +238,13 @@ func (s *slabs) decodeSchema(which int, prev *pluginv1.Schema, b []byte) (*plugi
 		return last.s, nil
 	}
 	merged := prev != nil
-	if !merged {
+	if merged {
+		// The field repeats within one record, so protobuf merges the two. prev may be
+		// the previous record's schema, shared: merge into a copy, not into that record.
+		c := s.schema()
+		proto.Merge(c, prev)
+		prev = c
+	} else {
 		prev = s.schema()
 	}
 	if err := prev.UnmarshalVTUnsafe(b); err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -136,4 +137,36 @@ func TestEqualSchemasShared(t *testing.T) {
 	if r[0].ValueSchema == r[0].KeySchema || r[2].ValueSchema == r[1].ValueSchema || r[3].ValueSchema == r[2].ValueSchema {
 		t.Error("different schemas share a pointer")
 	}
+}
+
+// A schema field repeated within one record is merged, as protobuf merges it, into that
+// record's schema only, even when its first occurrence equals the previous record's and
+// was shared with it.
+func TestRepeatedSchemaFieldDoesNotChangeSharedSchema(t *testing.T) {
+	var got, want pluginv1.PollResponse
+	checkDecode(t, repeatedSchemaBatch(), &got, &want)
+	if got.Records[0].ValueSchema.Optional {
+		t.Fatal("the second record's schema merge changed the first record's schema")
+	}
+}
+
+// repeatedSchemaBatch is a PollResponse of two records with the same value schema, the
+// second with a second value_schema field (optional: true) to merge into it.
+func repeatedSchemaBatch() []byte {
+	s, _ := proto.Marshal(&pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING})
+	opt, _ := proto.Marshal(&pluginv1.Schema{Optional: true})
+	rec := func(schemas ...[]byte) []byte {
+		var r []byte
+		for _, x := range schemas {
+			r = protowire.AppendTag(r, recValSchema, protowire.BytesType)
+			r = protowire.AppendBytes(r, x)
+		}
+		return r
+	}
+	var b []byte
+	for _, r := range [][]byte{rec(s), rec(s, opt)} {
+		b = protowire.AppendTag(b, pollRecords, protowire.BytesType)
+		b = protowire.AppendBytes(b, r)
+	}
+	return b
 }
