@@ -13,6 +13,6 @@ if [ ! -x "$py" ]; then
   echo "build.sh: $py not found; skipping $out (apt-get install python3 python3-grpcio python3-protobuf)" >&2
   exit 0
 fi
-# -I would drop PYTHONPATH too; -s keeps a pip-installed tributary_sdk in the user's site
-# from shadowing the repository's.
-PYTHONPATH="$here/../../sdk/python" exec "$py" -s -m tributary_sdk.pack "$here/src" "$out"
+# PYTHONPATH wins over site-packages, so a pip-installed tributary_sdk cannot shadow the
+# repository's (-s also skips the user's site); -B writes no __pycache__ into the tree.
+PYTHONPATH="$here/../../sdk/python" exec "$py" -s -B -m tributary_sdk.pack "$here/src" "$out"
