@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests use that a bare machine lacks: kcat, python3-grpcio and
-# python3-protobuf (Debian) and grpcurl (built from the Go module proxy into the tool
-# cache). Safe to run repeatedly; quick when done.
+# python3-protobuf, pip, setuptools, wheel and venv for Python (Debian) and grpcurl (built
+# from the Go module proxy into the tool cache). Safe to run repeatedly; quick when done.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -9,6 +9,9 @@ need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
 # The Python example plugin (plugins/examples/python) runs on Debian's python3 with these.
 /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1 || need_apt+=(python3-grpcio python3-protobuf)
+# The Python SDK's test (plugins/sdk/python) pip-installs it offline into a venv.
+/usr/bin/python3 -c 'import setuptools, wheel, pip, venv' >/dev/null 2>&1 ||
+  need_apt+=(python3-pip python3-setuptools python3-wheel python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "installing ${need_apt[*]} from apt" >&2

@@ -1,10 +1,6 @@
-# Entry point of the tributary-pycounter executable (build.sh zips this directory into one
-# file that /usr/bin/python3 runs). The checks come first and need only the standard
-# library, so a missing handshake cookie or python3-grpcio gets a plain explanation.
-from tributary_plugin import bootstrap
-
-bootstrap.check("tributary-pycounter")
-
-import pycounter  # noqa: E402
+# Entry point of the tributary-pycounter executable, which build.sh packs from this
+# directory with tributary_sdk.pack. serve() checks the handshake cookie and that
+# python3-grpcio is installed before anything imports grpc.
+import pycounter
 
 pycounter.main()

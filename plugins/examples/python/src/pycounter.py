@@ -7,13 +7,12 @@ py-log-sink        appends each record's value, one line each, to a file, and re
                    offsets it has written and fsynced on flush.
 """
 
+import datetime
 import os
 import time
 
-from tributary_plugin import config, values
-from tributary_plugin.config import ConfigError
-from tributary_plugin.connector import SINK, SOURCE, Connector, SinkTask, SourceTask, TaskError
-from tributary_plugin.server import serve
+from tributary_sdk import (HIGH, LONG, MEDIUM, SINK, SOURCE, STRING, ConfigDef, ConfigError, Connector,
+                           Offset, Partition, SinkTask, SourceRecord, SourceTask, TaskError, data, serve)
 
 VERSION = "0.1.0"
 # COUNTER_ID is the key task_configs adds to tell the tasks of one connector apart.
@@ -26,21 +25,15 @@ class PyCounterSource(Connector):
     version = VERSION
     description = "Emits numbered string records; an example connector written in Python."
     config_def = (
-        config.ConfigDef()
-        .define("topic", config.STRING, config.HIGH, "Topic to write the records to.", required=True)
-        .define("count", config.LONG, config.MEDIUM,
-                "How many records each task emits before going quiet; 0 means without end.", default="0")
-        .define("interval.ms", config.LONG, config.MEDIUM,
+        ConfigDef()
+        .define("topic", STRING, HIGH, "Topic to write the records to.", required=True)
+        .define("count", LONG, MEDIUM,
+                "How many records each task emits before going quiet; 0 means without end.",
+                default=0, at_least=0)
+        .define("interval.ms", LONG, MEDIUM,
                 "Pause between two records, in milliseconds; 0 emits as fast as the kernel polls.",
-                default="1000")
+                default=1000, at_least=0)
     )
-
-    def validate(self, cfg):
-        errors = []
-        for key in ("count", "interval.ms"):
-            if cfg.int(key) < 0:
-                errors.append(ConfigError(key, f"must not be negative, got {cfg[key]}"))
-        return errors
 
     def task_configs(self, cfg, max_tasks):
         # One counter per task, each with its own source partition.
@@ -51,23 +44,23 @@ class PyCounterSource(Connector):
 
 
 class CounterTask(SourceTask):
-    def open(self, ctx, offsets):
+    def open(self, ctx):
         cfg = ctx.config
         self.log = ctx.log
         self.topic = cfg.string("topic")
         self.count = cfg.int("count")
         self.interval = cfg.int("interval.ms") / 1000.0
         counter = cfg.int(COUNTER_ID) if COUNTER_ID in cfg else 0
-        if self.count < 0 or self.interval < 0 or counter < 0:
-            raise ConfigError("count" if self.count < 0 else "interval.ms" if self.interval < 0 else COUNTER_ID,
-                              "must not be negative")
-        self.partition = values.source_map({"counter": counter})
+        if counter < 0:
+            raise ConfigError(COUNTER_ID, "must not be negative")
+        # One Partition object for all the task's records: the SDK encodes it once a batch.
+        self.partition = Partition(counter=counter)
         self.next = 1
-        committed = values.find_offset(offsets, {"counter": counter})
+        committed = ctx.offset(self.partition)
         if committed is not None:
-            n = committed.get("n")
-            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-                raise TaskError(f"py-counter-source: committed offset {committed} of counter {counter} has no valid n")
+            n = committed.int("n")
+            if n is None or n < 0:
+                raise TaskError(f"py-counter-source: committed offset {dict(committed)} of counter {counter} has no valid n")
             self.next = n + 1
         self.due = time.monotonic()
         self.log.info("counting", extra={"topic": self.topic, "counter": counter, "from": self.next})
@@ -94,20 +87,19 @@ class CounterTask(SourceTask):
         return out
 
     def _record(self, n):
-        return values.Record(
-            topic=self.topic,
-            partition=-1,
-            value=values.string(str(n)),
-            value_schema=values.primitive_schema(values.Schema.TYPE_STRING),
-            timestamp_ms=int(time.time() * 1000),
+        return SourceRecord(
             source_partition=self.partition,
-            source_offset=values.source_map({"n": n}),
+            source_offset=Offset(n=n),
+            topic=self.topic,  # kafka_partition None: the producer's partitioner chooses
+            value=str(n),
+            value_schema=data.STRING_SCHEMA,
+            timestamp=datetime.datetime.now(datetime.timezone.utc),
         )
 
     def commit(self, offsets):
         for o in offsets:
-            if bytes(o.partition) == self.partition:
-                self.log.debug("committed", extra={"offset": bytes(o.offset).decode("utf-8", "replace")})
+            if o.partition == self.partition:
+                self.log.debug("committed", extra={"offset": dict(o.offset)})
 
     def close(self):
         if hasattr(self, "log"):
@@ -119,8 +111,8 @@ class PyLogSink(Connector):
     type = SINK
     version = VERSION
     description = "Appends each record's value as a line to a file; an example connector written in Python."
-    config_def = config.ConfigDef().define(
-        "file", config.STRING, config.HIGH, "Path of the file to append the records to.", required=True)
+    config_def = ConfigDef().define(
+        "file", STRING, HIGH, "Path of the file to append the records to.", required=True)
 
     def validate(self, cfg):
         d = os.path.dirname(os.path.abspath(cfg.string("file")))
@@ -146,7 +138,7 @@ class LogSinkTask(SinkTask):
 
     def put(self, records):
         for r in records:
-            self.lines.append(values.to_text(r.value).replace("\n", "\\n") + "\n")
+            self.lines.append(data.to_text(r.value).replace("\n", "\\n") + "\n")
 
     def _write(self):
         if self.lines:

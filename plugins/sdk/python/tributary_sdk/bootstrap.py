@@ -23,7 +23,7 @@ def check_cookie(name):
         f"{name} is a Tributary connector plugin, not a program to run by hand.\n"
         f"Put it in the kernel's plugin directory (plugin_dir in the agent config, or bin/plugins\n"
         f"for `tributary dev`); the kernel starts it with {MAGIC_COOKIE_KEY} set to the handshake\n"
-        f"cookie and talks to it over gRPC. See plugins/examples/python/README.md.\n"
+        f"cookie and talks to it over gRPC. See plugins/sdk/python/README.md.\n"
     )
     sys.exit(1)
 

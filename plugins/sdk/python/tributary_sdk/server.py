@@ -34,13 +34,14 @@ import time
 
 import grpc
 
-from goplugin import controller_pb2, controller_pb2_grpc, health_pb2, health_pb2_grpc
-from tributary.plugin.v1 import plugin_pb2 as pb
-from tributary.plugin.v1 import plugin_pb2_grpc as pb_grpc
-
-from . import bootstrap
+from . import bootstrap, codec
+from ._proto import controller_pb2, controller_pb2_grpc, health_pb2, health_pb2_grpc
+from ._proto import plugin_pb2 as pb
+from ._proto import plugin_pb2_grpc as pb_grpc
 from .config import ConfigError, ConfigErrors
 from .connector import SINK, SOURCE, PollContext, TaskContext, TaskError, task_logger
+from .data import DataError
+from .records import TopicPartition
 
 # LOG_LEVEL_ENV sets the log level: trace, debug, info, warn, error (default info), as
 # for Go plugins.
@@ -97,7 +98,7 @@ def _setup_logging():
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    return logging.getLogger("tributary_plugin")
+    return logging.getLogger("tributary_sdk")
 
 
 # ---- TLS ----
@@ -219,6 +220,8 @@ class _Task:
         self.lock = threading.Lock()
         self.closed = False  # guarded by lock
         self.pending = []  # polled beyond the kernel's max_records; guarded by lock
+        self.encoder = codec.RecordEncoder()  # guarded by lock
+        self.decoder = codec.RecordDecoder()  # guarded by lock
         self._state = threading.Lock()
         self._closing = False
         self._stop = None
@@ -268,7 +271,7 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
                                     f"{self.by_class[cls].name!r} and {c.name!r}")
                     continue
                 self.by_class[cls] = c
-            self.descs.append(c.descriptor())
+            self.descs.append(codec.descriptor(c))
         if problems:
             raise ValueError("invalid connectors: " + "; ".join(problems))
         self._mu = threading.Lock()
@@ -309,7 +312,7 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
 
     # -- task registry --
 
-    def _open(self, kind, req, rpc_context, new_task, open_task):
+    def _open(self, kind, req, rpc_context, new_task, open_task, committed=()):
         c = self._connector(req.connector_class, kind)
         cfg, errors = c.config_def.parse(req.config)
         if errors:
@@ -321,7 +324,7 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
         impl = self._safely("new task", new_task(c), log)
         if impl is None:
             raise _Status(grpc.StatusCode.INTERNAL, f"connector {c.name} returned no {_kind_name(kind)} task")
-        ctx = TaskContext(ref.handle, ref.connector, ref.task, req.connector_class, cfg, log)
+        ctx = TaskContext(ref.handle, ref.connector, ref.task, req.connector_class, cfg, log, committed)
         t = _Task(kind, impl, ctx)
         with t.lock:  # calls racing the open wait for it
             with self._mu:
@@ -436,14 +439,19 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
 
     @_rpc
     def _open_source(self, request, context):
+        try:
+            committed = codec.committed_offsets(request.offsets)
+        except ValueError as e:
+            raise _Status(grpc.StatusCode.INVALID_ARGUMENT, str(e)) from None
         self._open(SOURCE, request, context, lambda c: c.new_source_task,
-                   lambda impl, ctx: impl.open(ctx, list(request.offsets)))
+                   lambda impl, ctx: impl.open(ctx), committed)
         return pb.OpenSourceResponse()
 
     @_rpc
     def _open_sink(self, request, context):
+        partitions = [TopicPartition(p.topic, p.partition) for p in request.partitions]
         self._open(SINK, request, context, lambda c: c.new_sink_task,
-                   lambda impl, ctx: impl.open(ctx, list(request.partitions)))
+                   lambda impl, ctx: impl.open(ctx, partitions))
         return pb.OpenSinkResponse()
 
     @_rpc
@@ -458,7 +466,14 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
             n = len(t.pending)
             if 0 < request.max_records < n:
                 n = request.max_records
-            out, t.pending = t.pending[:n], t.pending[n:]
+            try:
+                out = t.encoder.records(t.pending[:n])
+            except DataError as e:
+                # The batch cannot be sent: fail the task visibly rather than drop records.
+                t.pending = []
+                raise _Status(grpc.StatusCode.INVALID_ARGUMENT,
+                              f"sdk: the task produced an invalid record: {e}") from None
+            t.pending = t.pending[n:]
             return pb.PollResponse(records=out)
         finally:
             t.lock.release()
@@ -467,7 +482,11 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
     def _commit(self, request, context):
         t = self._lookup(request.handle, SOURCE)
         try:
-            self._safely("commit", lambda: t.impl.commit(list(request.offsets)), t.ctx.log)
+            try:
+                offsets = codec.committed_offsets(request.offsets)
+            except ValueError as e:
+                raise _Status(grpc.StatusCode.INVALID_ARGUMENT, str(e)) from None
+            self._safely("commit", lambda: t.impl.commit(offsets), t.ctx.log)
             return pb.CommitResponse()
         finally:
             t.lock.release()
@@ -476,7 +495,11 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
     def _put(self, request, context):
         t = self._lookup(request.handle, SINK)
         try:
-            self._safely("put", lambda: t.impl.put(list(request.records)), t.ctx.log)
+            try:
+                records = t.decoder.records(request.records)
+            except DataError as e:
+                raise _Status(grpc.StatusCode.INVALID_ARGUMENT, f"sdk: {e}") from None
+            self._safely("put", lambda: t.impl.put(records), t.ctx.log)
             return pb.PutResponse()
         finally:
             t.lock.release()
@@ -485,8 +508,20 @@ class _Plugin(pb_grpc.PluginServicer, pb_grpc.ConnectorServicer):
     def _flush(self, request, context):
         t = self._lookup(request.handle, SINK)
         try:
-            offsets = self._safely("flush", lambda: t.impl.flush(list(request.offsets)), t.ctx.log)
-            return pb.FlushResponse(offsets=list(offsets or []))
+            given = {TopicPartition(o.topic, o.partition): o.offset for o in request.offsets}
+            done = self._safely("flush", lambda: t.impl.flush(dict(given)), t.ctx.log) or {}
+            out = []
+            for tp, off in sorted(dict(done).items()):
+                tp = TopicPartition(*tp)
+                most = given.get(tp)
+                if most is None:
+                    continue  # the kernel did not ask about it
+                if off > most:
+                    raise _Status(grpc.StatusCode.INTERNAL,
+                                  f"sdk: flush reported offset {off} for {tp.topic}-{tp.partition}, "
+                                  f"beyond the {most} the kernel gave")
+                out.append(pb.TopicPartitionOffset(topic=tp.topic, partition=tp.partition, offset=off))
+            return pb.FlushResponse(offsets=out)
         finally:
             t.lock.release()
 

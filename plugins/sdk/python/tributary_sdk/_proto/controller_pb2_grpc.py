@@ -2,7 +2,7 @@
 import grpc
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
-from goplugin import controller_pb2 as goplugin_dot_controller__pb2
+from . import controller_pb2 as goplugin_dot_controller__pb2
 
 
 class GRPCControllerStub(object):
