@@ -51,6 +51,9 @@ type Config struct {
 	LeaveOnShutdown bool `yaml:"leave_on_shutdown"`
 
 	PluginDir string `yaml:"plugin_dir"`
+	// PluginRescanInterval is how often the plugin dir is checked for new, changed and
+	// removed binaries (default 2s; 0 turns it off: only `tributary plugins reload`).
+	PluginRescanInterval time.Duration `yaml:"plugin_rescan_interval"`
 	// PluginChecksums pins plugin binaries: base name -> SHA-256 hex.
 	PluginChecksums map[string]string `yaml:"plugin_checksums"`
 
@@ -84,16 +87,17 @@ type KafkaConfig struct {
 func DefaultConfig() Config {
 	host, _ := os.Hostname()
 	return Config{
-		NodeID:      host,
-		DataDir:     "data",
-		BindAddr:    "127.0.0.1",
-		RESTPort:    DefaultRESTPort,
-		AdminPort:   DefaultAdminPort,
-		ClusterPort: DefaultClusterPort,
-		RaftPort:    DefaultRaftPort,
-		Voters:      3,
-		PluginDir:   "plugins",
-		Kafka:       KafkaConfig{BootstrapServers: []string{"127.0.0.1:9092"}, ClientID: "tributary"},
+		NodeID:               host,
+		DataDir:              "data",
+		BindAddr:             "127.0.0.1",
+		RESTPort:             DefaultRESTPort,
+		AdminPort:            DefaultAdminPort,
+		ClusterPort:          DefaultClusterPort,
+		RaftPort:             DefaultRaftPort,
+		Voters:               3,
+		PluginDir:            "plugins",
+		PluginRescanInterval: 2 * time.Second,
+		Kafka:                KafkaConfig{BootstrapServers: []string{"127.0.0.1:9092"}, ClientID: "tributary"},
 		Converters: map[string]string{
 			"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
 			"value.converter":                "org.apache.kafka.connect.json.JsonConverter",

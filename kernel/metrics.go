@@ -41,13 +41,15 @@ var (
 		"1 if the plugin process is running.", []string{"binary"}, nil)
 	descPluginRestarts = prometheus.NewDesc("tributary_plugin_restarts_total",
 		"Times the plugin process was restarted after it died.", []string{"binary"}, nil)
+	descPluginRetired = prometheus.NewDesc("tributary_plugin_retired_processes",
+		"Processes of a replaced or removed binary still serving the tasks opened on them.", []string{"binary"}, nil)
 )
 
 type nodeCollector struct{ n *Node }
 
 func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descTaskStarts, descTaskRecords, descTaskState, descTaskFailures, descTaskSkipped,
-		descTaskDeadLettered, descTaskFiltered, descLeader, descIndex, descPluginUp, descPluginRestarts} {
+		descTaskDeadLettered, descTaskFiltered, descLeader, descIndex, descPluginUp, descPluginRestarts, descPluginRetired} {
 		ch <- d
 	}
 }
@@ -80,13 +82,21 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descIndex, prometheus.GaugeValue, float64(idx))
 	}
 	if ph := n.Plugins; ph != nil {
+		retired := map[string]int{}
 		for _, p := range ph.Processes() {
+			if p.Retired { // the binary's current process is listed too, first
+				retired[p.Binary]++
+				continue
+			}
 			up := 0.0
 			if p.Running {
 				up = 1
 			}
 			ch <- prometheus.MustNewConstMetric(descPluginUp, prometheus.GaugeValue, up, p.Binary)
 			ch <- prometheus.MustNewConstMetric(descPluginRestarts, prometheus.CounterValue, float64(p.Restarts), p.Binary)
+		}
+		for binary, n := range retired {
+			ch <- prometheus.MustNewConstMetric(descPluginRetired, prometheus.GaugeValue, float64(n), binary)
 		}
 	}
 }

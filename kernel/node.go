@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
+	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
@@ -101,18 +103,23 @@ func (n *Node) Run(ctx context.Context) error {
 		Raft:    hostPort(adv, raftPort),
 	}
 
+	pluginsChanged := make(chan struct{}, 1) // a reload changed the classes (latest wins)
 	n.Plugins, err = pluginhost.New(ctx, pluginhost.Config{
 		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
+		SocketDir:      filepath.Join(n.cfg.DataDir, "plugin-sockets"),
+		RescanInterval: n.cfg.PluginRescanInterval,
+		OnChange: func() {
+			select {
+			case pluginsChanged <- struct{}{}:
+			default:
+			}
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("plugins: %w", err)
 	}
 	defer n.Plugins.Close()
-	var pluginNames []string
-	for _, d := range n.Plugins.Connectors() {
-		pluginNames = append(pluginNames, d.Name)
-		pluginNames = append(pluginNames, d.Aliases...)
-	}
+	pluginNames := classNames(n.Plugins)
 
 	// Lease changes reach the runtime through a one-slot channel (latest wins), so the
 	// heartbeat loop never waits while the runtime stops its tasks.
@@ -211,6 +218,32 @@ func (n *Node) Run(ctx context.Context) error {
 	schedCtx, schedCancel := context.WithCancel(ctx)
 	defer schedCancel()
 	goRun("scheduler", func() error { return sched.Run(schedCtx) })
+	goRun("plugin registration", func() error {
+		// The scheduler places a task only on nodes whose record lists its class: after
+		// a reload, register this node again with what it has now.
+		for attempt := 0; ; {
+			select {
+			case <-rtCtx.Done():
+				return nil
+			case <-pluginsChanged:
+			}
+			for rtCtx.Err() == nil {
+				cctx, cancel := context.WithTimeout(rtCtx, 10*time.Second)
+				err := n.Cluster.SetPlugins(cctx, classNames(n.Plugins))
+				cancel()
+				if err == nil {
+					attempt = 0
+					break
+				}
+				n.log.Warn("registering the node's new plugin classes failed; retrying", "err", err)
+				select {
+				case <-rtCtx.Done():
+				case <-time.After(registerRetry.Next(attempt)):
+				}
+				attempt++
+			}
+		}
+	})
 	goRun("admin grpc", func() error { return gs.Serve(adminLis) })
 	goRun("rest", func() error { return hs.Serve(restLis) })
 
@@ -247,6 +280,19 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// registerRetry paces the re-registration of a node whose plugin classes changed.
+var registerRetry = kc.Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2}
+
+// classNames lists every connector class name and alias the plugin host serves.
+func classNames(h *pluginhost.Host) []string {
+	var names []string
+	for _, d := range h.Connectors() {
+		names = append(names, d.Name)
+		names = append(names, d.Aliases...)
+	}
+	return names
 }
 
 func freePort(host string) int {

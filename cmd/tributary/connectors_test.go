@@ -140,9 +140,9 @@ func TestPluginsAndMembers(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"plugins", "list"}, `CLASS        TYPE    VERSION  BINARY          ALIASES
-file-sink    sink    1.0.0    tributary-file  org.apache.kafka.connect.file.FileStreamSinkConnector
-file-source  source  1.0.0    tributary-file  org.apache.kafka.connect.file.FileStreamSourceConnector
+		{[]string{"plugins", "list"}, `CLASS        TYPE    VERSION  BINARY          SHA256  ALIASES
+file-sink    sink    1.0.0    tributary-file  -       org.apache.kafka.connect.file.FileStreamSinkConnector
+file-source  source  1.0.0    tributary-file  -       org.apache.kafka.connect.file.FileStreamSourceConnector
 `},
 		{[]string{"members"}, `ID  ADDRESS        VOTER  LEADER  ALIVE  LAST CONTACT  TASKS
 n1  n1:8084        yes    no      yes    0s            2

@@ -43,6 +43,12 @@ type cliPlugins struct {
 	cc    *grpc.ClientConn
 }
 
+func (p *cliPlugins) Reload(context.Context) (pluginhost.ReloadResult, error) {
+	return pluginhost.ReloadResult{}, nil
+}
+
+func (p *cliPlugins) Dir() string { return "" }
+
 func (p *cliPlugins) Connectors() []pluginhost.Descriptor { return p.descs }
 
 func (p *cliPlugins) Resolve(class string) (pluginhost.Descriptor, error) {

@@ -139,6 +139,12 @@ func newFakePlugins(t *testing.T) *fakePlugins {
 	return f
 }
 
+func (f *fakePlugins) Reload(context.Context) (pluginhost.ReloadResult, error) {
+	return pluginhost.ReloadResult{}, nil
+}
+
+func (f *fakePlugins) Dir() string { return "" }
+
 func (f *fakePlugins) Connectors() []pluginhost.Descriptor { return f.descs }
 
 func (f *fakePlugins) Resolve(class string) (pluginhost.Descriptor, error) {

@@ -28,6 +28,7 @@ func (s *Service) ListPlugins(_ context.Context, req *adminv1.ListPluginsRequest
 			Version: d.GetVersion(),
 			Aliases: append([]string(nil), d.GetAliases()...),
 			Binary:  d.Binary,
+			Sha256:  d.Checksum,
 		})
 	}
 	if !req.GetConnectorsOnly() {
@@ -162,4 +163,16 @@ func (s *Service) ValidateConfig(ctx context.Context, req *adminv1.ValidateConfi
 		}
 	}
 	return out, nil
+}
+
+// ReloadPlugins implements adminv1.AdminServer: the node rescans its plugin dir now.
+// New classes become creatable; a changed binary serves its tasks from their next start.
+func (s *Service) ReloadPlugins(ctx context.Context, _ *adminv1.ReloadPluginsRequest) (*adminv1.ReloadPluginsResponse, error) {
+	res, err := s.cfg.Plugins.Reload(ctx)
+	if err != nil {
+		return nil, status.Errorf(codes.Unavailable, "reload plugins from %s: %v", s.cfg.Plugins.Dir(), err)
+	}
+	s.log.Info("plugins reloaded on request", "added", res.Added, "replaced", res.Replaced, "removed", res.Removed, "failed", len(res.Failed))
+	return &adminv1.ReloadPluginsResponse{Added: res.Added, Replaced: res.Replaced, Removed: res.Removed,
+		Failed: res.Failed, Dir: s.cfg.Plugins.Dir()}, nil
 }

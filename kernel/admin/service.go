@@ -30,6 +30,10 @@ type Plugins interface {
 	// error lists every available class.
 	Resolve(class string) (pluginhost.Descriptor, error)
 	Client(class string) (*pluginhost.Client, error)
+	// Reload rescans the plugin directory (see pluginhost.Host.Reload).
+	Reload(ctx context.Context) (pluginhost.ReloadResult, error)
+	// Dir is the plugin directory.
+	Dir() string
 }
 
 // Config is what a Service is built from.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -122,6 +123,8 @@ type Node struct {
 	transport *raft.NetworkTransport
 	rpc       *grpc.Server
 	rpcLis    net.Listener
+
+	selfMu sync.Mutex // guards cfg.Self, which SetPlugins replaces
 
 	connMu sync.Mutex
 	conns  map[string]*grpc.ClientConn
@@ -393,7 +396,7 @@ func (n *Node) joinLoop(ctx context.Context) {
 			if err == nil {
 				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				var resp *clusterv1.JoinResponse
-				resp, err = cl.Join(cctx, &clusterv1.JoinRequest{Node: n.cfg.Self})
+				resp, err = cl.Join(cctx, &clusterv1.JoinRequest{Node: n.self()})
 				cancel()
 				if err == nil {
 					n.log.Info("joined cluster", "via", addr, "leader", resp.LeaderId, "voter", resp.Voter)
@@ -410,12 +413,33 @@ func (n *Node) joinLoop(ctx context.Context) {
 	}
 }
 
+// self is the record this node registers.
+func (n *Node) self() *clusterv1.Node {
+	n.selfMu.Lock()
+	defer n.selfMu.Unlock()
+	return n.cfg.Self
+}
+
+// SetPlugins registers this node again with the connector classes it now has (its plugin
+// host picked up or lost binaries), so the scheduler places their tasks here. It fails
+// while no leader takes the write; the caller retries.
+func (n *Node) SetPlugins(ctx context.Context, plugins []string) error {
+	n.selfMu.Lock()
+	self := proto.CloneOf(n.cfg.Self)
+	self.Plugins = slices.Clone(plugins)
+	n.cfg.Self = self
+	n.selfMu.Unlock()
+	_, err := n.Apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_RegisterNode{
+		RegisterNode: &clusterv1.RegisterNode{Node: self}}})
+	return err
+}
+
 // registerLoop writes this node's record into the state once a leader can take it.
 func (n *Node) registerLoop(ctx context.Context) {
 	for ctx.Err() == nil {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_, err := n.Apply(cctx, &clusterv1.Command{Cmd: &clusterv1.Command_RegisterNode{
-			RegisterNode: &clusterv1.RegisterNode{Node: n.cfg.Self}}})
+			RegisterNode: &clusterv1.RegisterNode{Node: n.self()}}})
 		cancel()
 		if err == nil {
 			n.log.Info("registered in cluster state", "node", n.cfg.NodeID)

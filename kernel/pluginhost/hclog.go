@@ -20,7 +20,8 @@ const levelTrace = slog.LevelDebug - 4
 // in the kernel's structured log.
 type slogLogger struct {
 	l       *slog.Logger
-	binary  string // a name not worth repeating: the plugin attribute already says it
+	secrets *Secrets // hidden in every message and value
+	binary  string   // a name not worth repeating: the plugin attribute already says it
 	name    string
 	implied []any
 }
@@ -28,9 +29,9 @@ type slogLogger struct {
 var _ hclog.Logger = (*slogLogger)(nil)
 
 // newHCLogger returns an hclog.Logger for binary's go-plugin client writing to l, which
-// should already carry the plugin attribute.
-func newHCLogger(l *slog.Logger, binary string) *slogLogger {
-	return &slogLogger{l: l, binary: binary}
+// should already carry the plugin attribute, hiding secrets in what it writes.
+func newHCLogger(l *slog.Logger, binary string, secrets *Secrets) *slogLogger {
+	return &slogLogger{l: l, binary: binary, secrets: secrets}
 }
 
 func toSlogLevel(level hclog.Level) slog.Level {
@@ -64,13 +65,13 @@ func (s *slogLogger) Log(level hclog.Level, msg string, args ...any) {
 		}
 		attrs = append(attrs, key)
 		if i+1 < len(args) {
-			attrs = append(attrs, args[i+1])
+			attrs = append(attrs, s.secrets.redactValue(args[i+1]))
 		}
 	}
 	if s.name != "" && s.name != s.binary {
 		attrs = append(attrs, "logger", s.name)
 	}
-	s.l.Log(ctx, lvl, msg, attrs...)
+	s.l.Log(ctx, lvl, s.secrets.Redact(msg), attrs...)
 }
 
 func (s *slogLogger) Trace(msg string, args ...any) { s.Log(hclog.Trace, msg, args...) }
@@ -90,7 +91,11 @@ func (s *slogLogger) IsError() bool { return s.enabled(slog.LevelError) }
 func (s *slogLogger) ImpliedArgs() []any { return s.implied }
 
 func (s *slogLogger) With(args ...any) hclog.Logger {
-	return &slogLogger{l: s.l.With(args...), binary: s.binary, name: s.name, implied: append(s.implied[:len(s.implied):len(s.implied)], args...)}
+	red := make([]any, len(args))
+	for i, a := range args {
+		red[i] = s.secrets.redactValue(a)
+	}
+	return &slogLogger{l: s.l.With(red...), secrets: s.secrets, binary: s.binary, name: s.name, implied: append(s.implied[:len(s.implied):len(s.implied)], args...)}
 }
 
 func (s *slogLogger) Name() string { return s.name }
@@ -103,7 +108,7 @@ func (s *slogLogger) Named(name string) hclog.Logger {
 }
 
 func (s *slogLogger) ResetNamed(name string) hclog.Logger {
-	return &slogLogger{l: s.l, binary: s.binary, name: name, implied: s.implied}
+	return &slogLogger{l: s.l, secrets: s.secrets, binary: s.binary, name: name, implied: s.implied}
 }
 
 // SetLevel does nothing: the level is the slog handler's.
@@ -129,15 +134,16 @@ func (s *slogLogger) StandardWriter(opts *hclog.StandardLoggerOptions) io.Writer
 	if opts != nil && opts.ForceLevel != hclog.NoLevel {
 		level = toSlogLevel(opts.ForceLevel)
 	}
-	return &lineWriter{log: s.l, level: level, msg: "log"}
+	return &lineWriter{log: s.l, level: level, msg: "log", secrets: s.secrets}
 }
 
 // lineWriter logs each line written to it as one entry, with the line under "line".
 // go-plugin writes a plugin's stdout and (non-log) stderr through it.
 type lineWriter struct {
-	log   *slog.Logger
-	level slog.Level
-	msg   string
+	log     *slog.Logger
+	level   slog.Level
+	msg     string
+	secrets *Secrets // hidden in every line
 
 	mu      sync.Mutex
 	partial []byte
@@ -153,12 +159,12 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 			break
 		}
 		if line := strings.TrimRight(string(w.partial[:i]), "\r"); line != "" {
-			w.log.Log(context.Background(), w.level, w.msg, "line", line)
+			w.log.Log(context.Background(), w.level, w.msg, "line", w.secrets.Redact(line))
 		}
 		w.partial = w.partial[i+1:]
 	}
 	if len(w.partial) > 64<<10 { // a runaway line without newline: log what we have
-		w.log.Log(context.Background(), w.level, w.msg, "line", string(w.partial))
+		w.log.Log(context.Background(), w.level, w.msg, "line", w.secrets.Redact(string(w.partial)))
 		w.partial = nil
 	}
 	if len(w.partial) == 0 {

@@ -2,12 +2,9 @@ package pluginhost
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +44,19 @@ type Config struct {
 	BackoffMin, BackoffMax time.Duration
 	// Logger receives the host's logs and every plugin's logs. Default: slog.Default().
 	Logger *slog.Logger
+	// SocketDir holds the Unix sockets of the plugin processes, one subdirectory per
+	// process, removed when it stops. The Host owns it: New removes what a killed run
+	// left there. Default: a directory under os.TempDir() removed by Close.
+	SocketDir string
+	// RescanInterval is how often Dir is rescanned for new, changed and removed binaries
+	// (see Reload). Zero: only when Reload is called.
+	RescanInterval time.Duration
+	// OnChange, if set, is called (from the Host's goroutine) after a reload changed
+	// the connector classes.
+	OnChange func()
+	// Secrets hides secret values in the plugins' log lines; a nil one hides those the
+	// Host sees sent to its plugins (see Secrets).
+	Secrets *Secrets
 }
 
 // Descriptor is a connector class some plugin binary holds. Treat it as read-only.
@@ -54,6 +64,8 @@ type Descriptor struct {
 	*pluginv1.ConnectorDescriptor
 	// Binary is the base name of the plugin binary holding the class.
 	Binary string
+	// Checksum is the SHA-256 of that binary, hex, as it was when its process started.
+	Checksum string
 }
 
 // Client is the connection to one running plugin process. It stays usable until Done is
@@ -71,6 +83,29 @@ type Client struct {
 	exited <-chan struct{} // go-plugin's: the process has exited (before done is closed)
 	done   chan struct{}
 	err    error // set before done is closed
+
+	host  *Host
+	proc  *process
+	live  *launched
+	users int // tasks holding it (WaitClient without Release), guarded by host.mu
+}
+
+// Release says a task that got c from WaitClient is done with it (its session ended).
+// A process whose binary was replaced or removed keeps serving the tasks holding it and
+// is stopped when the last of them releases it. Releasing nil, or a Client not from
+// WaitClient, does nothing.
+func (c *Client) Release() {
+	if c == nil || c.host == nil {
+		return
+	}
+	h := c.host
+	h.mu.Lock()
+	c.users--
+	idle := c.users <= 0 && c.proc.retired
+	h.mu.Unlock()
+	if idle {
+		h.wg.Go(func() { h.stopRetired(c) }) // its supervisor is running: wg is not zero
+	}
 }
 
 // Done is closed when this plugin process has exited (crashed, killed, or stopped by
@@ -104,14 +139,26 @@ type ProcessInfo struct {
 	LastExit string
 	// LastError is the last failure to launch, e.g. a checksum mismatch; "" if none.
 	LastError string
+	// Checksum is the binary's SHA-256, hex, as it was when the process started (or, if
+	// none did, when it was last scanned).
+	Checksum string
+	// Version is the version its connectors describe (several joined by ", ").
+	Version string
+	// Retired says the binary was replaced or removed: the process serves the tasks
+	// opened on it until they close or it exits, and is not relaunched.
+	Retired bool
 }
 
-// process is one plugin binary. Its fields after path are guarded by Host.mu.
+// process is one generation of a plugin binary: a reload that finds the file changed
+// starts a new one. Its fields after stat are guarded by Host.mu.
 type process struct {
 	binary   string
 	path     string
 	checksum []byte // nil: not pinned
+	stat     fileStat
 
+	sha        string // hex SHA-256 of what was last launched (or scanned)
+	retired    bool
 	client     *Client
 	connectors []*pluginv1.ConnectorDescriptor
 	started    time.Time
@@ -127,21 +174,30 @@ type Host struct {
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	procs  []*process // sorted by binary; fixed after New
+
+	reloadMu sync.Mutex // serialises Reload
+	sockDir  string
+	tempSock bool // sockDir is the Host's own temp dir, removed by Close
+	secrets  *Secrets
 
 	mu      sync.Mutex
+	procs   []*process            // current generations, sorted by binary
+	retired []*process            // replaced or removed, still serving their tasks
 	exact   map[string]Descriptor // by name and every alias
 	simple  map[string]Descriptor // by the simple name of every alias (after the last '.')
 	descs   []Descriptor          // sorted by name
 	owner   map[string]*process   // by connector name
 	changed chan struct{}         // closed and replaced when a Client comes up, or at Close
 	closed  bool
+	loaded  bool                // the first reload (New's) is done
+	seen    map[string]fileStat // by binary: what the last scan saw, guarded by reloadMu
 }
 
 // New scans cfg.Dir, launches every plugin binary in it, asks each for its connectors and
 // starts supervising them. A binary that fails to start is logged and skipped (see
 // Processes); an empty directory is fine; a directory that cannot be read is an error.
-// ctx bounds the launching only; the processes live until Close.
+// ctx bounds the launching only; the processes live until Close. With
+// cfg.RescanInterval set, the directory is rescanned on that interval (see Reload).
 func New(ctx context.Context, cfg Config) (*Host, error) {
 	if cfg.BackoffMin <= 0 {
 		cfg.BackoffMin = DefaultBackoffMin
@@ -153,88 +209,27 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Host{cfg: cfg, log: cfg.Logger.With("component", "pluginhost"), changed: make(chan struct{})}
+	h := &Host{cfg: cfg, log: cfg.Logger.With("component", "pluginhost"), changed: make(chan struct{}),
+		seen: map[string]fileStat{}, secrets: cfg.Secrets}
+	if h.secrets == nil {
+		h.secrets = &Secrets{}
+	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-
-	procs, err := scan(cfg.Dir, cfg.Checksums)
-	if err != nil {
+	if err := h.openSocketDir(); err != nil {
 		h.cancel()
 		return nil, err
 	}
-	h.procs = procs
-
-	// Launch all binaries at once; each costs a process start and a TLS handshake.
-	launches := make([]*launched, len(procs))
-	errs := make([]error, len(procs))
-	var wg sync.WaitGroup
-	for i, p := range procs {
-		if p.lastErr != "" { // refused while scanning
-			continue
-		}
-		wg.Go(func() { launches[i], errs[i] = h.launch(ctx, p) })
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		for _, l := range launches {
-			if l != nil {
-				l.kill()
-			}
-		}
+	if _, err := h.reload(ctx, true); err != nil {
 		h.cancel()
-		return nil, fmt.Errorf("launch plugins in %s: %w", cfg.Dir, err)
+		h.wg.Wait()
+		h.removeSocketDir()
+		return nil, err
 	}
-
-	h.mu.Lock()
-	for i, p := range procs {
-		switch {
-		case p.lastErr != "":
-			h.log.Error("plugin refused", "plugin", p.binary, "error", p.lastErr)
-		case errs[i] != nil:
-			p.lastErr = errs[i].Error()
-			h.log.Error("plugin failed to start; skipping it", "plugin", p.binary, "error", errs[i])
-		default:
-			h.up(p, launches[i])
-			h.wg.Add(1)
-			go h.supervise(p, launches[i])
-		}
+	h.log.Info("plugins loaded", "dir", cfg.Dir, "binaries", len(h.Processes()), "connectors", len(h.Connectors()))
+	if cfg.RescanInterval > 0 && cfg.Dir != "" {
+		h.wg.Go(h.rescanLoop)
 	}
-	h.reindex()
-	h.mu.Unlock()
-	h.log.Info("plugins loaded", "dir", cfg.Dir, "binaries", len(procs), "connectors", len(h.Connectors()))
 	return h, nil
-}
-
-// scan lists the plugin binaries in dir.
-func scan(dir string, checksums map[string]string) ([]*process, error) {
-	if dir == "" {
-		return nil, nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("scan plugin dir: %w", err)
-	}
-	var procs []*process
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), BinaryPrefix) {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		fi, err := os.Stat(path) // follows symlinks
-		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
-			continue
-		}
-		p := &process{binary: e.Name(), path: path}
-		if sum, ok := checksums[e.Name()]; ok {
-			b, err := hex.DecodeString(strings.TrimSpace(sum))
-			if err != nil || len(b) != 32 {
-				p.lastErr = fmt.Sprintf("pinned checksum %q is not a hex SHA-256", sum)
-			}
-			p.checksum = b
-		}
-		procs = append(procs, p)
-	}
-	slices.SortFunc(procs, func(a, b *process) int { return strings.Compare(a.binary, b.binary) })
-	return procs, nil
 }
 
 // up makes l the live process of p. h.mu must be held.
@@ -265,7 +260,7 @@ func (h *Host) reindex() {
 					"class", cd.GetName(), "kept", prev.Binary, "ignored", p.binary)
 				continue
 			}
-			d := Descriptor{ConnectorDescriptor: cd, Binary: p.binary}
+			d := Descriptor{ConnectorDescriptor: cd, Binary: p.binary, Checksum: p.sha}
 			h.owner[cd.GetName()] = p
 			h.descs = append(h.descs, d)
 			h.exact[cd.GetName()] = d
@@ -328,7 +323,16 @@ func (h *Host) resolve(class string) (Descriptor, error) {
 	if list == "" {
 		list = "none"
 	}
-	return Descriptor{}, fmt.Errorf("%w %q; available: %s", ErrUnknownClass, class, list)
+	where := "no plugin directory is configured"
+	if h.cfg.Dir != "" {
+		where = fmt.Sprintf("plugins are searched in %s (executables named %s*); ", h.cfg.Dir, BinaryPrefix)
+		if h.cfg.RescanInterval > 0 {
+			where += fmt.Sprintf("a binary copied there is picked up within %s, or at once by `tributary plugins reload`", h.cfg.RescanInterval)
+		} else {
+			where += "after copying a binary there, run `tributary plugins reload`"
+		}
+	}
+	return Descriptor{}, fmt.Errorf("%w %q; available: %s; %s", ErrUnknownClass, class, list, where)
 }
 
 // Client returns the live client of the process holding class. While that process is
@@ -372,15 +376,20 @@ func (h *Host) client(class string) (*Client, <-chan struct{}, error) {
 
 // WaitClient is Client, waiting while the process holding class is unavailable until
 // it is back (the error then wraps ErrUnavailable and ctx's error) or ctx ends. An
-// unknown class, or a closed Host, fails at once.
+// unknown class, or a closed Host, fails at once. The caller holds the Client until it
+// calls Release: a retired process (its binary replaced or removed) lives while held.
 func (h *Host) WaitClient(ctx context.Context, class string) (*Client, error) {
 	for {
 		h.mu.Lock()
 		c, changed, err := h.client(class)
-		h.mu.Unlock()
 		if err == nil || changed == nil {
+			if c != nil {
+				c.users++
+			}
+			h.mu.Unlock()
 			return c, err
 		}
+		h.mu.Unlock()
 		select {
 		case <-changed:
 		case <-time.After(100 * time.Millisecond): // a dead Client awaiting supervision
@@ -390,20 +399,29 @@ func (h *Host) WaitClient(ctx context.Context, class string) (*Client, error) {
 	}
 }
 
-// Processes describes every plugin binary found, in binary name order.
+// Dir is the plugin directory the Host scans.
+func (h *Host) Dir() string { return h.cfg.Dir }
+
+// Processes describes every plugin binary found, in binary name order, followed by the
+// retired processes still serving tasks.
 func (h *Host) Processes() []ProcessInfo {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]ProcessInfo, len(h.procs))
-	for i, p := range h.procs {
+	out := make([]ProcessInfo, 0, len(h.procs)+len(h.retired))
+	for _, p := range append(slices.Clone(h.procs), h.retired...) {
 		info := ProcessInfo{
 			Binary: p.binary, Path: p.path, Restarts: p.restarts,
-			LastExit: p.lastExit, LastError: p.lastErr,
+			LastExit: p.lastExit, LastError: p.lastErr, Checksum: p.sha, Retired: p.retired,
 		}
+		var versions []string
 		for _, cd := range p.connectors {
 			info.Connectors = append(info.Connectors, cd.GetName())
+			if v := cd.GetVersion(); v != "" && !slices.Contains(versions, v) {
+				versions = append(versions, v)
+			}
 		}
 		slices.Sort(info.Connectors)
+		info.Version = strings.Join(versions, ", ")
 		if c := p.client; c != nil {
 			select {
 			case <-c.exited:
@@ -411,7 +429,7 @@ func (h *Host) Processes() []ProcessInfo {
 				info.Running, info.Pid, info.Started = true, c.Pid, p.started
 			}
 		}
-		out[i] = info
+		out = append(out, info)
 	}
 	return out
 }
@@ -429,5 +447,6 @@ func (h *Host) Close() error {
 	h.mu.Unlock()
 	h.cancel()
 	h.wg.Wait()
+	h.removeSocketDir()
 	return nil
 }

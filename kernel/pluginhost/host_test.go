@@ -180,8 +180,8 @@ func TestDescribeAndResolve(t *testing.T) {
 	_, err = h.Resolve("file-SOURCE")
 	want := `unknown connector class "file-SOURCE"; available: ` +
 		`file-sink (org.apache.kafka.connect.file.FileStreamSinkConnector, FileStreamSink), ` +
-		`file-source (org.apache.kafka.connect.file.FileStreamSourceConnector, FileStreamSource)`
-	if err == nil || err.Error() != want || !errors.Is(err, ErrUnknownClass) {
+		`file-source (org.apache.kafka.connect.file.FileStreamSourceConnector, FileStreamSource); plugins are searched in `
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, ErrUnknownClass) {
 		t.Fatalf("Resolve of an unknown class: %v\nwant: %s", err, want)
 	}
 	if _, err := h.Client("nope"); !errors.Is(err, ErrUnknownClass) || errors.Is(err, ErrUnavailable) {
@@ -196,11 +196,13 @@ func TestDescribeAndResolve(t *testing.T) {
 }
 
 func TestEmptyAndMissingDir(t *testing.T) {
-	h, _ := newHost(t, Config{Dir: t.TempDir()})
+	dir := t.TempDir()
+	h, _ := newHost(t, Config{Dir: dir})
 	if n := len(h.Connectors()); n != 0 {
 		t.Fatalf("%d connectors in an empty dir", n)
 	}
-	if _, err := h.Resolve("file-source"); err == nil || err.Error() != `unknown connector class "file-source"; available: none` {
+	if _, err := h.Resolve("file-source"); err == nil || err.Error() != `unknown connector class "file-source"; available: none; `+
+		`plugins are searched in `+dir+` (executables named tributary-*); after copying a binary there, run `+"`tributary plugins reload`" {
 		t.Fatalf("Resolve in an empty host: %v", err)
 	}
 	if _, err := New(context.Background(), Config{Dir: filepath.Join(t.TempDir(), "missing")}); err == nil {

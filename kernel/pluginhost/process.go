@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -30,11 +32,19 @@ type launched struct {
 	cmd        *exec.Cmd
 	client     *Client
 	connectors []*pluginv1.ConnectorDescriptor
+	sockDir    string // the process's Unix socket directory; "" if none
 }
 
-// kill ends the process (go-plugin asks it to stop, then kills it after 2 s) and
-// releases go-plugin's connections and goroutines. It returns once the process is gone.
-func (l *launched) kill() { l.gp.Kill() }
+// kill ends the process (go-plugin asks it to stop, then kills it after 2 s), releases
+// go-plugin's connections and goroutines and removes the process's socket directory
+// (a plugin killed before it could close its listener leaves its socket there). It
+// returns once the process is gone.
+func (l *launched) kill() {
+	l.gp.Kill()
+	if l.sockDir != "" {
+		_ = os.RemoveAll(l.sockDir)
+	}
+}
 
 // exitReason says how the process ended, e.g. "signal: killed" or "exit status 1". It
 // must only be called once go-plugin has seen the process exit.
@@ -49,6 +59,12 @@ func (l *launched) exitReason() string {
 func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 	cmd := exec.Command(p.path)
 	setProcAttr(cmd)
+	sockDir, err := h.processSocketDir()
+	if err != nil {
+		return nil, fmt.Errorf("start plugin %s: %w", p.binary, err)
+	}
+	// go-plugin's Go servers create their Unix socket in this directory (else in TMPDIR).
+	cmd.Env = append(cmd.Env, plugin.EnvUnixSocketDir+"="+sockDir)
 	var secure *plugin.SecureConfig
 	if p.checksum != nil {
 		secure = &plugin.SecureConfig{Checksum: p.checksum, Hash: sha256.New()}
@@ -57,12 +73,14 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 	cc := protocol.NewClientConfig(cmd)
 	cc.SecureConfig = secure
 	cc.StartTimeout = startTimeout
-	cc.Logger = newHCLogger(log, p.binary)
-	cc.SyncStdout = &lineWriter{log: log, level: slog.LevelInfo, msg: "plugin stdout"}
-	cc.SyncStderr = &lineWriter{log: log, level: slog.LevelWarn, msg: "plugin stderr"}
+	cc.Logger = newHCLogger(log, p.binary, h.secrets)
+	cc.SyncStdout = &lineWriter{log: log, level: slog.LevelInfo, msg: "plugin stdout", secrets: h.secrets}
+	cc.SyncStderr = &lineWriter{log: log, level: slog.LevelWarn, msg: "plugin stderr", secrets: h.secrets}
+	cc.GRPCDialOptions = append(cc.GRPCDialOptions, grpc.WithChainUnaryInterceptor(h.recordSecrets))
 	gp := plugin.NewClient(cc)
 	fail := func(err error) (*launched, error) {
 		gp.Kill()
+		_ = os.RemoveAll(sockDir)
 		return nil, fmt.Errorf("start plugin %s: %w", p.binary, err)
 	}
 	rpc, err := gp.Client()
@@ -94,7 +112,7 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 		pid = cmd.Process.Pid
 	}
 	h.log.Info("plugin started", "plugin", p.binary, "pid", pid, "connectors", len(desc.GetConnectors()))
-	return &launched{
+	l := &launched{
 		gp:  gp,
 		cmd: cmd,
 		client: &Client{
@@ -106,9 +124,14 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 			Pid:       pid,
 			exited:    clients.Done(),
 			done:      make(chan struct{}),
+			host:      h,
+			proc:      p,
 		},
 		connectors: desc.GetConnectors(),
-	}, nil
+		sockDir:    sockDir,
+	}
+	l.client.live = l
+	return l, nil
 }
 
 // supervise owns p's process from its first launch until Close: it waits for the
@@ -128,6 +151,16 @@ func (h *Host) supervise(p *process, l *launched) {
 		reason := l.exitReason()
 		h.down(p, l, fmt.Errorf("plugin %s exited: %s", p.binary, reason), reason)
 		l.kill() // the process is gone; this releases go-plugin's side
+		h.mu.Lock()
+		retired := p.retired
+		if retired {
+			h.dropRetired(p)
+		}
+		h.mu.Unlock()
+		if retired {
+			h.log.Info("retired plugin process exited", "plugin", p.binary, "pid", l.client.Pid, "reason", reason)
+			return
+		}
 		if time.Since(started) >= stableAfter {
 			backoff = h.cfg.BackoffMin
 		}
@@ -140,6 +173,12 @@ func (h *Host) supervise(p *process, l *launched) {
 				return
 			}
 			backoff = min(2*backoff, h.cfg.BackoffMax)
+			h.mu.Lock()
+			retired := p.retired
+			h.mu.Unlock()
+			if retired { // replaced or removed while it was down
+				return
+			}
 			next, err := h.launch(h.ctx, p)
 			if h.ctx.Err() != nil {
 				if next != nil {
@@ -158,6 +197,11 @@ func (h *Host) supervise(p *process, l *launched) {
 			break
 		}
 		h.mu.Lock()
+		if p.retired {
+			h.mu.Unlock()
+			l.kill()
+			return
+		}
 		p.restarts++
 		h.up(p, l)
 		h.reindex()

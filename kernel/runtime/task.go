@@ -308,6 +308,7 @@ func (t *workerTask) run() {
 		}
 		began := time.Now()
 		err = t.role.session(t.ctx, c)
+		c.Release() // the next session takes the current process: a replaced binary's new one
 		switch {
 		case t.ctx.Err() != nil:
 			return

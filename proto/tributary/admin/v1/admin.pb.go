@@ -1240,7 +1240,9 @@ type PluginInfo struct {
 	Version string   `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
 	Aliases []string `protobuf:"bytes,4,rep,name=aliases,proto3" json:"aliases,omitempty"`
 	// binary is the plugin binary that holds the connector; empty for built-ins.
-	Binary        string `protobuf:"bytes,5,opt,name=binary,proto3" json:"binary,omitempty"`
+	Binary string `protobuf:"bytes,5,opt,name=binary,proto3" json:"binary,omitempty"`
+	// sha256 is the hex SHA-256 of that binary as its serving process started.
+	Sha256        string `protobuf:"bytes,6,opt,name=sha256,proto3" json:"sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1310,6 +1312,130 @@ func (x *PluginInfo) GetBinary() string {
 	return ""
 }
 
+func (x *PluginInfo) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+type ReloadPluginsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadPluginsRequest) Reset() {
+	*x = ReloadPluginsRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadPluginsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadPluginsRequest) ProtoMessage() {}
+
+func (x *ReloadPluginsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadPluginsRequest.ProtoReflect.Descriptor instead.
+func (*ReloadPluginsRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
+}
+
+// ReloadPluginsResponse says what a reload changed, by plugin binary name.
+type ReloadPluginsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// added are new binaries now serving; replaced are binaries whose content changed
+	// (tasks use the new one from their next start); removed are binaries gone.
+	Added    []string `protobuf:"bytes,1,rep,name=added,proto3" json:"added,omitempty"`
+	Replaced []string `protobuf:"bytes,2,rep,name=replaced,proto3" json:"replaced,omitempty"`
+	Removed  []string `protobuf:"bytes,3,rep,name=removed,proto3" json:"removed,omitempty"`
+	// failed maps a binary that could not be started to why.
+	Failed map[string]string `protobuf:"bytes,4,rep,name=failed,proto3" json:"failed,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// dir is the plugin directory that was scanned.
+	Dir           string `protobuf:"bytes,5,opt,name=dir,proto3" json:"dir,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadPluginsResponse) Reset() {
+	*x = ReloadPluginsResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadPluginsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadPluginsResponse) ProtoMessage() {}
+
+func (x *ReloadPluginsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadPluginsResponse.ProtoReflect.Descriptor instead.
+func (*ReloadPluginsResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ReloadPluginsResponse) GetAdded() []string {
+	if x != nil {
+		return x.Added
+	}
+	return nil
+}
+
+func (x *ReloadPluginsResponse) GetReplaced() []string {
+	if x != nil {
+		return x.Replaced
+	}
+	return nil
+}
+
+func (x *ReloadPluginsResponse) GetRemoved() []string {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
+func (x *ReloadPluginsResponse) GetFailed() map[string]string {
+	if x != nil {
+		return x.Failed
+	}
+	return nil
+}
+
+func (x *ReloadPluginsResponse) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
 type ListPluginsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Plugins       []*PluginInfo          `protobuf:"bytes,1,rep,name=plugins,proto3" json:"plugins,omitempty"`
@@ -1319,7 +1445,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1331,7 +1457,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1344,7 +1470,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1363,7 +1489,7 @@ type PluginRequest struct {
 
 func (x *PluginRequest) Reset() {
 	*x = PluginRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1375,7 +1501,7 @@ func (x *PluginRequest) String() string {
 func (*PluginRequest) ProtoMessage() {}
 
 func (x *PluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1388,7 +1514,7 @@ func (x *PluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRequest.ProtoReflect.Descriptor instead.
 func (*PluginRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PluginRequest) GetClass() string {
@@ -1418,7 +1544,7 @@ type ConfigKeyInfo struct {
 
 func (x *ConfigKeyInfo) Reset() {
 	*x = ConfigKeyInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1430,7 +1556,7 @@ func (x *ConfigKeyInfo) String() string {
 func (*ConfigKeyInfo) ProtoMessage() {}
 
 func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1443,7 +1569,7 @@ func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigKeyInfo.ProtoReflect.Descriptor instead.
 func (*ConfigKeyInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ConfigKeyInfo) GetName() string {
@@ -1539,7 +1665,7 @@ type PluginConfigResponse struct {
 
 func (x *PluginConfigResponse) Reset() {
 	*x = PluginConfigResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1677,7 @@ func (x *PluginConfigResponse) String() string {
 func (*PluginConfigResponse) ProtoMessage() {}
 
 func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1690,7 @@ func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigResponse.ProtoReflect.Descriptor instead.
 func (*PluginConfigResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *PluginConfigResponse) GetKeys() []*ConfigKeyInfo {
@@ -1585,7 +1711,7 @@ type ValidateConfigRequest struct {
 
 func (x *ValidateConfigRequest) Reset() {
 	*x = ValidateConfigRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1597,7 +1723,7 @@ func (x *ValidateConfigRequest) String() string {
 func (*ValidateConfigRequest) ProtoMessage() {}
 
 func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1610,7 +1736,7 @@ func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateConfigRequest.ProtoReflect.Descriptor instead.
 func (*ValidateConfigRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ValidateConfigRequest) GetClass() string {
@@ -1641,7 +1767,7 @@ type ConfigValueInfo struct {
 
 func (x *ConfigValueInfo) Reset() {
 	*x = ConfigValueInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +1779,7 @@ func (x *ConfigValueInfo) String() string {
 func (*ConfigValueInfo) ProtoMessage() {}
 
 func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +1792,7 @@ func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigValueInfo.ProtoReflect.Descriptor instead.
 func (*ConfigValueInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ConfigValueInfo) GetName() string {
@@ -1721,7 +1847,7 @@ type ConfigInfo struct {
 
 func (x *ConfigInfo) Reset() {
 	*x = ConfigInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1733,7 +1859,7 @@ func (x *ConfigInfo) String() string {
 func (*ConfigInfo) ProtoMessage() {}
 
 func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1746,7 +1872,7 @@ func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfo.ProtoReflect.Descriptor instead.
 func (*ConfigInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ConfigInfo) GetDefinition() *ConfigKeyInfo {
@@ -1776,7 +1902,7 @@ type ConfigInfos struct {
 
 func (x *ConfigInfos) Reset() {
 	*x = ConfigInfos{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1914,7 @@ func (x *ConfigInfos) String() string {
 func (*ConfigInfos) ProtoMessage() {}
 
 func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1927,7 @@ func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfos.ProtoReflect.Descriptor instead.
 func (*ConfigInfos) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ConfigInfos) GetName() string {
@@ -1840,7 +1966,7 @@ type ListMembersRequest struct {
 
 func (x *ListMembersRequest) Reset() {
 	*x = ListMembersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1852,7 +1978,7 @@ func (x *ListMembersRequest) String() string {
 func (*ListMembersRequest) ProtoMessage() {}
 
 func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1865,7 +1991,7 @@ func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListMembersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 type Member struct {
@@ -1888,7 +2014,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1900,7 +2026,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1913,7 +2039,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Member) GetId() string {
@@ -1996,7 +2122,7 @@ type ListMembersResponse struct {
 
 func (x *ListMembersResponse) Reset() {
 	*x = ListMembersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2008,7 +2134,7 @@ func (x *ListMembersResponse) String() string {
 func (*ListMembersResponse) ProtoMessage() {}
 
 func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2021,7 +2147,7 @@ func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListMembersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListMembersResponse) GetMembers() []*Member {
@@ -2046,7 +2172,7 @@ type RaftListPeersRequest struct {
 
 func (x *RaftListPeersRequest) Reset() {
 	*x = RaftListPeersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2184,7 @@ func (x *RaftListPeersRequest) String() string {
 func (*RaftListPeersRequest) ProtoMessage() {}
 
 func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2197,7 @@ func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersRequest.ProtoReflect.Descriptor instead.
 func (*RaftListPeersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 type RaftPeer struct {
@@ -2087,7 +2213,7 @@ type RaftPeer struct {
 
 func (x *RaftPeer) Reset() {
 	*x = RaftPeer{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2099,7 +2225,7 @@ func (x *RaftPeer) String() string {
 func (*RaftPeer) ProtoMessage() {}
 
 func (x *RaftPeer) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2112,7 +2238,7 @@ func (x *RaftPeer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeer.ProtoReflect.Descriptor instead.
 func (*RaftPeer) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RaftPeer) GetId() string {
@@ -2152,7 +2278,7 @@ type RaftListPeersResponse struct {
 
 func (x *RaftListPeersResponse) Reset() {
 	*x = RaftListPeersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2290,7 @@ func (x *RaftListPeersResponse) String() string {
 func (*RaftListPeersResponse) ProtoMessage() {}
 
 func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,7 +2303,7 @@ func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersResponse.ProtoReflect.Descriptor instead.
 func (*RaftListPeersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{37}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RaftListPeersResponse) GetPeers() []*RaftPeer {
@@ -2197,7 +2323,7 @@ type RaftPeerRequest struct {
 
 func (x *RaftPeerRequest) Reset() {
 	*x = RaftPeerRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2209,7 +2335,7 @@ func (x *RaftPeerRequest) String() string {
 func (*RaftPeerRequest) ProtoMessage() {}
 
 func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2222,7 +2348,7 @@ func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeerRequest.ProtoReflect.Descriptor instead.
 func (*RaftPeerRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{38}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RaftPeerRequest) GetId() string {
@@ -2319,14 +2445,25 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\aMessage\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\"=\n" +
 	"\x12ListPluginsRequest\x12'\n" +
-	"\x0fconnectors_only\x18\x01 \x01(\bR\x0econnectorsOnly\"\x82\x01\n" +
+	"\x0fconnectors_only\x18\x01 \x01(\bR\x0econnectorsOnly\"\x9a\x01\n" +
 	"\n" +
 	"PluginInfo\x12\x14\n" +
 	"\x05class\x18\x01 \x01(\tR\x05class\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\tR\aversion\x12\x18\n" +
 	"\aaliases\x18\x04 \x03(\tR\aaliases\x12\x16\n" +
-	"\x06binary\x18\x05 \x01(\tR\x06binary\"O\n" +
+	"\x06binary\x18\x05 \x01(\tR\x06binary\x12\x16\n" +
+	"\x06sha256\x18\x06 \x01(\tR\x06sha256\"\x16\n" +
+	"\x14ReloadPluginsRequest\"\xff\x01\n" +
+	"\x15ReloadPluginsResponse\x12\x14\n" +
+	"\x05added\x18\x01 \x03(\tR\x05added\x12\x1a\n" +
+	"\breplaced\x18\x02 \x03(\tR\breplaced\x12\x18\n" +
+	"\aremoved\x18\x03 \x03(\tR\aremoved\x12M\n" +
+	"\x06failed\x18\x04 \x03(\v25.tributary.admin.v1.ReloadPluginsResponse.FailedEntryR\x06failed\x12\x10\n" +
+	"\x03dir\x18\x05 \x01(\tR\x03dir\x1a9\n" +
+	"\vFailedEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"O\n" +
 	"\x13ListPluginsResponse\x128\n" +
 	"\aplugins\x18\x01 \x03(\v2\x1e.tributary.admin.v1.PluginInfoR\aplugins\"%\n" +
 	"\rPluginRequest\x12\x14\n" +
@@ -2403,7 +2540,7 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x15RaftListPeersResponse\x122\n" +
 	"\x05peers\x18\x01 \x03(\v2\x1c.tributary.admin.v1.RaftPeerR\x05peers\"!\n" +
 	"\x0fRaftPeerRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xc3\x10\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xa9\x11\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
@@ -2423,7 +2560,8 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"GetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Offsets\x12T\n" +
 	"\fAlterOffsets\x12'.tributary.admin.v1.AlterOffsetsRequest\x1a\x1b.tributary.admin.v1.Message\x12Q\n" +
 	"\fResetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Message\x12^\n" +
-	"\vListPlugins\x12&.tributary.admin.v1.ListPluginsRequest\x1a'.tributary.admin.v1.ListPluginsResponse\x12^\n" +
+	"\vListPlugins\x12&.tributary.admin.v1.ListPluginsRequest\x1a'.tributary.admin.v1.ListPluginsResponse\x12d\n" +
+	"\rReloadPlugins\x12(.tributary.admin.v1.ReloadPluginsRequest\x1a).tributary.admin.v1.ReloadPluginsResponse\x12^\n" +
 	"\x0fGetPluginConfig\x12!.tributary.admin.v1.PluginRequest\x1a(.tributary.admin.v1.PluginConfigResponse\x12\\\n" +
 	"\x0eValidateConfig\x12).tributary.admin.v1.ValidateConfigRequest\x1a\x1f.tributary.admin.v1.ConfigInfos\x12^\n" +
 	"\vListMembers\x12&.tributary.admin.v1.ListMembersRequest\x1a'.tributary.admin.v1.ListMembersResponse\x12d\n" +
@@ -2443,7 +2581,7 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
@@ -2469,99 +2607,105 @@ var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Message)(nil),                    // 21: tributary.admin.v1.Message
 	(*ListPluginsRequest)(nil),         // 22: tributary.admin.v1.ListPluginsRequest
 	(*PluginInfo)(nil),                 // 23: tributary.admin.v1.PluginInfo
-	(*ListPluginsResponse)(nil),        // 24: tributary.admin.v1.ListPluginsResponse
-	(*PluginRequest)(nil),              // 25: tributary.admin.v1.PluginRequest
-	(*ConfigKeyInfo)(nil),              // 26: tributary.admin.v1.ConfigKeyInfo
-	(*PluginConfigResponse)(nil),       // 27: tributary.admin.v1.PluginConfigResponse
-	(*ValidateConfigRequest)(nil),      // 28: tributary.admin.v1.ValidateConfigRequest
-	(*ConfigValueInfo)(nil),            // 29: tributary.admin.v1.ConfigValueInfo
-	(*ConfigInfo)(nil),                 // 30: tributary.admin.v1.ConfigInfo
-	(*ConfigInfos)(nil),                // 31: tributary.admin.v1.ConfigInfos
-	(*ListMembersRequest)(nil),         // 32: tributary.admin.v1.ListMembersRequest
-	(*Member)(nil),                     // 33: tributary.admin.v1.Member
-	(*ListMembersResponse)(nil),        // 34: tributary.admin.v1.ListMembersResponse
-	(*RaftListPeersRequest)(nil),       // 35: tributary.admin.v1.RaftListPeersRequest
-	(*RaftPeer)(nil),                   // 36: tributary.admin.v1.RaftPeer
-	(*RaftListPeersResponse)(nil),      // 37: tributary.admin.v1.RaftListPeersResponse
-	(*RaftPeerRequest)(nil),            // 38: tributary.admin.v1.RaftPeerRequest
-	nil,                                // 39: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 40: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 41: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 42: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 43: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	(*ReloadPluginsRequest)(nil),       // 24: tributary.admin.v1.ReloadPluginsRequest
+	(*ReloadPluginsResponse)(nil),      // 25: tributary.admin.v1.ReloadPluginsResponse
+	(*ListPluginsResponse)(nil),        // 26: tributary.admin.v1.ListPluginsResponse
+	(*PluginRequest)(nil),              // 27: tributary.admin.v1.PluginRequest
+	(*ConfigKeyInfo)(nil),              // 28: tributary.admin.v1.ConfigKeyInfo
+	(*PluginConfigResponse)(nil),       // 29: tributary.admin.v1.PluginConfigResponse
+	(*ValidateConfigRequest)(nil),      // 30: tributary.admin.v1.ValidateConfigRequest
+	(*ConfigValueInfo)(nil),            // 31: tributary.admin.v1.ConfigValueInfo
+	(*ConfigInfo)(nil),                 // 32: tributary.admin.v1.ConfigInfo
+	(*ConfigInfos)(nil),                // 33: tributary.admin.v1.ConfigInfos
+	(*ListMembersRequest)(nil),         // 34: tributary.admin.v1.ListMembersRequest
+	(*Member)(nil),                     // 35: tributary.admin.v1.Member
+	(*ListMembersResponse)(nil),        // 36: tributary.admin.v1.ListMembersResponse
+	(*RaftListPeersRequest)(nil),       // 37: tributary.admin.v1.RaftListPeersRequest
+	(*RaftPeer)(nil),                   // 38: tributary.admin.v1.RaftPeer
+	(*RaftListPeersResponse)(nil),      // 39: tributary.admin.v1.RaftListPeersResponse
+	(*RaftPeerRequest)(nil),            // 40: tributary.admin.v1.RaftPeerRequest
+	nil,                                // 41: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 42: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 43: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 44: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 45: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	nil,                                // 46: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
-	39, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	40, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	41, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	42, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
 	12, // 2: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	41, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	43, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
 	11, // 4: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
 	13, // 5: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
 	14, // 6: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
 	11, // 7: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	42, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	44, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
 	16, // 9: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
 	19, // 10: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
 	19, // 11: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
-	23, // 12: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
-	26, // 13: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	43, // 14: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
-	26, // 15: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
-	29, // 16: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
-	30, // 17: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
-	33, // 18: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
-	36, // 19: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
-	1,  // 20: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
-	3,  // 21: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
-	5,  // 22: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
-	6,  // 23: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
-	8,  // 24: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 25: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 26: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 27: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 28: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 29: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 30: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 31: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
-	9,  // 32: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
-	8,  // 33: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	20, // 34: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
-	8,  // 35: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	22, // 36: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	25, // 37: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	28, // 38: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	32, // 39: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	35, // 40: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
-	38, // 41: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
-	38, // 42: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
-	2,  // 43: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	4,  // 44: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	12, // 45: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	7,  // 46: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	12, // 47: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 48: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	15, // 49: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	17, // 50: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 51: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 52: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 53: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	15, // 54: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 55: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	18, // 56: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	21, // 57: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
-	21, // 58: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
-	24, // 59: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	27, // 60: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	31, // 61: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	34, // 62: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	37, // 63: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
-	0,  // 64: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
-	0,  // 65: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
-	43, // [43:66] is the sub-list for method output_type
-	20, // [20:43] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	45, // 12: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	23, // 13: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
+	28, // 14: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
+	46, // 15: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	28, // 16: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
+	31, // 17: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
+	32, // 18: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
+	35, // 19: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
+	38, // 20: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
+	1,  // 21: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
+	3,  // 22: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
+	5,  // 23: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
+	6,  // 24: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
+	8,  // 25: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 26: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 27: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 28: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 29: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 30: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 31: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	10, // 32: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
+	9,  // 33: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
+	8,  // 34: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	20, // 35: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
+	8,  // 36: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	22, // 37: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	24, // 38: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
+	27, // 39: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	30, // 40: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	34, // 41: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	37, // 42: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	40, // 43: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	40, // 44: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 45: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	4,  // 46: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	12, // 47: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	7,  // 48: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	12, // 49: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 50: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	15, // 51: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	17, // 52: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 53: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 54: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 55: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	15, // 56: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 57: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	18, // 58: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	21, // 59: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
+	21, // 60: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
+	26, // 61: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	25, // 62: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
+	29, // 63: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	33, // 64: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	36, // 65: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	39, // 66: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 67: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 68: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	45, // [45:69] is the sub-list for method output_type
+	21, // [21:45] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_tributary_admin_v1_admin_proto_init() }
@@ -2575,7 +2719,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   44,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -39,6 +39,7 @@ const (
 	Admin_AlterOffsets_FullMethodName       = "/tributary.admin.v1.Admin/AlterOffsets"
 	Admin_ResetOffsets_FullMethodName       = "/tributary.admin.v1.Admin/ResetOffsets"
 	Admin_ListPlugins_FullMethodName        = "/tributary.admin.v1.Admin/ListPlugins"
+	Admin_ReloadPlugins_FullMethodName      = "/tributary.admin.v1.Admin/ReloadPlugins"
 	Admin_GetPluginConfig_FullMethodName    = "/tributary.admin.v1.Admin/GetPluginConfig"
 	Admin_ValidateConfig_FullMethodName     = "/tributary.admin.v1.Admin/ValidateConfig"
 	Admin_ListMembers_FullMethodName        = "/tributary.admin.v1.Admin/ListMembers"
@@ -77,6 +78,9 @@ type AdminClient interface {
 	// state is refused with FAILED_PRECONDITION.
 	ResetOffsets(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Message, error)
 	ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error)
+	// ReloadPlugins rescans the plugin dir of the node it reaches now (every node also
+	// rescans on its own, every plugin_rescan_interval).
+	ReloadPlugins(ctx context.Context, in *ReloadPluginsRequest, opts ...grpc.CallOption) (*ReloadPluginsResponse, error)
 	GetPluginConfig(ctx context.Context, in *PluginRequest, opts ...grpc.CallOption) (*PluginConfigResponse, error)
 	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ConfigInfos, error)
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
@@ -264,6 +268,16 @@ func (c *adminClient) ListPlugins(ctx context.Context, in *ListPluginsRequest, o
 	return out, nil
 }
 
+func (c *adminClient) ReloadPlugins(ctx context.Context, in *ReloadPluginsRequest, opts ...grpc.CallOption) (*ReloadPluginsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReloadPluginsResponse)
+	err := c.cc.Invoke(ctx, Admin_ReloadPlugins_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) GetPluginConfig(ctx context.Context, in *PluginRequest, opts ...grpc.CallOption) (*PluginConfigResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PluginConfigResponse)
@@ -354,6 +368,9 @@ type AdminServer interface {
 	// state is refused with FAILED_PRECONDITION.
 	ResetOffsets(context.Context, *ConnectorRequest) (*Message, error)
 	ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error)
+	// ReloadPlugins rescans the plugin dir of the node it reaches now (every node also
+	// rescans on its own, every plugin_rescan_interval).
+	ReloadPlugins(context.Context, *ReloadPluginsRequest) (*ReloadPluginsResponse, error)
 	GetPluginConfig(context.Context, *PluginRequest) (*PluginConfigResponse, error)
 	ValidateConfig(context.Context, *ValidateConfigRequest) (*ConfigInfos, error)
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
@@ -421,6 +438,9 @@ func (UnimplementedAdminServer) ResetOffsets(context.Context, *ConnectorRequest)
 }
 func (UnimplementedAdminServer) ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListPlugins not implemented")
+}
+func (UnimplementedAdminServer) ReloadPlugins(context.Context, *ReloadPluginsRequest) (*ReloadPluginsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReloadPlugins not implemented")
 }
 func (UnimplementedAdminServer) GetPluginConfig(context.Context, *PluginRequest) (*PluginConfigResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetPluginConfig not implemented")
@@ -767,6 +787,24 @@ func _Admin_ListPlugins_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_ReloadPlugins_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReloadPluginsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ReloadPlugins(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ReloadPlugins_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ReloadPlugins(ctx, req.(*ReloadPluginsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_GetPluginConfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(PluginRequest)
 	if err := dec(in); err != nil {
@@ -949,6 +987,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPlugins",
 			Handler:    _Admin_ListPlugins_Handler,
+		},
+		{
+			MethodName: "ReloadPlugins",
+			Handler:    _Admin_ReloadPlugins_Handler,
 		},
 		{
 			MethodName: "GetPluginConfig",
