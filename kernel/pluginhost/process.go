@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/tributary-dev/tributary/plugins/kc"
 	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -138,7 +139,8 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 // process to exit, reports it on the Client and relaunches with backoff.
 func (h *Host) supervise(p *process, l *launched) {
 	defer h.wg.Done()
-	backoff := h.cfg.BackoffMin
+	schedule := kc.Backoff{Initial: h.cfg.BackoffMin, Max: h.cfg.BackoffMax}
+	attempt := 0 // relaunches since the process last ran for stableAfter
 	for {
 		started := time.Now()
 		select {
@@ -162,17 +164,17 @@ func (h *Host) supervise(p *process, l *launched) {
 			return
 		}
 		if time.Since(started) >= stableAfter {
-			backoff = h.cfg.BackoffMin
+			attempt = 0
 		}
-		h.log.Warn("plugin process exited; restarting it", "plugin", p.binary, "pid", l.client.Pid, "reason", reason, "backoff", backoff)
+		h.log.Warn("plugin process exited; restarting it", "plugin", p.binary, "pid", l.client.Pid, "reason", reason, "backoff", schedule.Next(attempt))
 
 		for {
 			select {
-			case <-time.After(backoff):
+			case <-time.After(schedule.Next(attempt)):
 			case <-h.ctx.Done():
 				return
 			}
-			backoff = min(2*backoff, h.cfg.BackoffMax)
+			attempt++
 			h.mu.Lock()
 			retired := p.retired
 			h.mu.Unlock()
@@ -187,7 +189,7 @@ func (h *Host) supervise(p *process, l *launched) {
 				return
 			}
 			if err != nil {
-				h.log.Error("plugin restart failed", "plugin", p.binary, "error", err, "retry_in", backoff)
+				h.log.Error("plugin restart failed", "plugin", p.binary, "error", err, "retry_in", schedule.Next(attempt))
 				h.mu.Lock()
 				p.lastErr = err.Error()
 				h.mu.Unlock()
