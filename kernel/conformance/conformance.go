@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -110,6 +111,12 @@ func Run(ctx context.Context, binary string, opts Options) []Result {
 	}
 	r := &run{ctx: ctx, opts: opts}
 	cmd := exec.Command(binary)
+	// The plugin's Unix socket goes in a directory of this run's, removed at the end: the
+	// SIGTERM check ends the process before it can remove the socket itself.
+	if sockDir, err := os.MkdirTemp("", "tributary-plugins-test-"); err == nil {
+		defer os.RemoveAll(sockDir)
+		cmd.Env = append(cmd.Env, plugin.EnvUnixSocketDir+"="+sockDir)
+	}
 	cc := protocol.NewClientConfig(cmd)
 	cc.StartTimeout = opts.Timeout
 	cc.Logger = hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: opts.Log, Level: hclog.Info})

@@ -175,10 +175,11 @@ type Host struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	reloadMu sync.Mutex // serialises Reload
-	sockDir  string
-	tempSock bool // sockDir is the Host's own temp dir, removed by Close
-	secrets  *Secrets
+	reloadMu  sync.Mutex // serialises Reload
+	sockDir   string
+	tempSock  bool // sockDir is the Host's own temp dir, removed by Close
+	shortSock bool // sockDir stands in for a configured one too long for a socket path
+	secrets   *Secrets
 
 	mu      sync.Mutex
 	procs   []*process            // current generations, sorted by binary

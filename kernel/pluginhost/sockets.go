@@ -1,6 +1,8 @@
 package pluginhost
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,9 +13,9 @@ import (
 const maxSocketDirLen = 108 - len("/p1234567890/plugin1234567890") - 1
 
 // openSocketDir prepares the directory the plugins' Unix sockets live in. A configured
-// one is created if missing and emptied of what a killed run left; without one, or when
-// its path is too long for a socket, the Host makes its own under os.TempDir and removes
-// it at Close.
+// one is created if missing and emptied of what a killed run left (one whose path is too
+// long for a socket is replaced by a short one under os.TempDir named after it); without
+// one, the Host makes its own under os.TempDir and removes it at Close.
 func (h *Host) openSocketDir() error {
 	dir := h.cfg.SocketDir
 	if dir != "" {
@@ -21,9 +23,13 @@ func (h *Host) openSocketDir() error {
 			dir = abs
 		}
 		if len(dir) > maxSocketDirLen {
-			h.log.Warn("plugin socket dir path too long for Unix sockets; using a temporary directory instead",
-				"dir", dir, "max_len", maxSocketDirLen)
-			dir = ""
+			// A directory of its own under TempDir, named after the configured one, so the
+			// next start of the same node still finds and removes what a killed run left.
+			sum := sha256.Sum256([]byte(dir))
+			short := filepath.Join(os.TempDir(), "tributary-plugins-"+hex.EncodeToString(sum[:8]))
+			h.log.Info("plugin socket dir path too long for Unix sockets; using a short one named after it",
+				"dir", dir, "max_len", maxSocketDirLen, "using", short)
+			dir, h.shortSock = short, true
 		}
 	}
 	if dir == "" {
@@ -65,7 +71,10 @@ func (h *Host) processSocketDir() (string, error) {
 // removeSocketDir removes the Host's own temporary socket directory. Once every process
 // is gone, a configured one is already empty.
 func (h *Host) removeSocketDir() {
-	if h.tempSock && h.sockDir != "" {
+	switch {
+	case h.tempSock && h.sockDir != "":
 		_ = os.RemoveAll(h.sockDir)
+	case h.shortSock:
+		_ = os.Remove(h.sockDir) // only if empty: a process that outlived Close keeps its socket
 	}
 }
