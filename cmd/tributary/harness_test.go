@@ -122,6 +122,15 @@ func startProc(t *testing.T, name string, args ...string) *proc {
 	}
 	go func() { p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
+		// A graceful stop first, so a node stops its plugins and removes their sockets;
+		// whatever is left after a few seconds is killed with everything it started.
+		if p.cmd.Process != nil {
+			p.cmd.Process.Signal(syscall.SIGTERM)
+		}
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
 		p.signal(syscall.SIGKILL)
 		<-p.done
 		if t.Failed() {
