@@ -65,7 +65,7 @@ func (s *slogLogger) Log(level hclog.Level, msg string, args ...any) {
 		}
 		attrs = append(attrs, key)
 		if i+1 < len(args) {
-			attrs = append(attrs, s.secrets.redactValue(args[i+1]))
+			attrs = append(attrs, redactValue(s.secrets, args[i+1]))
 		}
 	}
 	if s.name != "" && s.name != s.binary {
@@ -93,7 +93,7 @@ func (s *slogLogger) ImpliedArgs() []any { return s.implied }
 func (s *slogLogger) With(args ...any) hclog.Logger {
 	red := make([]any, len(args))
 	for i, a := range args {
-		red[i] = s.secrets.redactValue(a)
+		red[i] = redactValue(s.secrets, a)
 	}
 	return &slogLogger{l: s.l.With(red...), secrets: s.secrets, binary: s.binary, name: s.name, implied: append(s.implied[:len(s.implied):len(s.implied)], args...)}
 }

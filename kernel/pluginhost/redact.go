@@ -3,9 +3,6 @@ package pluginhost
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
-	"sync"
 
 	"google.golang.org/grpc"
 
@@ -13,52 +10,15 @@ import (
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
-// minSecretLen is the shortest value Secrets hides, as the runtime's task redactor:
-// shorter ones would turn every "1" or "on" in a line into [hidden].
-const minSecretLen = 4
-
-// Secrets is a set of secret values hidden (as config.Hidden) in the plugins' log lines.
-// The Host adds the values of secret keys (config.IsSecret) of every config it sends a
-// plugin (Validate, TaskConfigs, Open); the kernel adds what config providers resolved.
-// A plugin's lines are not tied to one task, so every secret known to the Host is hidden
-// in every plugin's lines. The zero value is empty and ready; it is safe for concurrent use.
-type Secrets struct {
-	mu     sync.RWMutex
-	values []string // longest first, so a secret containing another is hidden whole
-}
-
-// Add makes v hidden from now on (unless it is shorter than 4 bytes).
-func (s *Secrets) Add(v string) {
-	if len(v) < minSecretLen {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if slices.Contains(s.values, v) {
-		return
-	}
-	s.values = append(s.values, v)
-	slices.SortFunc(s.values, func(a, b string) int { return len(b) - len(a) })
-}
-
-// Redact returns line with every secret replaced by config.Hidden.
-func (s *Secrets) Redact(line string) string {
-	if s == nil {
-		return line
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, v := range s.values {
-		if strings.Contains(line, v) {
-			line = strings.ReplaceAll(line, v, config.Hidden)
-		}
-	}
-	return line
-}
+// Secrets hides secret values in the plugins' log lines. The Host adds the values of
+// secret keys (config.IsSecret) of every config it sends a plugin (Validate,
+// TaskConfigs, Open). A plugin's lines are not tied to one task, so every secret known to
+// the Host is hidden in every plugin's lines.
+type Secrets = config.Secrets
 
 // redactValue redacts a log attribute's value: strings, and anything else whose printed
 // form holds a secret (a map or list a plugin logged as JSON).
-func (s *Secrets) redactValue(v any) any {
+func redactValue(s *Secrets, v any) any {
 	switch x := v.(type) {
 	case string:
 		return s.Redact(x)

@@ -4,57 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
-	"sync"
 
 	"github.com/tributary-dev/tributary/kernel/config"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
-// minRedactLen is the shortest value the redactor hides: shorter ones would turn every
-// "1" or "on" in a message into [hidden].
-const minRedactLen = 4
-
 // redactor hides a task's secret values — what config providers resolved, and the values
 // of keys the plugin defines as secret — in everything the task logs or reports.
-type redactor struct {
-	mu      sync.RWMutex
-	secrets []string // longest first, so a secret containing another is hidden whole
-}
+type redactor struct{ s config.Secrets }
 
-func (r *redactor) add(v string) {
-	if len(v) < minRedactLen {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, s := range r.secrets {
-		if s == v {
-			return
-		}
-	}
-	r.secrets = append(r.secrets, v)
-	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
-}
-
-// redact returns s with every secret replaced by config.Hidden.
-func (r *redactor) redact(s string) string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, v := range r.secrets {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, config.Hidden)
-		}
-	}
-	return s
-}
-
-func (r *redactor) empty() bool {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return len(r.secrets) == 0
-}
+func (r *redactor) add(v string)           { r.s.Add(v) }
+func (r *redactor) redact(s string) string { return r.s.Redact(s) }
+func (r *redactor) empty() bool            { return r.s.Empty() }
 
 // redactingHandler is a slog.Handler that hides a redactor's secrets in the message and
 // every attribute before handing a record on.
