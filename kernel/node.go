@@ -104,8 +104,10 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 
 	pluginsChanged := make(chan struct{}, 1) // a reload changed the classes (latest wins)
+	pluginSecrets := &config.Secrets{}       // hidden in the plugins' own log lines
 	n.Plugins, err = pluginhost.New(ctx, pluginhost.Config{
-		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
+		Secrets: pluginSecrets,
+		Dir:     n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
 		SocketDir:      filepath.Join(n.cfg.DataDir, "plugin-sockets"),
 		RescanInterval: n.cfg.PluginRescanInterval,
 		OnChange: func() {
@@ -162,6 +164,7 @@ func (n *Node) Run(ctx context.Context) error {
 		NodeID:              n.cfg.NodeID,
 		Store:               n.Cluster,
 		Plugins:             n.Plugins,
+		PluginSecrets:       pluginSecrets,
 		Brokers:             n.cfg.Kafka.BootstrapServers,
 		DefaultConverters:   n.cfg.Converters,
 		Providers:           config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...),

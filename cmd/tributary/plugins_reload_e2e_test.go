@@ -140,6 +140,22 @@ func TestPluginsPickedUpWithoutRestart(t *testing.T) {
 		t.Fatalf("counter started %v times, want 1", n)
 	}
 
+	// A value a config provider resolved is hidden in the plugin's own log lines too (the
+	// file plugin logs the file it reads).
+	secretPath := filepath.Join(dir, "classified-input.txt")
+	os.WriteFile(secretPath, []byte("x\n"), 0o644)
+	props := filepath.Join(dir, "secret.properties")
+	os.WriteFile(props, []byte("path="+secretPath+"\n"), 0o600)
+	if err := create("hidden", map[string]string{"connector.class": "FileStreamSource", "topic": "hidden",
+		"file": "${file:" + props + ":path}"}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, cl, "hidden", 30*time.Second, "RUNNING", allTasks("RUNNING"))
+	a.waitOutput(`"reading file from the start" .*connector=hidden file=\[hidden\]`, 10*time.Second)
+	if strings.Contains(a.out.String(), "classified-input") {
+		t.Fatal("the node's log shows a value a config provider resolved")
+	}
+
 	socks := filepath.Join(dataDir, "plugin-sockets")
 	if entries, err := os.ReadDir(socks); err != nil || len(entries) != 2 {
 		t.Fatalf("socket dirs under %s while two plugins run: %d, %v", socks, len(entries), err)

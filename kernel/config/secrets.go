@@ -19,9 +19,10 @@ type Secrets struct {
 	values []string // longest first, so a secret containing another is hidden whole
 }
 
-// Add makes v hidden from now on, unless it is shorter than 4 bytes.
+// Add makes v hidden from now on, unless it is shorter than 4 bytes. Adding to a nil
+// Secrets does nothing.
 func (s *Secrets) Add(v string) {
-	if len(v) < minSecretLen {
+	if s == nil || len(v) < minSecretLen {
 		return
 	}
 	s.mu.Lock()

@@ -12,7 +12,8 @@ import (
 
 // Secrets hides secret values in the plugins' log lines. The Host adds the values of
 // secret keys (config.IsSecret) of every config it sends a plugin (Validate,
-// TaskConfigs, Open). A plugin's lines are not tied to one task, so every secret known to
+// TaskConfigs, Open); the node shares the set with the runtime, which adds what config
+// providers resolved. A plugin's lines are not tied to one task, so every secret known to
 // the Host is hidden in every plugin's lines.
 type Secrets = config.Secrets
 

@@ -23,6 +23,9 @@ type Config struct {
 	NodeID string
 	// Store is the replicated state: read for assignments, written for status and offsets.
 	Store state.Store
+	// PluginSecrets, if set, also gets every value a config provider resolved for a task,
+	// so the plugin host hides them in the plugins' own log lines.
+	PluginSecrets *config.Secrets
 	// Plugins resolves connector classes and hands out plugin clients.
 	Plugins Plugins
 	// Brokers are the Kafka bootstrap addresses.

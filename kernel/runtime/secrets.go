@@ -87,6 +87,7 @@ func (t *workerTask) resolveConfigs(desc *pluginv1.ConnectorDescriptor) error {
 			v, err := p.Get(path, key)
 			if err == nil {
 				t.secrets.add(v)
+				t.r.cfg.PluginSecrets.Add(v) // the plugin may log it too
 			}
 			return v, err
 		})
