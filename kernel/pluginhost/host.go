@@ -190,8 +190,7 @@ type Host struct {
 	owner   map[string]*process   // by connector name
 	changed chan struct{}         // closed and replaced when a Client comes up, or at Close
 	closed  bool
-	loaded  bool                // the first reload (New's) is done
-	seen    map[string]fileStat // by binary: what the last scan saw, guarded by reloadMu
+	loaded  bool // the first reload (New's) is done
 }
 
 // New scans cfg.Dir, launches every plugin binary in it, asks each for its connectors and
@@ -211,7 +210,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		cfg.Logger = slog.Default()
 	}
 	h := &Host{cfg: cfg, log: cfg.Logger.With("component", "pluginhost"), changed: make(chan struct{}),
-		seen: map[string]fileStat{}, secrets: cfg.Secrets}
+		secrets: cfg.Secrets}
 	if h.secrets == nil {
 		h.secrets = &Secrets{}
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -65,6 +67,9 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 		return nil, fmt.Errorf("start plugin %s: %w", p.binary, err)
 	}
 	// go-plugin's Go servers create their Unix socket in this directory (else in TMPDIR).
+	// The node's own environment goes first, without a socket dir it may have inherited,
+	// so ours applies (go-plugin would otherwise append the host's after it).
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, plugin.EnvUnixSocketDir+"=") })
 	cmd.Env = append(cmd.Env, plugin.EnvUnixSocketDir+"="+sockDir)
 	var secure *plugin.SecureConfig
 	if p.checksum != nil {
@@ -72,6 +77,7 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 	}
 	log := h.cfg.Logger.With("plugin", p.binary)
 	cc := protocol.NewClientConfig(cmd)
+	cc.SkipHostEnv = true // cmd.Env has it already
 	cc.SecureConfig = secure
 	cc.StartTimeout = startTimeout
 	cc.Logger = newHCLogger(log, p.binary, h.secrets)

@@ -14,9 +14,10 @@ import (
 	"time"
 )
 
-// settleAfter is how old a binary's modification time must be before a periodic rescan
-// launches it without having seen it unchanged once: a file still being copied in is
-// left for the next scan.
+// settleAfter is how old a new or changed binary's modification time must be before a
+// periodic rescan launches it: a file still being copied in (whose copy may stall for a
+// while) is left for a later scan. A binary moved into place keeps the time it was
+// written, so a write-aside-then-mv deployment is picked up by the next scan.
 const settleAfter = 2 * time.Second
 
 // fileStat is what a rescan compares before hashing a binary again.
@@ -70,9 +71,9 @@ func (h *Host) rescanLoop() {
 	}
 }
 
-// reload is Reload; settled says every file is complete (an explicit reload), else files
-// changed since the previous scan and modified within settleAfter wait for the next one,
-// and files whose size and modification time are unchanged are not hashed again.
+// reload is Reload; settled says every file is complete (an explicit reload), else new
+// or changed files modified within settleAfter wait for a later scan, and files whose
+// size and modification time are unchanged are not hashed again.
 func (h *Host) reload(ctx context.Context, settled bool) (ReloadResult, error) {
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
@@ -92,17 +93,15 @@ func (h *Host) reload(ctx context.Context, settled bool) (ReloadResult, error) {
 	}
 	h.mu.Unlock()
 
-	seen := make(map[string]fileStat, len(found))
 	next := make(map[string]*process, len(found)) // binary → current generation after this reload
 	var fresh []*process                          // to launch
 	for _, f := range found {
-		seen[f.binary] = f.stat
 		old := cur[f.binary]
 		if old != nil && old.stat == f.stat && !settled {
 			next[f.binary] = old
 			continue
 		}
-		if !settled && h.seen[f.binary] != f.stat && time.Since(f.stat.mtime) < settleAfter {
+		if !settled && time.Since(f.stat.mtime) < settleAfter {
 			if old != nil {
 				next[f.binary] = old
 			}
@@ -124,7 +123,6 @@ func (h *Host) reload(ctx context.Context, settled bool) (ReloadResult, error) {
 		next[f.binary] = f
 		fresh = append(fresh, f)
 	}
-	h.seen = seen
 
 	// Launch all new binaries at once; each costs a process start and a TLS handshake.
 	launches := make([]*launched, len(fresh))
