@@ -140,6 +140,9 @@ func (c *Config) Validate() error {
 	if len(c.Kafka.BootstrapServers) == 0 {
 		errs = append(errs, errors.New("kafka.bootstrap_servers is empty: list at least one broker host:port"))
 	}
+	if c.PluginRescanInterval < 0 {
+		errs = append(errs, fmt.Errorf("plugin_rescan_interval %s is negative: use a duration such as 2s, or 0 to rescan only on `tributary plugins reload`", c.PluginRescanInterval))
+	}
 	if c.Bootstrap && c.BootstrapExpect > 0 {
 		errs = append(errs, errors.New("bootstrap and bootstrap_expect are exclusive: use one"))
 	}
