@@ -106,8 +106,8 @@ func (n *Node) Run(ctx context.Context) error {
 	pluginsChanged := make(chan struct{}, 1) // a reload changed the classes (latest wins)
 	pluginSecrets := &config.Secrets{}       // hidden in the plugins' own log lines
 	n.Plugins, err = pluginhost.New(ctx, pluginhost.Config{
-		Secrets: pluginSecrets,
-		Dir:     n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
+		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
+		Secrets:        pluginSecrets,
 		SocketDir:      filepath.Join(n.cfg.DataDir, "plugin-sockets"),
 		RescanInterval: n.cfg.PluginRescanInterval,
 		OnChange: func() {
