@@ -10,26 +10,8 @@ import (
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
-// Field numbers of the batch messages (plugin.proto).
-const (
-	pollRecords   = 1 // PollResponse.records
-	putHandle     = 1 // PutRequest.handle
-	putRecords    = 2 // PutRequest.records
-	recTopic      = 1
-	recPartition  = 2
-	recKey        = 3
-	recKeySchema  = 4
-	recValue      = 5
-	recValSchema  = 6
-	recHeaders    = 7
-	recTimestamp  = 8
-	recSrcPart    = 9
-	recSrcOffset  = 10
-	recKafkaOff   = 11
-	valString     = 4
-	valBytes      = 5
-	maxBatchSlabs = 4096
-)
+// maxBatchSlabs caps the slabs a batch's records are allocated in.
+const maxBatchSlabs = 4096
 
 // decodeBatch decodes the records of a PollResponse or PutRequest from b, which the
 // records may alias. It is what the generated UnmarshalVTUnsafe would produce, with the
@@ -150,7 +132,7 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 		b = b[l:]
 		var m int
 		switch {
-		case typ == protowire.BytesType && num != recPartition && num != recTimestamp && num != recKafkaOff:
+		case typ == protowire.BytesType && num != RecPartition && num != RecTimestamp && num != RecKafkaOff:
 			var v []byte
 			v, m = protowire.ConsumeBytes(b)
 			if m < 0 {
@@ -158,40 +140,40 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 			}
 			var err error
 			switch num {
-			case recTopic:
+			case RecTopic:
 				r.Topic = unsafeString(v)
-			case recKey:
+			case RecKey:
 				r.Key, err = s.decodeValue(r.Key, v)
-			case recValue:
+			case RecValue:
 				r.Value, err = s.decodeValue(r.Value, v)
-			case recKeySchema:
+			case RecKeySchema:
 				r.KeySchema, err = s.decodeSchema(0, r.KeySchema, v)
-			case recValSchema:
+			case RecValSchema:
 				r.ValueSchema, err = s.decodeSchema(1, r.ValueSchema, v)
-			case recHeaders:
+			case RecHeaders:
 				h := &pluginv1.Header{}
 				if err = h.UnmarshalVTUnsafe(v); err == nil {
 					capValue(h.Value)
 					capSchema(h.Schema)
 					r.Headers = append(r.Headers, h)
 				}
-			case recSrcPart:
+			case RecSrcPart:
 				r.SourcePartition = capped(v)
-			case recSrcOffset:
+			case RecSrcOffset:
 				r.SourceOffset = capped(v)
 			}
 			if err != nil {
 				return err
 			}
-		case typ == protowire.VarintType && (num == recPartition || num == recTimestamp || num == recKafkaOff):
+		case typ == protowire.VarintType && (num == RecPartition || num == RecTimestamp || num == RecKafkaOff):
 			var v uint64
 			v, m = protowire.ConsumeVarint(b)
 			switch num {
-			case recPartition:
+			case RecPartition:
 				r.Partition = int32(v)
-			case recTimestamp:
+			case RecTimestamp:
 				r.TimestampMs = int64(v)
-			case recKafkaOff:
+			case RecKafkaOff:
 				r.KafkaOffset = int64(v)
 			}
 		default:
@@ -210,10 +192,10 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 func (s *slabs) decodeValue(prev *pluginv1.Value, b []byte) (*pluginv1.Value, error) {
 	if prev == nil {
 		// The common case: a lone string or bytes field.
-		if num, typ, l := protowire.ConsumeTag(b); l > 0 && typ == protowire.BytesType && (num == valString || num == valBytes) {
+		if num, typ, l := protowire.ConsumeTag(b); l > 0 && typ == protowire.BytesType && (num == ValString || num == ValBytes) {
 			if v, m := protowire.ConsumeBytes(b[l:]); m >= 0 && l+m == len(b) {
 				val := s.value()
-				if num == valString {
+				if num == ValString {
 					val.Kind = s.str(unsafeString(v))
 				} else {
 					val.Kind = s.bytesValue(capped(v))

@@ -67,12 +67,12 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 		*m = data.Materialize()
 		return nil
 	case *pluginv1.PollResponse:
-		recs, err := decodeBatch(data.Materialize(), pollRecords, skipField)
+		recs, err := decodeBatch(data.Materialize(), PollRecords, skipField)
 		m.Records = recs
 		return err
 	case *pluginv1.PutRequest:
-		recs, err := decodeBatch(data.Materialize(), putRecords, func(num protowire.Number, typ protowire.Type, b []byte) (int, error) {
-			if num == putHandle && typ == protowire.BytesType {
+		recs, err := decodeBatch(data.Materialize(), PutRecords, func(num protowire.Number, typ protowire.Type, b []byte) (int, error) {
+			if num == PutHandle && typ == protowire.BytesType {
 				h, n := protowire.ConsumeBytes(b)
 				if n < 0 {
 					return 0, protowire.ParseError(n)

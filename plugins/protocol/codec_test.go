@@ -158,14 +158,14 @@ func repeatedSchemaBatch() []byte {
 	rec := func(schemas ...[]byte) []byte {
 		var r []byte
 		for _, x := range schemas {
-			r = protowire.AppendTag(r, recValSchema, protowire.BytesType)
+			r = protowire.AppendTag(r, RecValSchema, protowire.BytesType)
 			r = protowire.AppendBytes(r, x)
 		}
 		return r
 	}
 	var b []byte
 	for _, r := range [][]byte{rec(s), rec(s, opt)} {
-		b = protowire.AppendTag(b, pollRecords, protowire.BytesType)
+		b = protowire.AppendTag(b, PollRecords, protowire.BytesType)
 		b = protowire.AppendBytes(b, r)
 	}
 	return b

@@ -12,50 +12,8 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tributary-dev/tributary/plugins/protocol"
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
-)
-
-// Field numbers of plugin.proto's messages, which the encoder writes directly: a batch
-// goes from the author's SourceRecords to protobuf bytes without generated structs.
-const (
-	pollRecords = 1 // PollResponse.records
-
-	recTopic     = 1
-	recPartition = 2
-	recKey       = 3
-	recKeySchema = 4
-	recValue     = 5
-	recValSchema = 6
-	recHeaders   = 7
-	recTimestamp = 8
-	recSrcPart   = 9
-	recSrcOffset = 10
-
-	valBool   = 1
-	valInt    = 2
-	valDouble = 3
-	valString = 4
-	valBytes  = 5
-	valStruct = 6
-	valList   = 7
-	valMap    = 8
-
-	structFields = 1 // Struct.fields
-	fieldName    = 1 // Field.name, MapEntry.key, SchemaField.name, Header.key
-	fieldValue   = 2 // Field.value, MapEntry.value, Header.value
-	listValues   = 1 // List.values, Map.entries
-	headerSchema = 3
-
-	schType     = 1
-	schOptional = 2
-	schName     = 3
-	schVersion  = 4
-	schDoc      = 5
-	schParams   = 6
-	schDefault  = 7
-	schFields   = 8
-	schKey      = 9
-	schValue    = 10
 )
 
 // ValidateRecords reports the first record of recs the SDK could not send: a value that
@@ -108,9 +66,9 @@ func (e *encoder) encodePoll(recs []SourceRecord) ([]byte, error) {
 }
 
 func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
-	b, m := beginMessage(b, pollRecords)
+	b, m := beginMessage(b, protocol.PollRecords)
 	if r.Topic != "" {
-		b = protowire.AppendTag(b, recTopic, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.RecTopic, protowire.BytesType)
 		b = protowire.AppendString(b, r.Topic)
 	}
 	p := int32(-1)
@@ -118,48 +76,48 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 		p = *r.KafkaPartition
 	}
 	if p != 0 {
-		b = protowire.AppendTag(b, recPartition, protowire.VarintType)
+		b = protowire.AppendTag(b, protocol.RecPartition, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(int64(p)))
 	}
 	var err error
 	if r.Key != nil {
-		if b, err = appendValueField(b, recKey, r.KeySchema, r.Key, "key"); err != nil {
+		if b, err = appendValueField(b, protocol.RecKey, r.KeySchema, r.Key, "key"); err != nil {
 			return nil, err
 		}
 	} else if !r.KeySchema.IsOptional() {
 		return nil, fmt.Errorf("key: a value is required (the schema is not optional)")
 	}
 	if r.KeySchema != nil {
-		b = e.schema(b, recKeySchema, r.KeySchema)
+		b = e.schema(b, protocol.RecKeySchema, r.KeySchema)
 	}
 	if r.Value != nil {
-		if b, err = appendValueField(b, recValue, r.ValueSchema, r.Value, "value"); err != nil {
+		if b, err = appendValueField(b, protocol.RecValue, r.ValueSchema, r.Value, "value"); err != nil {
 			return nil, err
 		}
 	} else if !r.ValueSchema.IsOptional() {
 		return nil, fmt.Errorf("value: a value is required (the schema is not optional)")
 	}
 	if r.ValueSchema != nil {
-		b = e.schema(b, recValSchema, r.ValueSchema)
+		b = e.schema(b, protocol.RecValSchema, r.ValueSchema)
 	}
 	for i := range r.Headers {
 		h := &r.Headers[i]
 		var hm int
-		b, hm = beginMessage(b, recHeaders)
-		b = protowire.AppendTag(b, fieldName, protowire.BytesType)
+		b, hm = beginMessage(b, protocol.RecHeaders)
+		b = protowire.AppendTag(b, protocol.FieldName, protowire.BytesType)
 		b = protowire.AppendString(b, h.Key)
 		if h.Value != nil {
-			if b, err = appendValueField(b, fieldValue, h.Schema, h.Value, "header "+h.Key); err != nil {
+			if b, err = appendValueField(b, protocol.FieldValue, h.Schema, h.Value, "header "+h.Key); err != nil {
 				return nil, err
 			}
 		}
 		if h.Schema != nil {
-			b = appendSchemaField(b, headerSchema, h.Schema)
+			b = appendSchemaField(b, protocol.HeaderSchema, h.Schema)
 		}
 		b = endMessage(b, hm)
 	}
 	if !r.Timestamp.IsZero() {
-		b = protowire.AppendTag(b, recTimestamp, protowire.VarintType)
+		b = protowire.AppendTag(b, protocol.RecTimestamp, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(r.Timestamp.UnixMilli()))
 	}
 	if r.SourcePartition == nil || r.SourceOffset.IsZero() {
@@ -168,7 +126,7 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 	if b, err = e.partition(b, r.SourcePartition); err != nil {
 		return nil, fmt.Errorf("source partition: %w", err)
 	}
-	b = protowire.AppendTag(b, recSrcOffset, protowire.BytesType)
+	b = protowire.AppendTag(b, protocol.RecSrcOffset, protowire.BytesType)
 	var om int
 	b, om = beginBytes(b)
 	if b, err = r.SourceOffset.appendJSON(b); err != nil {
@@ -201,7 +159,7 @@ func (e *encoder) partition(b []byte, p Partition) ([]byte, error) {
 		}
 	}
 	start := len(b)
-	b = protowire.AppendTag(b, recSrcPart, protowire.BytesType)
+	b = protowire.AppendTag(b, protocol.RecSrcPart, protowire.BytesType)
 	b, m := beginBytes(b)
 	b, err := appendSourceMap(b, p)
 	if err != nil {
@@ -280,7 +238,7 @@ func appendValue(b []byte, s *data.Schema, v any, at string) ([]byte, error) {
 		if d, err = d.Rescale(scale); err != nil {
 			return nil, fmt.Errorf("%s: %w", at, err)
 		}
-		b = protowire.AppendTag(b, valBytes, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.ValBytes, protowire.BytesType)
 		b, m := beginBytes(b)
 		b = data.AppendTwosComplement(b, d.Unscaled)
 		return endMessage(b, m), nil
@@ -318,7 +276,7 @@ func appendValue(b []byte, s *data.Schema, v any, at string) ([]byte, error) {
 		default:
 			return nil, mismatch(at, s.Type.String(), v)
 		}
-		b = protowire.AppendTag(b, valDouble, protowire.Fixed64Type)
+		b = protowire.AppendTag(b, protocol.ValDouble, protowire.Fixed64Type)
 		return protowire.AppendFixed64(b, math.Float64bits(f)), nil
 	case data.TypeBoolean:
 		x, ok := v.(bool)
@@ -331,14 +289,14 @@ func appendValue(b []byte, s *data.Schema, v any, at string) ([]byte, error) {
 		if !ok {
 			return nil, mismatch(at, "STRING", v)
 		}
-		b = protowire.AppendTag(b, valString, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.ValString, protowire.BytesType)
 		return protowire.AppendString(b, x), nil
 	case data.TypeBytes:
 		x, ok := v.([]byte)
 		if !ok {
 			return nil, mismatch(at, "BYTES", v)
 		}
-		b = protowire.AppendTag(b, valBytes, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.ValBytes, protowire.BytesType)
 		return protowire.AppendBytes(b, x), nil
 	case data.TypeArray:
 		items, ok := v.([]any)
@@ -383,18 +341,18 @@ func fits(t data.Type, n int64) bool {
 func appendUntyped(b []byte, v any, at string) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
-		b = protowire.AppendTag(b, valString, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.ValString, protowire.BytesType)
 		return protowire.AppendString(b, x), nil
 	case []byte:
-		b = protowire.AppendTag(b, valBytes, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.ValBytes, protowire.BytesType)
 		return protowire.AppendBytes(b, x), nil
 	case bool:
 		return appendBool(b, x), nil
 	case float64:
-		b = protowire.AppendTag(b, valDouble, protowire.Fixed64Type)
+		b = protowire.AppendTag(b, protocol.ValDouble, protowire.Fixed64Type)
 		return protowire.AppendFixed64(b, math.Float64bits(x)), nil
 	case float32:
-		b = protowire.AppendTag(b, valDouble, protowire.Fixed64Type)
+		b = protowire.AppendTag(b, protocol.ValDouble, protowire.Fixed64Type)
 		return protowire.AppendFixed64(b, math.Float64bits(float64(x))), nil
 	case []any:
 		return appendList(b, nil, x, at)
@@ -407,7 +365,7 @@ func appendUntyped(b []byte, v any, at string) ([]byte, error) {
 	case time.Time:
 		return appendInt(b, x.UnixMilli()), nil
 	case data.Decimal:
-		b = protowire.AppendTag(b, valBytes, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.ValBytes, protowire.BytesType)
 		b, m := beginBytes(b)
 		b = data.AppendTwosComplement(b, x.Unscaled)
 		return endMessage(b, m), nil
@@ -419,20 +377,20 @@ func appendUntyped(b []byte, v any, at string) ([]byte, error) {
 }
 
 func appendInt(b []byte, n int64) []byte {
-	b = protowire.AppendTag(b, valInt, protowire.VarintType)
+	b = protowire.AppendTag(b, protocol.ValInt, protowire.VarintType)
 	return protowire.AppendVarint(b, uint64(n))
 }
 
 func appendBool(b []byte, x bool) []byte {
-	b = protowire.AppendTag(b, valBool, protowire.VarintType)
+	b = protowire.AppendTag(b, protocol.ValBool, protowire.VarintType)
 	return protowire.AppendVarint(b, protowire.EncodeBool(x))
 }
 
 func appendList(b []byte, elem *data.Schema, items []any, at string) ([]byte, error) {
-	b, m := beginMessage(b, valList)
+	b, m := beginMessage(b, protocol.ValList)
 	for i, item := range items {
 		var err error
-		if b, err = appendValueField(b, listValues, elem, item, at+"["+strconv.Itoa(i)+"]"); err != nil {
+		if b, err = appendValueField(b, protocol.ListValues, elem, item, at+"["+strconv.Itoa(i)+"]"); err != nil {
 			return nil, err
 		}
 	}
@@ -448,15 +406,15 @@ func appendStringMap(b []byte, ks, vs *data.Schema, m map[string]any, at string)
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	b, mm := beginMessage(b, valMap)
+	b, mm := beginMessage(b, protocol.ValMap)
 	for _, k := range keys {
 		var em int
-		b, em = beginMessage(b, listValues)
+		b, em = beginMessage(b, protocol.ListValues)
 		var err error
-		if b, err = appendValueField(b, fieldName, ks, k, at+".key"); err != nil {
+		if b, err = appendValueField(b, protocol.FieldName, ks, k, at+".key"); err != nil {
 			return nil, err
 		}
-		if b, err = appendValueField(b, fieldValue, vs, m[k], at+"."+k); err != nil {
+		if b, err = appendValueField(b, protocol.FieldValue, vs, m[k], at+"."+k); err != nil {
 			return nil, err
 		}
 		b = endMessage(b, em)
@@ -465,15 +423,15 @@ func appendStringMap(b []byte, ks, vs *data.Schema, m map[string]any, at string)
 }
 
 func appendMap(b []byte, ks, vs *data.Schema, m data.Map, at string) ([]byte, error) {
-	b, mm := beginMessage(b, valMap)
+	b, mm := beginMessage(b, protocol.ValMap)
 	for i, e := range m {
 		var em int
-		b, em = beginMessage(b, listValues)
+		b, em = beginMessage(b, protocol.ListValues)
 		var err error
-		if b, err = appendValueField(b, fieldName, ks, e.Key, fmt.Sprintf("%s[%d].key", at, i)); err != nil {
+		if b, err = appendValueField(b, protocol.FieldName, ks, e.Key, fmt.Sprintf("%s[%d].key", at, i)); err != nil {
 			return nil, err
 		}
-		if b, err = appendValueField(b, fieldValue, vs, e.Value, fmt.Sprintf("%s[%d]", at, i)); err != nil {
+		if b, err = appendValueField(b, protocol.FieldValue, vs, e.Value, fmt.Sprintf("%s[%d]", at, i)); err != nil {
 			return nil, err
 		}
 		b = endMessage(b, em)
@@ -482,15 +440,15 @@ func appendMap(b []byte, ks, vs *data.Schema, m data.Map, at string) ([]byte, er
 }
 
 func appendStruct(b []byte, st *data.Struct, at string) ([]byte, error) {
-	b, sm := beginMessage(b, valStruct)
+	b, sm := beginMessage(b, protocol.ValStruct)
 	for i, f := range st.Schema().Fields {
 		var fm int
-		b, fm = beginMessage(b, structFields)
-		b = protowire.AppendTag(b, fieldName, protowire.BytesType)
+		b, fm = beginMessage(b, protocol.StructFields)
+		b = protowire.AppendTag(b, protocol.FieldName, protowire.BytesType)
 		b = protowire.AppendString(b, f.Name)
 		if v := st.At(i); v != nil {
 			var err error
-			if b, err = appendValueField(b, fieldValue, f.Schema, v, at+"."+f.Name); err != nil {
+			if b, err = appendValueField(b, protocol.FieldValue, f.Schema, v, at+"."+f.Name); err != nil {
 				return nil, err
 			}
 		} else if !f.Schema.IsOptional() {
@@ -510,22 +468,22 @@ func appendSchemaField(b []byte, num protowire.Number, s *data.Schema) []byte {
 // appendSchema appends the fields of a Schema message. data.Type's values are the
 // protocol's Schema.Type numbers.
 func appendSchema(b []byte, s *data.Schema) []byte {
-	b = protowire.AppendTag(b, schType, protowire.VarintType)
+	b = protowire.AppendTag(b, protocol.SchType, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(s.Type))
 	if s.Optional {
-		b = protowire.AppendTag(b, schOptional, protowire.VarintType)
+		b = protowire.AppendTag(b, protocol.SchOptional, protowire.VarintType)
 		b = protowire.AppendVarint(b, 1)
 	}
 	if s.Name != "" {
-		b = protowire.AppendTag(b, schName, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.SchName, protowire.BytesType)
 		b = protowire.AppendString(b, s.Name)
 	}
 	if s.Version != 0 {
-		b = protowire.AppendTag(b, schVersion, protowire.VarintType)
+		b = protowire.AppendTag(b, protocol.SchVersion, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(int64(s.Version)))
 	}
 	if s.Doc != "" {
-		b = protowire.AppendTag(b, schDoc, protowire.BytesType)
+		b = protowire.AppendTag(b, protocol.SchDoc, protowire.BytesType)
 		b = protowire.AppendString(b, s.Doc)
 	}
 	if len(s.Parameters) > 0 {
@@ -536,7 +494,7 @@ func appendSchema(b []byte, s *data.Schema) []byte {
 		slices.Sort(keys)
 		for _, k := range keys {
 			var m int
-			b, m = beginMessage(b, schParams)
+			b, m = beginMessage(b, protocol.SchParams)
 			b = protowire.AppendTag(b, 1, protowire.BytesType)
 			b = protowire.AppendString(b, k)
 			b = protowire.AppendTag(b, 2, protowire.BytesType)
@@ -547,14 +505,14 @@ func appendSchema(b []byte, s *data.Schema) []byte {
 	if s.Default != nil {
 		// A default that does not fit its schema is dropped rather than failing every
 		// record; Validate of the schema's users reports it.
-		if d, err := appendValueField(b, schDefault, withoutDefault(s), s.Default, "default"); err == nil {
+		if d, err := appendValueField(b, protocol.SchDefault, withoutDefault(s), s.Default, "default"); err == nil {
 			b = d
 		}
 	}
 	for _, f := range s.Fields {
 		var m int
-		b, m = beginMessage(b, schFields)
-		b = protowire.AppendTag(b, fieldName, protowire.BytesType)
+		b, m = beginMessage(b, protocol.SchFields)
+		b = protowire.AppendTag(b, protocol.FieldName, protowire.BytesType)
 		b = protowire.AppendString(b, f.Name)
 		if f.Schema != nil {
 			b = appendSchemaField(b, 2, f.Schema)
@@ -562,10 +520,10 @@ func appendSchema(b []byte, s *data.Schema) []byte {
 		b = endMessage(b, m)
 	}
 	if s.Key != nil {
-		b = appendSchemaField(b, schKey, s.Key)
+		b = appendSchemaField(b, protocol.SchKey, s.Key)
 	}
 	if s.Value != nil {
-		b = appendSchemaField(b, schValue, s.Value)
+		b = appendSchemaField(b, protocol.SchValue, s.Value)
 	}
 	return b
 }
