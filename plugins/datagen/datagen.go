@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/tributary-dev/tributary/plugins/datagen/record"
+	"github.com/tributary-dev/tributary/plugins/kc"
 	"github.com/tributary-dev/tributary/plugins/sdk"
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
@@ -63,42 +64,30 @@ func (connector) Definition() sdk.Definition {
 			Define(keyTopic, sdk.TypeString, sdk.High, "The topic to write the records to.",
 				sdk.Required(), sdk.DisplayName("Topic")).
 			Define(keyRecordSize, sdk.TypeInt, sdk.Medium, "The size of each value in bytes. Values of at least 42 bytes begin with the header of package record (sequence number, task, time); shorter ones hold the start of it.",
-				sdk.Default("100"), sdk.DisplayName("Record size")).
+				sdk.Default("100"), sdk.DisplayName("Record size"), sdk.AtLeast(1)).
 			Define(keyKeySpace, sdk.TypeLong, sdk.Medium, "The number of distinct keys, chosen pseudo-randomly per record; 0 gives every record a null key.",
-				sdk.Default("0"), sdk.DisplayName("Key space")).
+				sdk.Default("0"), sdk.DisplayName("Key space"), sdk.AtLeast(0)).
 			Define(keyRate, sdk.TypeDouble, sdk.Medium, "Records per second over all tasks; 0 generates as fast as the pipeline takes them.",
-				sdk.Default("0"), sdk.DisplayName("Rate")).
+				sdk.Default("0"), sdk.DisplayName("Rate"), sdk.AtLeast(0), sdk.Check(atMostMaxRate)).
 			Define(keyCount, sdk.TypeLong, sdk.Medium, "The total number of records over all tasks; 0 never stops. A restarted task resumes after its last committed record, so the total is never exceeded.",
-				sdk.Default("0"), sdk.DisplayName("Count")).
+				sdk.Default("0"), sdk.DisplayName("Count"), sdk.AtLeast(0)).
 			Define(keyBatchSize, sdk.TypeInt, sdk.Low, "The maximum number of records a task returns in one poll.",
-				sdk.Default("1024"), sdk.DisplayName("Batch size")).
+				sdk.Default("1024"), sdk.DisplayName("Batch size"), sdk.AtLeast(1)).
 			Define(keySeed, sdk.TypeLong, sdk.Low, "Seeds the filler bytes and the choice of keys: the same seed gives the same records.",
 				sdk.Default("0"), sdk.DisplayName("Seed")).
 			Define(keyValueType, sdk.TypeString, sdk.Low, "The type of the values: string (schema STRING) or bytes (schema BYTES, for the ByteArrayConverter).",
-				sdk.Default(valueString), sdk.DisplayName("Value type")).
+				sdk.Default(valueString), sdk.DisplayName("Value type"), sdk.OneOf(valueString, valueBytes)).
 			Define(keyTimestamp, sdk.TypeBoolean, sdk.Low, "Embed the time each record was generated in its value header (Unix nanoseconds) and set it as the record's timestamp, to measure latency.",
 				sdk.Default("false"), sdk.DisplayName("Timestamp")),
 	}
 }
 
-func (connector) Validate(cfg sdk.Config) []sdk.ConfigError {
-	var errs []sdk.ConfigError
-	atLeast := func(key string, lowest int64) {
-		if n, err := cfg.Int64(key); err == nil && n < lowest {
-			errs = append(errs, sdk.ConfigError{Key: key, Message: fmt.Sprintf("Invalid value %d for configuration %s: must be at least %d", n, key, lowest)})
-		}
+// atMostMaxRate refuses a rate above what one connector may generate, and NaN.
+func atMostMaxRate(v string) error {
+	if r, ok := kc.ParseDouble(v); ok && !(r <= maxRate) {
+		return fmt.Errorf("Value must be a number no more than %g", float64(maxRate))
 	}
-	atLeast(keyRecordSize, 1)
-	atLeast(keyKeySpace, 0)
-	atLeast(keyCount, 0)
-	atLeast(keyBatchSize, 1)
-	if r, err := cfg.Float64(keyRate); err == nil && !(r >= 0 && r <= maxRate) {
-		errs = append(errs, sdk.ConfigError{Key: keyRate, Message: fmt.Sprintf("Invalid value %v for configuration rate: must be between 0 and %g", r, float64(maxRate))})
-	}
-	if v := cfg.String(keyValueType); v != valueString && v != valueBytes {
-		errs = append(errs, sdk.ConfigError{Key: keyValueType, Message: fmt.Sprintf("Invalid value %q for configuration value.type: must be string or bytes", v)})
-	}
-	return errs
+	return nil
 }
 
 // TaskConfigs splits the work over up to maxTasks tasks (no more than count, when set):
@@ -163,7 +152,7 @@ func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext) error {
 	cfg := tc.Config
 	t.log = tc.Logger
 	t.topic = cfg.String(keyTopic)
-	t.bytes = cfg.String(keyValueType) == valueBytes
+	t.bytes = strings.EqualFold(strings.TrimSpace(cfg.String(keyValueType)), valueBytes) // OneOf ignores case
 	var (
 		count, keySpace int64
 		rate            float64
@@ -183,8 +172,8 @@ func (t *sourceTask) Open(_ context.Context, tc sdk.TaskContext) error {
 			return err
 		}
 	}
-	if errs := (connector{}).Validate(cfg); len(errs) > 0 {
-		return sdk.ConfigErrors(errs)
+	if _, errs := (connector{}).Definition().Config.Parse(cfg); len(errs) > 0 {
+		return sdk.ConfigErrors(errs) // the definition's checks, for a task opened directly
 	}
 	t.task = tc.Task
 	if cfg[keyTaskIndex] != "" {

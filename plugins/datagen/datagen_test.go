@@ -118,8 +118,9 @@ func TestValidate(t *testing.T) {
 		{keyValueType, "json"},
 	} {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
-			cfg := parse(t, map[string]string{keyTopic: "t", tc.key: tc.value})
-			errs := connector{}.Validate(cfg)
+			// What the SDK's Validate reports: the definition's checks, then the connector's.
+			cfg, errs := connector{}.Definition().Config.Parse(map[string]string{keyTopic: "t", tc.key: tc.value})
+			errs = append(errs, connector{}.Validate(cfg)...)
 			if len(errs) != 1 || errs[0].Key != tc.key {
 				t.Fatalf("errors %v, want one for %s", errs, tc.key)
 			}

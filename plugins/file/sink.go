@@ -30,7 +30,8 @@ func (sinkConnector) Definition() sdk.Definition {
 			Define(keyFile, sdk.TypeString, sdk.High, "Path of the file to append to; created if it does not exist.",
 				sdk.Required(), sdk.DisplayName("File")).
 			Define(keyTopics, sdk.TypeList, sdk.High, "The topics to consume, comma-separated. Read by the kernel, which assigns their partitions to the tasks.",
-				sdk.DisplayName("Topics")),
+				sdk.DisplayName("Topics")).
+			RefuseUnknown(),
 	}
 }
 

@@ -48,7 +48,8 @@ func (sourceConnector) Definition() sdk.Definition {
 			Define(keyTopic, sdk.TypeString, sdk.High, "The topic to publish the lines to.",
 				sdk.Required(), sdk.DisplayName("Topic")).
 			Define(keyBatchSize, sdk.TypeInt, sdk.Low, "The maximum number of lines the task returns in one poll.",
-				sdk.Default("2000"), sdk.DisplayName("Batch size")),
+				sdk.Default("2000"), sdk.DisplayName("Batch size")).
+			RefuseUnknown(),
 	}
 }
 
