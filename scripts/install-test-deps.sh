@@ -6,6 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 need_apt=()
+# PostgreSQL 15 for the CDC source and the end-to-end pipeline tests (plugins/testsvc starts it).
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
 # The Python example plugin (plugins/examples/python) runs on Debian's python3 with these.
 /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1 || need_apt+=(python3-grpcio python3-protobuf)

@@ -1,0 +1,12 @@
+// Package testsvc starts the real services tests need — PostgreSQL, a Kafka-protocol
+// broker, an Elasticsearch look-alike — each on a free port in the test's temp dir, and
+// stops them when the test ends. It is written once, here, so that connector tests and
+// the end-to-end tests of cmd/tributary start a service the same way.
+//
+// It also owns the one rule for a missing dependency ([Require]): a test skips, saying
+// what to install, on a developer's machine, and fails in CI (the CI environment variable
+// set), where scripts/install-test-deps.sh has installed everything.
+//
+// Only tests import it. It must not import the kernel or the SDK: it starts services, it
+// does not know what a connector is.
+package testsvc
