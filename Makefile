@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin
 PLUGINS := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
-.PHONY: all build proto tools test test-short test-race vet fmt demo bench clean cluster
+.PHONY: all build proto tools test test-short test-race vet fmt demo demo-cdc bench clean cluster
 
 all: build
 
@@ -38,6 +38,11 @@ test-short:
 
 demo: build
 	scripts/demo.sh
+
+# demo-cdc runs the PostgreSQL → Kafka → Elasticsearch pipeline (Debezium and Confluent
+# manifests unchanged); it needs apt's postgresql, which make test installs.
+demo-cdc: build
+	scripts/examples/postgres-to-elasticsearch/run.sh
 
 bench: build
 	scripts/bench.sh $(BENCH_FLAGS)
