@@ -9,6 +9,8 @@ need_apt=()
 # PostgreSQL 15 for the CDC source and the end-to-end pipeline tests (plugins/testsvc starts it).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+# The Python plugin's AutoMTLS fallback test makes its certificate with openssl.
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The Python example plugin (plugins/examples/python) runs on Debian's python3 with these.
 /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1 || need_apt+=(python3-grpcio python3-protobuf)
 # The Python SDK's test (plugins/sdk/python) pip-installs it offline into a venv.

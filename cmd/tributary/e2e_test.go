@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -89,16 +90,13 @@ func TestFilePipelineEndToEnd(t *testing.T) {
 	}
 
 	// A client nobody here wrote sees the records on the topic.
-	if kcat, err := exec.LookPath("kcat"); err == nil {
-		out, err := exec.Command(kcat, "-b", p.broker, "-C", "-t", "my-topic", "-e", "-q").CombinedOutput()
-		if err != nil {
-			t.Fatalf("kcat: %v\n%s", err, out)
-		}
-		if n := strings.Count(string(out), "line-"); n != len(sent) {
-			t.Fatalf("kcat read %d records from my-topic, want %d:\n%.500s", n, len(sent), out)
-		}
-	} else if os.Getenv("CI") != "" {
-		t.Fatal("kcat is not installed; scripts/install-test-deps.sh installs it")
+	kcat := testsvc.RequireCommand(t, "kcat", "apt-get install kcat")
+	kout, err := exec.Command(kcat, "-b", p.broker, "-C", "-t", "my-topic", "-e", "-q").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat: %v\n%s", err, kout)
+	}
+	if n := strings.Count(string(kout), "line-"); n != len(sent) {
+		t.Fatalf("kcat read %d records from my-topic, want %d:\n%.500s", n, len(sent), kout)
 	}
 }
 
@@ -107,12 +105,8 @@ func TestGrpcurlListsAdminService(t *testing.T) {
 	grpcurl, err := exec.LookPath("grpcurl")
 	if err != nil {
 		cache := filepath.Join(os.Getenv("HOME"), ".cache", "tributary", "bin", "grpcurl")
-		if _, serr := os.Stat(cache); serr != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatal("grpcurl is not installed; scripts/install-test-deps.sh installs it")
-			}
-			t.Skip("grpcurl not installed (run scripts/install-test-deps.sh)")
-		}
+		_, serr := os.Stat(cache)
+		testsvc.Require(t, serr, "grpcurl (scripts/install-tools.sh grpcurl builds it into the tool cache)")
 		grpcurl = cache
 	}
 	a := startAgent(t, agentOpts{id: "g1", broker: startBrokerProc(t), dataDir: t.TempDir()})

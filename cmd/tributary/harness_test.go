@@ -9,8 +9,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +23,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -172,36 +171,12 @@ func (p *proc) waitOutput(re string, timeout time.Duration) []string {
 	return nil
 }
 
-// freePort returns a port nothing listens on, for a process to bind later. It is picked
-// at random below the kernel's ephemeral range (ip_local_port_range starts at 32768):
-// a port the kernel handed out and took back, as a listener on port 0 gets, is soon
-// handed out again as the source port of some other test's outgoing connection, and the
-// process that binds it later fails with "address already in use".
+// freePort returns a port nothing listens on, for a process to bind later (see
+// testsvc.FreePort for why it is not port 0's pick).
 func freePort(t *testing.T) int {
 	t.Helper()
-	usedPorts.Lock()
-	defer usedPorts.Unlock()
-	for range 1000 {
-		port := 10000 + rand.IntN(22000)
-		if usedPorts.m[port] {
-			continue
-		}
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		l.Close()
-		usedPorts.m[port] = true // never handed out twice in this test binary
-		return port
-	}
-	t.Fatal("no free port found in 10000-31999")
-	return 0
+	return testsvc.FreePort(t)
 }
-
-var usedPorts = struct {
-	sync.Mutex
-	m map[int]bool
-}{m: map[int]bool{}}
 
 // startBrokerProc runs `tributary broker` as its own process and returns its address.
 func startBrokerProc(t *testing.T) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -223,20 +224,17 @@ func TestPoisonRecordToleranceAndDeadLetterQueueEndToEnd(t *testing.T) {
 			t.Errorf("dead letter header %s is missing", k)
 		}
 	}
-	if kcat, err := exec.LookPath("kcat"); err == nil {
-		kout, err := exec.Command(kcat, "-b", broker, "-C", "-t", "events-dlq", "-e", "-q", "-f", "%k|%h|%s\n").CombinedOutput()
-		if err != nil {
-			t.Fatalf("kcat: %v\n%s", err, kout)
+	kcat := testsvc.RequireCommand(t, "kcat", "apt-get install kcat")
+	kout, err := exec.Command(kcat, "-b", broker, "-C", "-t", "events-dlq", "-e", "-q", "-f", "%k|%h|%s\n").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat: %v\n%s", err, kout)
+	}
+	for _, w := range []string{"k4|", "__connect.errors.topic=events", "__connect.errors.partition=0",
+		"__connect.errors.offset=4", "__connect.errors.stage=VALUE_CONVERTER", "__connect.errors.connector.name=poison-sink",
+		"|" + poison} {
+		if !strings.Contains(string(kout), w) {
+			t.Errorf("kcat's view of the dead letter queue lacks %q:\n%s", w, kout)
 		}
-		for _, w := range []string{"k4|", "__connect.errors.topic=events", "__connect.errors.partition=0",
-			"__connect.errors.offset=4", "__connect.errors.stage=VALUE_CONVERTER", "__connect.errors.connector.name=poison-sink",
-			"|" + poison} {
-			if !strings.Contains(string(kout), w) {
-				t.Errorf("kcat's view of the dead letter queue lacks %q:\n%s", w, kout)
-			}
-		}
-	} else if os.Getenv("CI") != "" {
-		t.Fatal("kcat is not installed; scripts/install-test-deps.sh installs it")
 	}
 }
 

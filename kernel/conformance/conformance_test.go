@@ -2,12 +2,14 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -27,12 +29,7 @@ func bundled(t *testing.T, name string) string {
 	t.Helper()
 	if name == "tributary-pycounter" {
 		if out, err := exec.Command("/usr/bin/python3", "-c", "import grpc, google.protobuf").CombinedOutput(); err != nil {
-			msg := "the Python plugin needs /usr/bin/python3 with python3-grpcio and python3-protobuf " +
-				"(scripts/install-test-deps.sh installs them): " + string(out)
-			if os.Getenv("CI") != "" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
+			testsvc.Require(t, fmt.Errorf("%v: %s", err, out), "/usr/bin/python3 with apt's python3-grpcio and python3-protobuf")
 		}
 	}
 	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {

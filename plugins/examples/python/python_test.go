@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -72,12 +73,7 @@ func requirePython(t *testing.T) {
 		}
 	})
 	if pythonErr != nil {
-		msg := fmt.Sprintf("the Python plugin needs %s with apt's python3-grpcio and python3-protobuf "+
-			"(scripts/install-test-deps.sh installs them): %v", python, pythonErr)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testsvc.Require(t, pythonErr, python+" with apt's python3-grpcio and python3-protobuf")
 	}
 }
 
@@ -214,7 +210,7 @@ func wantCode(t *testing.T, err error, code codes.Code, contains string) {
 
 func TestRefusesToRunByHand(t *testing.T) {
 	if pluginBinary == "" {
-		t.Skipf("%s not found", python)
+		testsvc.Require(t, fmt.Errorf("%s not found", python), "/usr/bin/python3 (apt-get install python3)")
 	}
 	cmd := exec.Command(pluginBinary)
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
@@ -550,9 +546,7 @@ func TestRestartAfterKill(t *testing.T) {
 // TestOpenSSLCertificate makes the AutoMTLS certificate with the openssl command instead
 // of python3-cryptography, the fallback when the latter is not installed.
 func TestOpenSSLCertificate(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("no openssl command")
-	}
+	testsvc.RequireCommand(t, "openssl", "apt-get install openssl")
 	// The plugin inherits the host's environment.
 	t.Setenv("TRIBUTARY_PLUGIN_CERT_TOOL", "openssl")
 	t.Setenv("TRIBUTARY_PLUGIN_LOG_LEVEL", "debug")
