@@ -1,11 +1,17 @@
 package transform
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tributary-dev/tributary/kernel/convert"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -446,5 +452,103 @@ func TestExtractNewRecordStateClass(t *testing.T) {
 	}
 	if len(keys) != len(want) {
 		t.Errorf("ConfigKeys lists %d keys, want %d: %v", len(keys), len(want), defaults)
+	}
+}
+
+// TestExtractNewRecordStateDebeziumDocsJSON reads the create event of Debezium's
+// PostgreSQL connector documentation (the customers table, schemas.enable=true) with
+// JsonConverter, flattens it, and writes it back: the bytes are the after row, as the
+// event flattening documentation shows the result, under the schema Debezium gives it.
+func TestExtractNewRecordStateDebeziumDocsJSON(t *testing.T) {
+	doc, err := os.ReadFile("testdata/debezium/postgres-create.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSchemas, err := convert.New(convert.JSONConverterClass, map[string]string{"schemas.enable": "true"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := convert.New(convert.JSONConverterClass, map[string]string{"schemas.enable": "false"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The delete event the documentation describes for the same row: before holds the
+	// row, after is null, op is d.
+	var event map[string]any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber() // keep ts_ns, beyond float64's precision, as written
+	if err := dec.Decode(&event); err != nil {
+		t.Fatal(err)
+	}
+	payload := event["payload"].(map[string]any)
+	payload["before"], payload["after"], payload["op"] = payload["after"], nil, "d"
+	deleteDoc, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const rowSchema = `{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},` +
+		`{"type":"string","optional":false,"field":"first_name"},{"type":"string","optional":false,"field":"last_name"},` +
+		`{"type":"string","optional":false,"field":"email"}%s],"optional":false,"name":"PostgreSQL_server.inventory.customers.Value"}`
+	const row = `"id":1,"first_name":"Anne","last_name":"Kretchmar","email":"annek@noanswer.org"`
+	tests := []struct {
+		name        string
+		props       map[string]string
+		in          []byte
+		wantSchemas string // the value written with schemas.enable=true
+		wantPlain   string // and with schemas.enable=false
+		wantHeaders map[string]string
+	}{
+		{name: "defaults", in: doc,
+			wantSchemas: `{"schema":` + fmt.Sprintf(rowSchema, "") + `,"payload":{` + row + `}}`,
+			wantPlain:   `{` + row + `}`},
+		{name: "the documentation's metadata example",
+			props: props("add.fields", "op,table,lsn,source.ts_ms", "add.headers", "db", "delete.handling.mode", "rewrite"), in: doc,
+			wantSchemas: `{"schema":` + fmt.Sprintf(rowSchema, `,{"type":"string","optional":true,"field":"__deleted"},`+
+				`{"type":"string","optional":true,"field":"__op"},{"type":"string","optional":true,"field":"__table"},`+
+				`{"type":"int64","optional":true,"field":"__lsn"},{"type":"int64","optional":true,"field":"__source_ts_ms"}`) +
+				`,"payload":{` + row + `,"__deleted":"false","__op":"c","__table":"customers","__lsn":24023128,"__source_ts_ms":1559033904863}}`,
+			wantPlain:   `{` + row + `,"__deleted":"false","__op":"c","__table":"customers","__lsn":24023128,"__source_ts_ms":1559033904863}`,
+			wantHeaders: map[string]string{"__db": "postgres"}},
+		{name: "a delete rewritten", props: props("delete.tombstone.handling.mode", "rewrite"), in: deleteDoc,
+			wantSchemas: `{"schema":` + fmt.Sprintf(rowSchema, `,{"type":"string","optional":true,"field":"__deleted"}`) +
+				`,"payload":{` + row + `,"__deleted":"true"}}`,
+			wantPlain: `{` + row + `,"__deleted":"true"}`},
+		{name: "a delete to tombstone", props: props("delete.tombstone.handling.mode", "tombstone"), in: deleteDoc,
+			wantSchemas: "", wantPlain: ""}, // a Kafka null
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, v, err := withSchemas.ToConnect("PostgreSQL_server.inventory.customers", tt.in)
+			if err != nil {
+				t.Fatalf("JsonConverter.ToConnect: %v", err)
+			}
+			rec := &pluginv1.Record{Topic: "PostgreSQL_server.inventory.customers", Partition: -1, ValueSchema: s, Value: v}
+			out, err := single(t, "io.debezium.transforms.ExtractNewRecordState", tt.props).Apply(rec)
+			if err != nil || out == nil {
+				t.Fatalf("Apply = %v, %v; want a flattened record", show(out), err)
+			}
+			got, err := withSchemas.FromConnect(out.Topic, out.ValueSchema, out.Value)
+			if err != nil {
+				t.Fatalf("FromConnect (schemas.enable=true): %v", err)
+			}
+			if string(got) != tt.wantSchemas {
+				t.Errorf("with schemas.enable=true the value is\n%s\nwant\n%s", got, tt.wantSchemas)
+			}
+			got, err = plain.FromConnect(out.Topic, out.ValueSchema, out.Value)
+			if err != nil {
+				t.Fatalf("FromConnect (schemas.enable=false): %v", err)
+			}
+			if string(got) != tt.wantPlain {
+				t.Errorf("with schemas.enable=false the value is\n%s\nwant\n%s", got, tt.wantPlain)
+			}
+			headers := map[string]string{}
+			for _, h := range out.Headers {
+				headers[h.Key] = h.GetValue().GetStringValue()
+			}
+			if !maps.Equal(headers, tt.wantHeaders) {
+				t.Errorf("headers = %v, want %v", headers, tt.wantHeaders)
+			}
+		})
 	}
 }
