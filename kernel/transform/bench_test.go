@@ -41,3 +41,15 @@ func BenchmarkFlattenWithSchema(b *testing.B) {
 	benchChain(b, props("transforms", "f", "transforms.f.type", "Flatten$Value"),
 		vrec(personSchema, person(vs("a@b"))))
 }
+
+func BenchmarkExtractNewRecordState(b *testing.B) {
+	benchChain(b, props("transforms", "u", "transforms.u.type", "io.debezium.transforms.ExtractNewRecordState"),
+		dbzEvent("u", dbzRow(1, "Anne", nil), dbzRow(1, "Anne Marie", vs("a@b")), nil))
+}
+
+func BenchmarkExtractNewRecordStateRewriteAddFields(b *testing.B) {
+	benchChain(b, props("transforms", "u", "transforms.u.type", "io.debezium.transforms.ExtractNewRecordState",
+		"transforms.u.delete.tombstone.handling.mode", "rewrite",
+		"transforms.u.add.fields", "op,table,lsn,source.ts_ms", "transforms.u.add.headers", "db"),
+		dbzEvent("u", dbzRow(1, "Anne", nil), dbzRow(1, "Anne Marie", vs("a@b")), nil))
+}

@@ -150,8 +150,8 @@ func TestClassNames(t *testing.T) {
 	}
 
 	all := Classes()
-	if len(all) != 26+3 {
-		t.Errorf("Classes() has %d entries, want 29: %v", len(all), all)
+	if len(all) != 27+3 {
+		t.Errorf("Classes() has %d entries, want 30: %v", len(all), all)
 	}
 	for _, c := range []string{
 		"org.apache.kafka.connect.transforms.Cast$Key", "org.apache.kafka.connect.transforms.Cast$Value",
@@ -162,7 +162,7 @@ func TestClassNames(t *testing.T) {
 		"org.apache.kafka.connect.transforms.MaskField$Value", "org.apache.kafka.connect.transforms.RegexRouter",
 		"org.apache.kafka.connect.transforms.ReplaceField$Key", "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
 		"org.apache.kafka.connect.transforms.TimestampConverter$Key", "org.apache.kafka.connect.transforms.TimestampRouter",
-		"org.apache.kafka.connect.transforms.ValueToKey",
+		"org.apache.kafka.connect.transforms.ValueToKey", "io.debezium.transforms.ExtractNewRecordState",
 		"org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
 		"org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
 		"org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
@@ -203,7 +203,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"unknown class",
 			props("transforms", "a", "transforms.a.type", "com.example.Nope"),
-			map[string]string{"transforms.a.type": "Class com.example.Nope could not be found as a transformation. Known transformations: org.apache.kafka.connect.transforms.Cast$Key"}},
+			map[string]string{"transforms.a.type": "Class com.example.Nope could not be found as a transformation. Known transformations: io.debezium.transforms.ExtractNewRecordState, org.apache.kafka.connect.transforms.Cast$Key"}},
 		{"abstract class",
 			props("transforms", "a", "transforms.a.type", "org.apache.kafka.connect.transforms.Cast", "transforms.a.spec", "int8"),
 			map[string]string{"transforms.a.type": "is abstract and cannot be created; use org.apache.kafka.connect.transforms.Cast$Key or org.apache.kafka.connect.transforms.Cast$Value"}},

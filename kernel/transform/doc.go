@@ -2,7 +2,8 @@
 // Kafka Connect classes users name in transforms.<alias>.type and predicates.<alias>.type
 // (org.apache.kafka.connect.transforms.InsertField$Value, …predicates.TopicNameMatches, or
 // short aliases such as InsertField$Value), their settings, defaults and error messages as
-// Apache Kafka 3.x/4.x has them, and the Chain that parses a connector config's transforms,
+// Apache Kafka 3.x/4.x has them, Debezium's io.debezium.transforms.ExtractNewRecordState as
+// Debezium 2.x has it, and the Chain that parses a connector config's transforms,
 // predicates and negate keys and runs the stages in order.
 //
 // It owns: the Transformation and Predicate interfaces, the class registry (Classes,
@@ -52,4 +53,24 @@
 //     Java's Matcher rules ($1, ${name}, \$).
 //   - InsertHeader's value.literal is read as Values.parseString reads it for null,
 //     booleans and numbers; arrays, maps and date/time literals stay strings.
+//
+// # ExtractNewRecordState and Debezium
+//
+// ExtractNewRecordState follows Debezium 2.7 (with Debezium 3's replace.null.with.default,
+// whose default is the 2.x behaviour), including where it differs from the rules above:
+// the flattened row's struct schema is rebuilt as a required struct (SchemaBuilder.struct()),
+// as Debezium writes it, and a schemaless value, even one shaped like a change event, passes
+// unchanged, since Debezium recognises a change event by its schema name. It differs from
+// Debezium on purpose in these:
+//
+//   - Values Debezium would accept and then fail on, or silently misread, are refused when
+//     the config is parsed, naming the key: a delete.tombstone.handling.mode outside drop,
+//     tombstone, rewrite, rewrite-with-tombstone (Debezium leaves it unvalidated and fails
+//     on the first delete), empty add.fields/add.headers entries, paths deeper than
+//     struct.field (Debezium ignores the rest), and field:newName with an empty or second
+//     new name.
+//   - add.fields/add.headers naming a struct the change event lacks fail the record with a
+//     message naming it (a NullPointerException in Debezium).
+//   - An added struct, map or array field keeps its field, key and value schemas; Debezium's
+//     copySchemaBasics drops those of a struct or map.
 package transform

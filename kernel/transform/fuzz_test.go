@@ -66,6 +66,17 @@ func FuzzChain(f *testing.F) {
 		}
 		f.Add(c, b)
 	}
+	// Debezium change events for ExtractNewRecordState.
+	for c, r := range map[string]*pluginv1.Record{
+		"transforms=a\ntransforms.a.type=ExtractNewRecordState\ntransforms.a.add.fields=op,source.ts_ms:ts,id\ntransforms.a.add.headers=op,lsn\ntransforms.a.delete.handling.mode=rewrite":                          dbzEvent("u", dbzRow(1, "A", nil), dbzRow(1, "B", vs("b@c")), nil),
+		"transforms=a\ntransforms.a.type=ExtractNewRecordState\ntransforms.a.delete.tombstone.handling.mode=rewrite-with-tombstone\ntransforms.a.route.by.field=first_name\ntransforms.a.drop.fields.header.name=d": dbzEvent("d", dbzRow(1, "A", nil), nil, nil),
+	} {
+		b, err := proto.Marshal(r)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(c, b)
+	}
 	f.Fuzz(func(t *testing.T, cfgText string, recordBytes []byte) {
 		cfg := parseConfig(cfgText)
 		c, err := NewChain(cfg)

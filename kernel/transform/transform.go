@@ -44,6 +44,9 @@ var (
 	registry = map[string]*class{}
 	// abstract holds the base names of $Key/$Value pairs, which cannot be used alone.
 	abstract = map[string][2]string{}
+	// shortNames maps the short name of a class outside Kafka's packages (the part after
+	// its package, e.g. ExtractNewRecordState) to its full name.
+	shortNames = map[string]string{}
 )
 
 func register(c *class) {
@@ -67,13 +70,25 @@ func registerKeyValue(name, doc string, keys []keyDef, f func(sd side, s *settin
 	abstract[base] = [2]string{base + "$Key", base + "$Value"}
 }
 
+// registerForeignTransform registers a transformation under a full class name outside
+// Kafka's package (e.g. io.debezium.transforms.ExtractNewRecordState); the part after the
+// last dot is accepted as its short name.
+func registerForeignTransform(fullName, doc string, keys []keyDef, f func(s *settings) Transformation) {
+	register(&class{name: fullName, doc: doc, keys: keys, newT: f})
+	short := fullName[strings.LastIndexByte(fullName, '.')+1:]
+	if _, dup := shortNames[short]; dup {
+		panic("transform: short class name registered twice: " + short)
+	}
+	shortNames[short] = fullName
+}
+
 func registerPredicate(name, doc string, keys []keyDef, f func(s *settings) Predicate) {
 	register(&class{name: PredicatesPackage + name, predicate: true, doc: doc, keys: keys, newP: f})
 }
 
 // Classes returns every transformation and predicate class, sorted: the transformations,
 // then the predicates. Each is also accepted under its short name (the part after the
-// package, e.g. InsertField$Value or TopicNameMatches).
+// package, e.g. InsertField$Value, TopicNameMatches or ExtractNewRecordState).
 func Classes() []string {
 	return append(TransformationClasses(), PredicateClasses()...)
 }
@@ -142,6 +157,9 @@ func candidates(name string) []string {
 		for _, n := range slices.Clone(names) {
 			names = append(names, TransformsPackage+n, PredicatesPackage+n)
 		}
+	}
+	if full, ok := shortNames[name]; ok { // Kafka's own classes win a clash of short names
+		names = append(names, full)
 	}
 	return names
 }
