@@ -196,5 +196,13 @@ func sameValues(a, b *data.Struct) bool {
 
 // newEnvelope builds a change event value.
 func newEnvelope(tb *table, before, after, source *data.Struct, op string, now time.Time) *data.Struct {
-	return data.NewStruct(tb.envSchema).PutAt(0, before).PutAt(1, after).PutAt(2, source).PutAt(3, op).PutAt(4, now.UnixMilli())
+	return data.NewStruct(tb.envSchema).PutAt(0, orNil(before)).PutAt(1, orNil(after)).PutAt(2, source).PutAt(3, op).PutAt(4, now.UnixMilli())
+}
+
+// orNil returns s as a field value: nil, not a nil *data.Struct, when absent.
+func orNil(s *data.Struct) any {
+	if s == nil {
+		return nil
+	}
+	return s
 }
