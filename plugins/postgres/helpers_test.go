@@ -138,3 +138,7 @@ func op(r sdk.SourceRecord) string {
 func after(r sdk.SourceRecord) *data.Struct  { return r.Value.(*data.Struct).Struct("after") }
 func before(r sdk.SourceRecord) *data.Struct { return r.Value.(*data.Struct).Struct("before") }
 func source(r sdk.SourceRecord) *data.Struct { return r.Value.(*data.Struct).Struct("source") }
+
+func taskContext(cfg sdk.Config, committed ...sdk.CommittedOffset) sdk.TaskContext {
+	return sdk.TaskContext{Config: cfg, Logger: hclog.NewNullLogger(), Committed: committed}
+}
