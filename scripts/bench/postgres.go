@@ -28,7 +28,7 @@ func pgRows(env *benchEnv) int64 { return max(min(env.records/5, 200_000), 1000)
 // into Go values and does nothing else. Each run inserts fresh rows in transactions of
 // 1000. It also samples the plugin's peak RSS while it streams.
 func benchPostgres(ctx context.Context, env *benchEnv, t *table) error {
-	pg, err := startBenchPostgres(env)
+	pg, err := startBenchPostgres()
 	if err != nil {
 		return err
 	}
@@ -220,15 +220,17 @@ type benchPG struct {
 
 const benchPGBin = "/usr/lib/postgresql/15/bin"
 
-func startBenchPostgres(env *benchEnv) (*benchPG, error) {
+func startBenchPostgres() (*benchPG, error) {
 	if _, err := os.Stat(filepath.Join(benchPGBin, "initdb")); err != nil {
 		return nil, fmt.Errorf("needs postgresql (apt-get install postgresql): %w", err)
 	}
-	pg := &benchPG{dir: filepath.Join(env.dir, "postgres")}
-	pg.data = filepath.Join(pg.dir, "data")
-	if err := os.MkdirAll(pg.dir, 0o755); err != nil {
+	// Its own directory, not the scratch one: the postgres user must reach it (the
+	// scratch directory is 0700 and root's when the bench runs as root).
+	dir, err := os.MkdirTemp("", "tributary-bench-postgres-")
+	if err != nil {
 		return nil, err
 	}
+	pg := &benchPG{dir: dir, data: filepath.Join(dir, "data")}
 	if err := os.Chmod(pg.dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -299,4 +301,5 @@ func (pg *benchPG) dropSlot(name string) error {
 
 func (pg *benchPG) stop() {
 	_ = pg.command("pg_ctl", "-D", pg.data, "-m", "immediate", "stop").Run()
+	os.RemoveAll(pg.dir)
 }
