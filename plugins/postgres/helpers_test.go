@@ -142,3 +142,24 @@ func source(r sdk.SourceRecord) *data.Struct { return r.Value.(*data.Struct).Str
 func taskContext(cfg sdk.Config, committed ...sdk.CommittedOffset) sdk.TaskContext {
 	return sdk.TaskContext{Config: cfg, Logger: hclog.NewNullLogger(), Committed: committed}
 }
+
+func startPGB(b *testing.B) *testsvc.Postgres {
+	b.Helper()
+	return testsvc.StartPostgres(b)
+}
+
+func openTaskB(b *testing.B, raw map[string]string) *task {
+	b.Helper()
+	cfg, errs := configDef.Parse(raw)
+	if len(errs) > 0 {
+		b.Fatalf("config: %v", errs)
+	}
+	tk := &task{}
+	if err := tk.Open(context.Background(), sdk.TaskContext{Config: cfg, Logger: hclog.NewNullLogger()}); err != nil {
+		tk.Close()
+		b.Fatalf("open: %v", err)
+	}
+	return tk
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

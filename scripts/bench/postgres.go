@@ -120,6 +120,7 @@ func cdcThroughKernel(ctx context.Context, env *benchEnv, a *agent, pg *benchPG,
 			}
 		}
 	}()
+	meter := newCPUMeter(pipelineParts(env, a)...)
 	start := time.Now()
 	err := createConnector(ctx, a.client, prefix, map[string]string{
 		"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
@@ -134,6 +135,8 @@ func cdcThroughKernel(ctx context.Context, env *benchEnv, a *agent, pg *benchPG,
 		return 0, 0, err
 	}
 	_, last, err := env.kafka.watchTopic(ctx, topic, 1, n, 5*time.Minute)
+	cpu := meter.stop()
+	fmt.Printf("          CPU seconds by process: %s (%.2f µs/record of ours)\n", cpu, float64(cpu.ours.Microseconds())/float64(n))
 	close(stop)
 	<-sampled
 	var dup *tooManyError
