@@ -186,7 +186,7 @@ func (c *config) dsn(replication bool) string {
 	q := func(s string) string {
 		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `'`, `\'`) + "'"
 	}
-	s := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=%s timezone=UTC datestyle=ISO,YMD intervalstyle=iso_8601 extra_float_digits=3",
+	s := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=%s timezone=UTC datestyle=ISO,YMD intervalstyle=iso_8601 extra_float_digits=3 bytea_output=hex",
 		q(c.Host), c.Port, q(c.User), q(c.DBName), c.SSLMode)
 	if c.Password != "" {
 		s += " password=" + q(c.Password)
