@@ -28,7 +28,6 @@ type snapshotter struct {
 	cur       int      // index into tables of the table being read; -1 before the first
 	open      bool     // a cursor on tables[cur] is open
 	held      *heldRow
-	first     bool // no row emitted yet
 	tableRows int  // rows read from tables[cur]
 }
 
@@ -44,7 +43,7 @@ type heldRow struct {
 // the server's current position). Tables in skip were finished by an interrupted
 // snapshot and are not read again.
 func beginSnapshot(ctx context.Context, t *task, exported string, lsn uint64, skip []string) (*snapshotter, error) {
-	s := &snapshotter{t: t, conn: t.conn, lsn: lsn, cur: -1, first: true, done: slices.Clone(skip)}
+	s := &snapshotter{t: t, conn: t.conn, lsn: lsn, cur: -1, done: slices.Clone(skip)}
 	if _, err := s.conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
 		return nil, fmt.Errorf("snapshot: begin: %w", err)
 	}
@@ -153,14 +152,13 @@ func (s *snapshotter) release(endOfTable, last bool) sdk.SourceRecord {
 	switch {
 	case last:
 		marker = snapLast
-	case s.first:
-		marker = snapFirst
+	case h.firstInTable && h.t == s.tables[0]:
+		marker = snapFirst // Debezium's FIRST: the first row of the first table
 	case endOfTable:
 		marker = snapLastTable
 	case h.firstInTable:
 		marker = snapFirstTable
 	}
-	s.first = false
 	now := time.Now()
 	src := sourceInfo{server: s.t.cfg.Prefix, db: s.t.cfg.DBName, tsMs: now.UnixMilli(), snapshot: marker,
 		lsn: s.lsn, txID: s.txID, hasTx: true, schema: h.t.Schema, table: h.t.Name}
