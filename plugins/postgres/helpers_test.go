@@ -163,3 +163,5 @@ func openTaskB(b *testing.B, raw map[string]string) *task {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func bytesReaderOf(b []byte) *bytes.Reader { return bytes.NewReader(b) }

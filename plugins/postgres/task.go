@@ -198,7 +198,30 @@ func (t *task) ensurePublication(ctx context.Context) error {
 	return nil
 }
 
+// slotWait bounds how long a task waits for another reader (a task that was moved or
+// killed, whose walsender has not noticed yet) to let go of the slot.
+const slotWait = 60 * time.Second
+
 func (t *task) startStreaming(ctx context.Context) error {
+	deadline := time.Now().Add(slotWait)
+	for {
+		var pid *int32
+		err := t.conn.QueryRow(ctx, `SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1`, t.cfg.Slot).Scan(&pid)
+		if err != nil {
+			return fmt.Errorf("replication slot %q: %w", t.cfg.Slot, err)
+		}
+		if pid == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("replication slot %q is still in use by server process %d after %s: another connector (or a stale task) reads it; stop it or set another %s", t.cfg.Slot, *pid, slotWait, keySlotName)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 	r, err := startReplication(ctx, t.repl, t.cfg.Slot, t.cfg.Publication, t.startLSN, t.cfg.StatusInterval, t.log)
 	if err != nil {
 		return err
@@ -229,7 +252,11 @@ func (t *task) poll(ctx context.Context) ([]sdk.SourceRecord, error) {
 		if done {
 			t.snap = nil
 			if t.streaming {
-				if err := t.startStreaming(ctx); err != nil {
+				// Not bounded by the poll: a poll timeout must not fail the start.
+				sctx, cancel := context.WithTimeout(context.Background(), slotWait+10*time.Second)
+				err := t.startStreaming(sctx)
+				cancel()
+				if err != nil {
 					return recs, err
 				}
 			}
