@@ -28,7 +28,7 @@ type snapshotter struct {
 	cur       int      // index into tables of the table being read; -1 before the first
 	open      bool     // a cursor on tables[cur] is open
 	held      *heldRow
-	tableRows int  // rows read from tables[cur]
+	tableRows int // rows read from tables[cur]
 }
 
 // heldRow is the row held back until the next one says what marker it gets.
