@@ -197,3 +197,20 @@ func TestPublicationDisabledMustExist(t *testing.T) {
 		t.Fatalf("open with a missing publication and autocreate disabled: %v", err)
 	}
 }
+
+func TestColumnAddedWhileStreaming(t *testing.T) {
+	pg := startPG(t)
+	pg.Exec(`CREATE TABLE t (id int PRIMARY KEY)`)
+	tk := openTask(t, baseConfig(pg, "snapshot.mode", "no_data"))
+	pg.Exec(`INSERT INTO t VALUES (1)`)
+	pollUntil(t, tk, 1, 20*time.Second)
+	pg.Exec(`ALTER TABLE t ADD COLUMN note text NOT NULL DEFAULT 'n'`)
+	pg.Exec(`INSERT INTO t VALUES (2, 'hello')`)
+	r := pollUntil(t, tk, 1, 20*time.Second)[0]
+	if got := after(r).String("note"); got != "hello" {
+		t.Fatalf("after the new column: after.note = %q, want hello", got)
+	}
+	if f, _ := after(r).Schema().Field("note"); f.Schema.Optional {
+		t.Fatal("the new NOT NULL column is optional in the value schema")
+	}
+}
