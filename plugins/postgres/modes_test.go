@@ -214,3 +214,22 @@ func TestColumnAddedWhileStreaming(t *testing.T) {
 		t.Fatal("the new NOT NULL column is optional in the value schema")
 	}
 }
+
+func TestTruncateIsSkipped(t *testing.T) {
+	pg := startPG(t)
+	pg.Exec(`CREATE TABLE t (id int PRIMARY KEY)`)
+	tk := openTask(t, baseConfig(pg, "snapshot.mode", "no_data"))
+	pg.Exec(`INSERT INTO t VALUES (1)`)
+	pg.Exec(`TRUNCATE t`)
+	pg.Exec(`INSERT INTO t VALUES (2)`)
+	recs := pollUntil(t, tk, 2, 20*time.Second)
+	recs = append(recs, pollQuiet(t, tk, 500*time.Millisecond)...)
+	var ids []int64
+	for _, r := range recs {
+		id, _ := after(r).Int64("id")
+		ids = append(ids, id)
+	}
+	if fmt.Sprint(ids) != "[1 2]" {
+		t.Fatalf("around a TRUNCATE the task emitted ids %v, want [1 2] (the truncate skipped)", ids)
+	}
+}
