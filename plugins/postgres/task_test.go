@@ -150,9 +150,10 @@ func TestSlotConfirmedOnlyAfterCommit(t *testing.T) {
 
 func TestHeartbeatMovesIdleSlot(t *testing.T) {
 	pg := startPG(t)
-	pg.Exec(`CREATE TABLE captured (id int PRIMARY KEY); CREATE TABLE other (id int PRIMARY KEY)`)
+	pg.Exec(`CREATE TABLE captured (id int PRIMARY KEY); CREATE TABLE other (id int PRIMARY KEY); CREATE TABLE beats (at timestamptz)`)
 	tk := openTask(t, baseConfig(pg, "snapshot.mode", "no_data", "table.include.list", "public.captured",
-		"heartbeat.interval.ms", "200", "status.update.interval.ms", "100"))
+		"heartbeat.interval.ms", "200", "status.update.interval.ms", "100",
+		"heartbeat.action.query", "INSERT INTO beats VALUES (now())"))
 	before := pg.Exec(`SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'debezium'`)
 	// WAL of a table nobody captures.
 	pg.Exec(`INSERT INTO other SELECT generate_series(1, 100)`)
@@ -177,6 +178,9 @@ func TestHeartbeatMovesIdleSlot(t *testing.T) {
 	}
 	if k := hb.Key.(*data.Struct); k.Schema().Name != "io.debezium.connector.common.ServerNameKey" || k.String("serverName") != "dbserver1" {
 		t.Fatalf("heartbeat key %v", k)
+	}
+	if n := pg.Exec(`SELECT count(*) > 0 FROM beats`); n != "t" {
+		t.Fatal("heartbeat.action.query never ran")
 	}
 	if err := tk.Commit(context.Background(), []sdk.CommittedOffset{committedOf(hb)}); err != nil {
 		t.Fatal(err)
