@@ -325,6 +325,11 @@ func (t *task) heartbeat(ctx context.Context) (sdk.SourceRecord, bool, error) {
 		return sdk.SourceRecord{}, false, nil
 	}
 	t.lastHeartbeat = time.Now()
+	if !t.dec.idle() {
+		// Mid-transaction: a heartbeat's position would sit behind the records already
+		// polled from it, and a restart from it would repeat them. Skip this beat.
+		return sdk.SourceRecord{}, false, nil
+	}
 	if t.cfg.HeartbeatQuery != "" {
 		if _, err := t.conn.Exec(ctx, t.cfg.HeartbeatQuery); err != nil {
 			return sdk.SourceRecord{}, false, fmt.Errorf("%s: %w", keyHeartbeatQuery, err)
@@ -332,7 +337,7 @@ func (t *task) heartbeat(ctx context.Context) (sdk.SourceRecord, bool, error) {
 	}
 	walEnd := t.reader.walEnd.Load()
 	lsn := t.dec.lastEnd
-	if len(t.reader.messages) == 0 && t.dec.idle() && walEnd > lsn {
+	if len(t.reader.messages) == 0 && walEnd > lsn {
 		lsn = walEnd
 	}
 	now := time.Now()
