@@ -2,6 +2,7 @@ package esfake
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -195,7 +196,17 @@ func (s *Server) serveBulk(w http.ResponseWriter, r *http.Request, defIndex stri
 		writeError(w, err, "")
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	var in io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			s.badRequests.Add(1)
+			writeError(w, errorf(400, "parse_exception", "cannot read the gzip request body: %v", err), "")
+			return
+		}
+		in = zr
+	}
+	body, err := io.ReadAll(in)
 	if err != nil {
 		s.badRequests.Add(1)
 		writeError(w, errorf(400, "parse_exception", "cannot read the request body: %v", err), "")
