@@ -37,7 +37,6 @@ var malformedTypes = map[string]bool{
 // error, as Confluent ignores it.
 const versionConflict = "version_conflict_engine_exception"
 
-var ndjsonHeader = http.Header{"Content-Type": {"application/x-ndjson"}}
 
 // writer sends actions to Elasticsearch in bulk requests.
 type writer struct {
@@ -218,7 +217,7 @@ func (e *requestError) Error() string { return e.msg }
 // bulk sends one bulk body. It returns the actions to retry (429 and 5xx items), the
 // refused ones, or the request's own failure.
 func (w *writer) bulk(ctx context.Context, body []byte, pending []*op) (retry []*op, failures []itemFailure, err error) {
-	res, err := esapi.BulkRequest{Body: bytes.NewReader(body), Header: ndjsonHeader}.Do(ctx, w.es)
+	res, err := esapi.BulkRequest{Body: bytes.NewReader(body), Header: http.Header{"Content-Type": {"application/x-ndjson"}}}.Do(ctx, w.es)
 	if err != nil {
 		return nil, nil, &requestError{msg: "bulk request: " + err.Error(), retriable: true}
 	}
