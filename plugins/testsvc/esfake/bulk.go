@@ -296,6 +296,9 @@ func (s *Server) applyLocked(a *action) result {
 		ix.seqNo++
 		d := &doc{source: append(json.RawMessage(nil), src...), version: next(), seqNo: ix.seqNo}
 		ix.docs[a.id] = d
+		if !exists {
+			ix.count++
+		}
 		return result{status: status, result: res, version: d.version, seqNo: d.seqNo}
 	}
 	switch a.op {
@@ -370,6 +373,7 @@ func (s *Server) applyLocked(a *action) result {
 		ix.seqNo++
 		d := &doc{version: next(), seqNo: ix.seqNo, deleted: true}
 		ix.docs[a.id] = d
+		ix.count--
 		return result{status: 200, result: "deleted", version: d.version, seqNo: d.seqNo}
 	}
 	e := errorf(400, "illegal_argument_exception", "unknown action [%s]", a.op)

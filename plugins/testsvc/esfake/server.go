@@ -186,6 +186,24 @@ func (s *Server) Docs(indexName string) map[string]json.RawMessage {
 	return out
 }
 
+// Count returns the number of live documents of an index (0 when it does not exist).
+func (s *Server) Count(indexName string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ix, ok := s.indices[indexName]
+	if !ok {
+		return 0
+	}
+	return ix.count
+}
+
+// DeleteIndex removes an index and its documents, as DELETE /{index}.
+func (s *Server) DeleteIndex(indexName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.indices, indexName)
+}
+
 // Indices returns the names of the indices and data streams, sorted.
 func (s *Server) Indices() []string {
 	s.mu.Lock()
@@ -448,7 +466,7 @@ func (s *Server) count(w http.ResponseWriter, _ *http.Request, name string) {
 		writeError(w, errorf(404, "index_not_found_exception", "no such index [%s]", name), name)
 		return
 	}
-	writeJSON(w, 200, map[string]any{"count": len(ix.live()), "_shards": shards()})
+	writeJSON(w, 200, map[string]any{"count": ix.count, "_shards": shards()})
 }
 
 // search answers a match_all query (the only one it knows): hits sorted by id, from

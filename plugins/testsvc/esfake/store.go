@@ -17,6 +17,7 @@ type index struct {
 	// "boolean", "keyword", "text", "date"); undeclared fields are accepted as they come.
 	mapping map[string]string
 	seqNo   int64
+	count   int // live documents
 }
 
 // doc is one stored document. A deleted document stays as a tombstone (deleted set) so
@@ -87,6 +88,13 @@ func newIndex(name string) *index {
 // document parsing does: the source must be a JSON object, a data stream's must carry
 // @timestamp, and a declared field must hold a value of its type.
 func (ix *index) checkSource(id string, src []byte) *esError {
+	if len(ix.mapping) == 0 && !ix.dataStream {
+		// Nothing to check but the shape: the bulk parser has checked it is JSON.
+		if t := strings.TrimSpace(string(src)); len(t) == 0 || t[0] != '{' {
+			return errorf(400, "document_parsing_exception", "[1:1] failed to parse: the document for id '%s' is not a JSON object", id)
+		}
+		return nil
+	}
 	var m map[string]any
 	dec := json.NewDecoder(strings.NewReader(string(src)))
 	dec.UseNumber()
