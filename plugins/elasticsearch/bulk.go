@@ -37,7 +37,6 @@ var malformedTypes = map[string]bool{
 // error, as Confluent ignores it.
 const versionConflict = "version_conflict_engine_exception"
 
-
 // writer sends actions to Elasticsearch in bulk requests.
 type writer struct {
 	es   *elasticsearch.Client
