@@ -234,7 +234,13 @@ func parseConfig(cfg sdk.Config) (*config, []sdk.ConfigError) {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, sdk.ConfigError{Key: key, Message: fmt.Sprintf(format, args...)})
 	}
+	// A value with a config provider placeholder (${file:…}) is resolved only when a
+	// task starts: Validate accepts it as Parse does.
+	placeholder := func(key string) bool { return strings.Contains(cfg[key], "${") }
 	num := func(key string) int64 {
+		if placeholder(key) {
+			return 0
+		}
 		n, err := cfg.Int64(key)
 		if err != nil {
 			bad(key, "%v", err)
@@ -242,6 +248,9 @@ func parseConfig(cfg sdk.Config) (*config, []sdk.ConfigError) {
 		return n
 	}
 	flag := func(key string) bool {
+		if placeholder(key) {
+			return false
+		}
 		b, err := cfg.Bool(key)
 		if err != nil {
 			bad(key, "%v", err)
@@ -274,6 +283,10 @@ func parseConfig(cfg sdk.Config) (*config, []sdk.ConfigError) {
 		u := strings.TrimSpace(raw)
 		if u == "" {
 			bad(keyConnectionURL, "an empty URL in the list; give comma-separated URLs such as http://eshost1:9200")
+			continue
+		}
+		if strings.Contains(u, "${") {
+			c.urls = append(c.urls, u)
 			continue
 		}
 		if !strings.Contains(u, "://") {

@@ -22,6 +22,8 @@ func TestValidateRefusesNamingTheKey(t *testing.T) {
 		{"seed manifest", map[string]string{keyConnectionURL: "http://es1:9200,http://es2:9200", keyKeyIgnore: "false", keySchemaIgnore: "true",
 			keyTypeName: "_doc", keyNullValues: "DELETE", keyMalformed: "warn", keyWriteMethod: "UPSERT"}, "", ""},
 		{"no scheme is http", map[string]string{keyConnectionURL: "es:9200"}, "", ""},
+		{"placeholders", map[string]string{keyConnectionURL: "${file:/secrets/es.properties:url}", keyUsername: "${file:/secrets/es.properties:username}",
+			keyPassword: "${file:/secrets/es.properties:password}", keyBatchSize: "${env:ES_BATCH}"}, "", ""},
 		{"missing url", map[string]string{}, keyConnectionURL, "Missing required"},
 		{"not a url", map[string]string{keyConnectionURL: "ftp://es:21"}, keyConnectionURL, "http:// or https://"},
 		{"unknown key", map[string]string{keyConnectionURL: "http://es:9200", "topic.index.map": "a:b"}, "topic.index.map", "does not support it"},
