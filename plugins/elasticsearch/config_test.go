@@ -127,6 +127,33 @@ func TestDocumentJSON(t *testing.T) {
 	}
 }
 
+// TestDebeziumEnvelopeDocument checks the seed's case: a Debezium change event read with
+// JsonConverter schemas.enable=true and schema.ignore=true is written whole, its fields
+// in schema order, the optional before as null.
+func TestDebeziumEnvelopeDocument(t *testing.T) {
+	rowS := data.Optional(data.StructOf("dbserver1.inventory.customers.Value",
+		data.NewField("id", data.Int32Schema), data.NewField("email", data.OptionalStringSchema)))
+	srcS := data.StructOf("io.debezium.connector.postgresql.Source",
+		data.NewField("connector", data.StringSchema), data.NewField("lsn", data.OptionalInt64Schema))
+	env := data.StructOf("dbserver1.inventory.customers.Envelope",
+		data.NewField("before", rowS), data.NewField("after", rowS), data.NewField("source", srcS),
+		data.NewField("op", data.StringSchema), data.NewField("ts_ms", data.OptionalInt64Schema))
+	v := data.NewStruct(env).
+		Put("after", data.NewStruct(rowS).Put("id", int32(1001)).Put("email", "sally@example.com")).
+		Put("source", data.NewStruct(srcS).Put("connector", "postgresql").Put("lsn", int64(33843824))).
+		Put("op", "c").Put("ts_ms", int64(1700000000000))
+	cfg, _ := parseConfig(mustParse(t, baseConfig("http://es:9200", map[string]string{keySchemaIgnore: "true", keyNullValues: "delete"})))
+	o, ok, err := newConverter(cfg).convert(&sdk.SinkRecord{Topic: "dbserver1.inventory.customers", Key: int32(1001), KeySchema: data.Int32Schema,
+		Value: v, ValueSchema: env, Offset: 9}, 0)
+	if err != nil || !ok {
+		t.Fatalf("convert: ok %v err %v", ok, err)
+	}
+	want := `{"before":null,"after":{"id":1001,"email":"sally@example.com"},"source":{"connector":"postgresql","lsn":33843824},"op":"c","ts_ms":1700000000000}`
+	if string(o.doc) != want || o.id != "1001" || o.index != "dbserver1.inventory.customers" {
+		t.Errorf("action index %s id %s doc\n got %s\nwant %s", o.index, o.id, o.doc, want)
+	}
+}
+
 // TestKeyID checks the document id of keys as Confluent's convertKey.
 func TestKeyID(t *testing.T) {
 	for _, tc := range []struct {

@@ -70,7 +70,9 @@ func (c *converter) resource(topic string) string {
 			name = strings.ReplaceAll(name, ".", "dot")
 		}
 	}
-	c.indexOf[topic] = name
+	// The record's strings share the batch's memory: the cache keeps copies.
+	name = strings.Clone(name)
+	c.indexOf[strings.Clone(topic)] = name
 	return name
 }
 

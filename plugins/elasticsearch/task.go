@@ -100,6 +100,9 @@ func (t *task) Put(ctx context.Context, records []sdk.SinkRecord) error {
 	for i := range records {
 		tp := sdk.TopicPartition{Topic: records[i].Topic, Partition: records[i].Partition}
 		if next := records[i].Offset + 1; next > t.done[tp] {
+			if _, known := t.done[tp]; !known {
+				tp.Topic = strings.Clone(tp.Topic) // the record's strings share the batch's memory
+			}
 			t.done[tp] = next
 		}
 	}
