@@ -22,7 +22,6 @@ import (
 	"github.com/tributary-dev/tributary/plugins/sdk"
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
-	"github.com/tributary-dev/tributary/plugins/testsvc/esfake"
 )
 
 // baseConfig is the smallest config for a server at url, with fast retries.
@@ -143,6 +142,6 @@ func selfSigned(t *testing.T) (*tls.Config, string) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, ca
 }
 
-func startES(t *testing.T) *testsvc.Elasticsearch {
-	return testsvc.StartElasticsearch(t, esfake.Options{})
+func startES(t testing.TB) *testsvc.Elasticsearch {
+	return testsvc.StartElasticsearch(t)
 }

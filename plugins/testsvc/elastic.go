@@ -14,11 +14,16 @@ type Elasticsearch struct {
 }
 
 // StartElasticsearch serves an esfake server on a free loopback port for the test and
-// closes it when the test ends. No real Elasticsearch can run on our machines (see
-// TESTBED.md), so nothing is required and nothing skips.
-func StartElasticsearch(t testing.TB, opts esfake.Options) *Elasticsearch {
+// closes it when the test ends; opts, when given, set its basic auth and TLS. No real
+// Elasticsearch can run on our machines (see TESTBED.md), so nothing is required and
+// nothing skips.
+func StartElasticsearch(t testing.TB, opts ...esfake.Options) *Elasticsearch {
 	t.Helper()
-	s := esfake.New(opts)
+	var o esfake.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	s := esfake.New(o)
 	url, err := s.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("start the fake Elasticsearch: %v", err)
