@@ -312,3 +312,45 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		t.Errorf("open without the CA: want a certificate error, got %v", err)
 	}
 }
+
+// TestConcurrentLanesKeepPerDocumentOrder checks that with many small concurrent bulk
+// requests, the writes of one document id are applied in record order: upserts carry no
+// versions, so only the lane per id keeps the last write last.
+func TestConcurrentLanesKeepPerDocumentOrder(t *testing.T) {
+	es := startES(t)
+	tk := openTask(t, baseConfig(es.URL, map[string]string{keyBatchSize: "7", keyMaxInFlight: "5",
+		keyWriteMethod: "upsert", keySchemaIgnore: "true"}))
+	var recs []sdk.SinkRecord
+	for i := range 1000 {
+		recs = append(recs, mapRecord(int64(i), fmt.Sprintf("k%d", i%13), map[string]any{"last": int64(i)}))
+	}
+	put(t, tk, recs...)
+	if c := es.Counters(); c.Bulk < 100 {
+		t.Errorf("%d bulk requests, want at least 1000/7 (batch.size=7)", c.Bulk)
+	}
+	for k := range 13 {
+		want := 0
+		for i := range 1000 {
+			if i%13 == k {
+				want = i
+			}
+		}
+		if d := docOf(t, es, "orders", fmt.Sprintf("k%d", k)); d["last"] != float64(want) {
+			t.Errorf("document k%d has last=%v, want %d (its last record)", k, d["last"], want)
+		}
+	}
+}
+
+// TestBulkSizeBytesAndCompression checks that bulk.size.bytes splits a batch and that
+// gzip request bodies arrive whole.
+func TestBulkSizeBytesAndCompression(t *testing.T) {
+	es := startES(t)
+	tk := openTask(t, baseConfig(es.URL, map[string]string{keyBulkSizeBytes: "4096", keyCompression: "true"}))
+	put(t, tk, rows(500)...)
+	if n := es.Count("orders"); n != 500 {
+		t.Errorf("%d documents, want 500", n)
+	}
+	if c := es.Counters(); c.Bulk < 10 || c.BadRequests != 0 {
+		t.Errorf("counters %+v: want many bulk requests of at most 4 KiB and no bad request", c)
+	}
+}
