@@ -1,0 +1,187 @@
+package main
+
+// A malformed document through the kernel: `tributary dev` (its embedded broker, one
+// kernel node) runs the built plugin; errors.tolerance=all sends the document
+// Elasticsearch refuses to the dead letter queue and writes the others.
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/tributary-dev/tributary/plugins/testsvc"
+)
+
+// tributaryBinary returns $TRIBUTARY_BIN/tributary, or one built here.
+func tributaryBinary(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
+		return filepath.Join(dir, "tributary")
+	}
+	out := filepath.Join(t.TempDir(), "tributary")
+	if b, err := exec.Command("go", "build", "-o", out, "../../cmd/tributary").CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/tributary: %v\n%s", err, b)
+	}
+	return out
+}
+
+// pollUntil calls cond every 50ms until it returns true or the deadline passes.
+func pollUntil(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, last := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s; last seen: %s", what, timeout, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestMalformedDocumentGoesToTheDeadLetterQueue runs the plugin under a real kernel with
+// errors.tolerance=all: of three records, the one whose field Elasticsearch maps as an
+// integer holds text; it lands in the DLQ topic with the Elasticsearch error in its
+// headers, and the other two are indexed.
+func TestMalformedDocumentGoesToTheDeadLetterQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tributary dev and the plugin")
+	}
+	es := startES(t)
+	es.Map("orders", "n", "integer")
+	plugins := t.TempDir()
+	if err := os.Symlink(pluginBinary(t), filepath.Join(plugins, "tributary-elasticsearch")); err != nil {
+		t.Fatal(err)
+	}
+	ports := make([]int, 6)
+	for i := range ports {
+		ports[i] = testsvc.FreePort(t)
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(tributaryBinary(t), "dev", "--seed=false", "--data-dir", t.TempDir(), "--plugin-dir", plugins,
+		"--rest-port", strconv.Itoa(ports[0]), "--admin-port", strconv.Itoa(ports[1]), "--cluster-port", strconv.Itoa(ports[2]),
+		"--raft-port", strconv.Itoa(ports[3]), "--broker-port", strconv.Itoa(ports[4]), "--offset-flush-interval", "200ms",
+		"--log-level", "info")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("tributary dev output:\n%s", logs.String())
+		}
+	})
+	rest := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+	pollUntil(t, 60*time.Second, "the REST API answering", func() (bool, string) {
+		res, err := http.Get(rest + "/connectors")
+		if err != nil {
+			return false, err.Error()
+		}
+		res.Body.Close()
+		return res.StatusCode == 200, res.Status
+	})
+
+	brokers := []string{fmt.Sprintf("127.0.0.1:%d", ports[4])}
+	sc := sarama.NewConfig()
+	sc.Version = sarama.V3_6_0_0
+	sc.Producer.Return.Successes = true
+	sc.Producer.Partitioner = sarama.NewManualPartitioner
+	admin, err := sarama.NewClusterAdmin(brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, topic := range []string{"orders", "orders-dlq"} {
+		if err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
+			t.Fatalf("create topic %s: %v", topic, err)
+		}
+	}
+	p, err := sarama.NewSyncProducer(brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i, v := range []string{`{"n":1}`, `{"n":"not a number"}`, `{"n":3}`} {
+		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "orders", Partition: 0,
+			Key: sarama.StringEncoder(fmt.Sprintf("k%d", i)), Value: sarama.StringEncoder(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	body := fmt.Sprintf(`{"connector.class":"io.confluent.connect.elasticsearch.ElasticsearchSinkConnector","tasks.max":"1",
+		"topics":"orders","connection.url":%q,"key.ignore":"false","schema.ignore":"true","retry.backoff.ms":"1",
+		"key.converter":"org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false",
+		"errors.tolerance":"all","errors.deadletterqueue.topic.name":"orders-dlq",
+		"errors.deadletterqueue.topic.replication.factor":"1","errors.deadletterqueue.context.headers.enable":"true"}`, es.URL)
+	req, _ := http.NewRequest("PUT", rest+"/connectors/es/config", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		t.Fatalf("create connector: %s: %s", res.Status, b)
+	}
+
+	pollUntil(t, 60*time.Second, "documents k0 and k2 indexed", func() (bool, string) {
+		docs := es.Docs("orders")
+		return docs["k0"] != nil && docs["k2"] != nil, fmt.Sprint(keys(docs))
+	})
+	if _, _, ok := es.Doc("orders", "k1"); ok {
+		t.Error("the malformed document k1 is in the index")
+	}
+
+	c, err := sarama.NewConsumer(brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pc, err := c.ConsumePartition("orders-dlq", 0, sarama.OffsetOldest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.AsyncClose()
+	select {
+	case m := <-pc.Messages():
+		if string(m.Key) != "k1" || string(m.Value) != `{"n":"not a number"}` {
+			t.Errorf("DLQ record key %q value %q, want the malformed record k1", m.Key, m.Value)
+		}
+		headers := map[string]string{}
+		for _, h := range m.Headers {
+			headers[string(h.Key)] = string(h.Value)
+		}
+		if msg := headers["__connect.errors.exception.message"]; !strings.Contains(msg, "mapper_parsing_exception") || !strings.Contains(msg, "offset=1") {
+			t.Errorf("DLQ exception message %q, want the Elasticsearch error naming offset=1", msg)
+		}
+		if headers["__connect.errors.offset"] != "1" {
+			t.Errorf("DLQ offset header %q, want 1; headers %v", headers["__connect.errors.offset"], headers)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no record in the dead letter queue orders-dlq within 30s")
+	}
+}
