@@ -103,7 +103,11 @@ func (c *converter) convert(r *sdk.SinkRecord, i int) (o op, ok bool, err error)
 	}
 	if r.Value == nil {
 		o.kind = "delete"
-		if !cfg.isDataStream() && !ignoreKey {
+		// With upsert the documents carry Elasticsearch's own versions, so an external
+		// version on the delete would make a replayed delete (after a restart re-puts
+		// upsert, delete) conflict with the version the replayed upsert left, and the
+		// deleted document would stay. Confluent versions it anyway; we do not.
+		if !cfg.isDataStream() && !ignoreKey && cfg.writeMethod != writeUpsert {
 			o.external, o.version = true, r.Offset
 		}
 		return o, true, nil

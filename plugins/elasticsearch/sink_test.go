@@ -68,6 +68,24 @@ func TestUpsertMergesPartialDocuments(t *testing.T) {
 	}
 }
 
+// TestUpsertDeleteSurvivesReplay replays an upsert and the delete after it, as a
+// restarted task re-puts what was not committed: the document stays deleted. (With an
+// external version on the delete, as Confluent sends it, the replayed delete conflicts
+// with the version the replayed upsert left, and the document comes back.)
+func TestUpsertDeleteSurvivesReplay(t *testing.T) {
+	es := startES(t)
+	tk := openTask(t, baseConfig(es.URL, map[string]string{keyWriteMethod: "upsert", keyNullValues: "delete"}))
+	batch := []sdk.SinkRecord{row(7, "a", 1, "x"), tombstone(8, "a")}
+	put(t, tk, batch...)
+	if _, _, ok := es.Doc("orders", "a"); ok {
+		t.Fatal("document a still there after its tombstone")
+	}
+	put(t, tk, batch...) // the replay
+	if d, v, ok := es.Doc("orders", "a"); ok {
+		t.Errorf("the replayed upsert and delete left document a (version %d): %s", v, d)
+	}
+}
+
 // TestTombstones checks behavior.on.null.values.
 func TestTombstones(t *testing.T) {
 	for _, tc := range []struct {

@@ -205,6 +205,7 @@ func run() int {
 		phase("source", func() error { return benchSource(ctx, env, &t, 1) })
 		phase("source4", func() error { return benchSource(ctx, env, &t, 4) })
 		phase("sink", func() error { return benchSink(ctx, env, &t) })
+		phase("elasticsearch", func() error { return benchElasticsearch(ctx, env, &t) })
 		phase("latency", func() error { return benchLatency(ctx, env, &t, latencyFor) })
 		phase("footprint", func() error { return benchFootprint(ctx, env, &t, connectors) })
 		phase("failover", func() error { return benchFailover(ctx, env, &t, failoverRounds) })
