@@ -357,6 +357,13 @@ func waitIndexMatches(t *testing.T, es *testsvc.Elasticsearch, index string, row
 			if len(diff) > 2000 {
 				diff = diff[:2000] + "…"
 			}
+			n := 0
+			for id, d := range docs {
+				if _, ok := rows[id]; !ok && n < 3 {
+					n++
+					t.Logf("document %s has no row: %.600s", id, d)
+				}
+			}
 			t.Fatalf("index %s does not match the table after %s: %s", index, timeout, diff)
 		}
 		time.Sleep(200 * time.Millisecond)
