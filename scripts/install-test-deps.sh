@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests use that a bare machine lacks: kcat, python3-grpcio and
+# Installs what the tests use that a bare machine lacks: PostgreSQL, MariaDB, Redis, kcat, python3-grpcio and
 # python3-protobuf, pip, setuptools, wheel and venv for Python (Debian) and grpcurl (built
 # from the Go module proxy into the tool cache). Safe to run repeatedly; quick when done.
 set -euo pipefail
@@ -8,6 +8,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_apt=()
 # PostgreSQL 15 for the CDC source and the end-to-end pipeline tests (plugins/testsvc starts it).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql)
+# MariaDB 10.11 for the JDBC connectors (plugins/testsvc starts it).
+[ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server mariadb-client)
+# Redis 7 for the Redis sink.
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
 # The Python plugin's AutoMTLS fallback test makes its certificate with openssl.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
