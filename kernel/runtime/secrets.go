@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 
 	"github.com/tributary-dev/tributary/kernel/config"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -81,13 +83,13 @@ func (t *workerTask) resolveConfigs(desc *pluginv1.ConnectorDescriptor) error {
 	if providers == nil {
 		providers = config.DefaultProviders()
 	}
+	var resolved []string
 	recording := make(config.Providers, len(providers))
 	for alias, p := range providers {
 		recording[alias] = config.ProviderFunc(func(path, key string) (string, error) {
 			v, err := p.Get(path, key)
 			if err == nil {
-				t.secrets.add(v)
-				t.r.cfg.PluginSecrets.Add(v) // the plugin may log it too
+				resolved = append(resolved, v)
 			}
 			return v, err
 		})
@@ -100,6 +102,16 @@ func (t *workerTask) resolveConfigs(desc *pluginv1.ConnectorDescriptor) error {
 	if err != nil {
 		return fmt.Errorf("resolve the connector config: %w", err)
 	}
+	for _, v := range resolved {
+		// A value the stored config already shows (every API answer shows it) hides
+		// nothing, and hiding it would mangle what it is part of: a user name
+		// "debezium" read from a file would turn io.debezium.connector.… into
+		// io.[hidden].connector.… in every log line and trace.
+		if !shownIn(v, t.config, t.connector.Config) {
+			t.secrets.add(v)
+			t.r.cfg.PluginSecrets.Add(v) // the plugin may log it too
+		}
+	}
 	for _, cfg := range []map[string]string{taskCfg, connCfg} {
 		for k, v := range cfg {
 			if config.IsSecret(desc, k) {
@@ -110,6 +122,22 @@ func (t *workerTask) resolveConfigs(desc *pluginv1.ConnectorDescriptor) error {
 	t.config, t.connCfg = taskCfg, connCfg
 	return nil
 }
+
+// shownIn reports whether v is part of a value of one of the stored (unresolved) configs
+// — outside the config provider placeholders, which are what is stored in their place.
+func shownIn(v string, stored ...map[string]string) bool {
+	for _, cfg := range stored {
+		for _, s := range cfg {
+			if strings.Contains(placeholder.ReplaceAllString(s, ""), v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// placeholder matches a config provider placeholder, ${provider:path:key} or ${provider:key}.
+var placeholder = regexp.MustCompile(`\$\{[^}]*\}`)
 
 // redact hides the task's secrets in s.
 func (t *workerTask) redact(s string) string { return t.secrets.redact(s) }
