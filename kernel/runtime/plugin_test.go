@@ -33,6 +33,7 @@ type testPlugins struct {
 	srv    *grpc.Server
 	conn   *grpc.ClientConn
 	up     chan struct{} // closed while a client is available
+	waits  int           // WaitClient calls that found no client
 }
 
 const testBinary = "tributary-test"
@@ -63,6 +64,9 @@ func (p *testPlugins) WaitClient(ctx context.Context, class string) (*pluginhost
 	for {
 		p.mu.Lock()
 		c, up := p.client, p.up
+		if c == nil {
+			p.waits++
+		}
 		p.mu.Unlock()
 		if c != nil {
 			return c, nil
@@ -73,6 +77,13 @@ func (p *testPlugins) WaitClient(ctx context.Context, class string) (*pluginhost
 			return nil, fmt.Errorf("%w (%w)", pluginhost.ErrUnavailable, ctx.Err())
 		}
 	}
+}
+
+// downWaits counts the WaitClient calls that found the plugin down.
+func (p *testPlugins) downWaits() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waits
 }
 
 // crash stops serving: calls in flight and later fail with codes.Unavailable.
@@ -129,6 +140,8 @@ type genSource struct {
 	commits []*pluginv1.CommitRequest
 	closes  []string
 	polls   int
+	// inFlight counts the Poll calls under way.
+	inFlight int
 	// pollHook, when set, is called before every Poll; an error it returns is Poll's answer.
 	pollHook func() error
 }
@@ -190,6 +203,12 @@ func (g *genSource) Open(_ context.Context, req *pluginv1.OpenSourceRequest) (*p
 func (g *genSource) Poll(ctx context.Context, req *pluginv1.PollRequest) (*pluginv1.PollResponse, error) {
 	g.mu.Lock()
 	g.polls++
+	g.inFlight++
+	defer func() {
+		g.mu.Lock()
+		g.inFlight--
+		g.mu.Unlock()
+	}()
 	if g.pollHook != nil {
 		if err := g.pollHook(); err != nil {
 			g.mu.Unlock()
@@ -277,6 +296,12 @@ func (g *genSource) pollCount() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.polls
+}
+
+func (g *genSource) pollsInFlight() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inFlight
 }
 
 func (g *genSource) closed() []string {

@@ -44,3 +44,20 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	}
 	t.Fatal(msg)
 }
+
+// Consistently checks cond throughout d (as often as [WaitFor] does) and fails t the
+// first time it is false: for what must not happen, such as a paused task being polled.
+// d is how long the test gives the unwanted thing the chance to happen; a loaded machine
+// only makes the check weaker, never makes it fail spuriously. Prefer waiting for a
+// positive event that the unwanted one would have come before, where there is one.
+func Consistently(t testing.TB, d time.Duration, what string, cond func() bool, detail ...func() string) {
+	t.Helper()
+	if !WaitFor(d, func() bool { return !cond() }) {
+		return
+	}
+	msg := "expected " + what + " throughout " + d.String() + "; it stopped holding"
+	for _, f := range detail {
+		msg += "; " + f()
+	}
+	t.Fatal(msg)
+}

@@ -24,3 +24,11 @@ func TestWaitForGivesUpAtTheDeadline(t *testing.T) {
 		t.Fatalf("cond called %d times in the wait, want it checked again before giving up", calls)
 	}
 }
+
+func TestConsistentlyChecksThroughout(t *testing.T) {
+	calls := 0
+	Consistently(t, 20*time.Millisecond, "the condition holds", func() bool { calls++; return true })
+	if calls < 2 {
+		t.Fatalf("cond called %d times in 20ms, want it checked repeatedly", calls)
+	}
+}
