@@ -132,6 +132,11 @@ func startProc(t *testing.T, name string, args ...string) *proc {
 		}
 		p.signal(syscall.SIGKILL)
 		<-p.done
+		// make test runs binaries built with -race (bin/race): a race in the kernel, or in
+		// a plugin (whose stderr the kernel logs), is a failure of the test that ran it.
+		if out := p.out.String(); strings.Contains(out, "WARNING: DATA RACE") {
+			t.Errorf("%s: the race detector reported a data race (see its output below)", name)
+		}
 		if t.Failed() {
 			t.Logf("---- output of %s ----\n%s", name, p.out.String())
 		}
