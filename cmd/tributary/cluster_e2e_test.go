@@ -82,23 +82,22 @@ func (c *testCluster) members(via *agent) (*adminv1.ListMembersResponse, error) 
 // waitMembers waits until via reports n alive members and a leader.
 func (c *testCluster) waitMembers(via *agent, n int, timeout time.Duration) *adminv1.ListMembersResponse {
 	c.t.Helper()
-	deadline := time.Now().Add(timeout)
 	var last *adminv1.ListMembersResponse
 	var err error
-	for time.Now().Before(deadline) {
+	if testsvc.WaitFor(timeout, func() bool {
 		last, err = c.members(via)
-		if err == nil && last.LeaderId != "" {
-			alive := 0
-			for _, m := range last.Members {
-				if m.Alive {
-					alive++
-				}
-			}
-			if alive == n {
-				return last
+		if err != nil || last.LeaderId == "" {
+			return false
+		}
+		alive := 0
+		for _, m := range last.Members {
+			if m.Alive {
+				alive++
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		return alive == n
+	}) {
+		return last
 	}
 	c.t.Fatalf("%d alive members with a leader not reached within %s: last %v, err %v", n, timeout, last, err)
 	return nil

@@ -163,7 +163,10 @@ func TestPoisonRecordToleranceAndDeadLetterQueueEndToEnd(t *testing.T) {
 	// The task is FAILED at the poison record: nothing after it may land.
 	var got []string
 	testsvc.Consistently(t, 500*time.Millisecond, "the file holds the 4 records before the poison and nothing more",
-		func() bool { got = readLines(t, out); return strings.Join(got, " ") == strings.Join(jsonLines(0, 4), " ") },
+		func() bool {
+			got = readLines(t, out)
+			return strings.Join(got, " ") == strings.Join(jsonLines(0, 4), " ")
+		},
 		func() string { return fmt.Sprintf("it holds %v", got) })
 	statusOut, err := a.cli(t, "connectors", "status", "poison-sink")
 	if err != nil || !strings.Contains(statusOut, "FAILED") || !strings.Contains(statusOut, "offset 4") {

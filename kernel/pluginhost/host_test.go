@@ -651,12 +651,8 @@ func TestPluginsDieWithKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = kernel.Wait()
-	deadline := time.Now().Add(5 * time.Second)
-	for !processGone(pid) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("plugin process %d outlived its SIGKILLed kernel", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testsvc.WaitFor(5*time.Second, func() bool { return processGone(pid) }) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("plugin process %d outlived its SIGKILLed kernel", pid)
 	}
 }
