@@ -844,3 +844,38 @@ func TestStoppedMeansNoTasksAndRestartIsInPlace(t *testing.T) {
 		return h.plugins.source.pollCount() != polls || h.sourceOffset("gl", `{"g":"g0"}`) != frozen
 	})
 }
+
+// TestGarbageBatchFailsOnlyItsTask has one source task's plugin answer every Poll with
+// bytes that are no PollResponse: the kernel's batch decoder refuses them, that task
+// FAILS with an error saying the plugin's answer could not be decoded, and a task of
+// another connector beside it keeps running and committing.
+func TestGarbageBatchFailsOnlyItsTask(t *testing.T) {
+	h := newHarness(t, "n1")
+	h.createTopic("good", 1)
+	h.createTopic("bad", 1)
+	h.putConnector(genConnector("good", map[string]string{"topic": "good", "name": "g", "batch": "10", "sleep.ms": "5"}))
+	h.assign("good", 0, "n1")
+	h.putConnector(genConnector("bad", map[string]string{"topic": "bad", "name": "b", "garbage": "true"}))
+	h.assign("bad", 0, "n1")
+	rt, _ := h.start("n1")
+
+	eventually(t, "the task sent garbage reports FAILED", stateIs(h, "bad", 0, clusterv1.TaskState_TASK_STATE_FAILED))
+	trace := h.status("bad", 0).Trace
+	for _, want := range []string{`connector "bad" task 0`, "poll:", "failed to unmarshal"} {
+		if !strings.Contains(trace, want) {
+			t.Errorf("trace %q does not mention %q", trace, want)
+		}
+	}
+	if hw := h.highWatermarks("bad", 1); hw[0] != 0 {
+		t.Errorf("topic bad holds %d records; the garbage batch must produce none", hw[0])
+	}
+	// The other task goes on: it commits offsets after the failure.
+	after := h.sourceOffset("good", `{"g":"g"}`)
+	eventually(t, "the good task commits past "+after, func() bool {
+		o := h.sourceOffset("good", `{"g":"g"}`)
+		return o != "" && o != after
+	})
+	if ti, _ := taskInfo(rt, "good", 0); ti.State != clusterv1.TaskState_TASK_STATE_RUNNING || ti.StartCount != 1 {
+		t.Errorf("the good task: %+v; want RUNNING, started once", ti)
+	}
+}
