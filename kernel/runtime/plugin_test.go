@@ -13,8 +13,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
@@ -180,7 +180,9 @@ func (garbageCodec) Marshal(v any) (mem.BufferSlice, error) {
 	return protocol.Codec.Marshal(v)
 }
 
-func (garbageCodec) Unmarshal(data mem.BufferSlice, v any) error { return protocol.Codec.Unmarshal(data, v) }
+func (garbageCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	return protocol.Codec.Unmarshal(data, v)
+}
 
 func newGenSource() *genSource { return &genSource{tasks: map[string]*genTask{}} }
 
