@@ -38,12 +38,28 @@ proto:
 	buf lint
 	buf generate
 
-# test runs every test: unit, integration with real processes, and the client tools they use.
+# test runs every test: unit, integration with real processes, and the client tools they use;
+# the processes it launches are the -race builds (bin/race), and every fuzz target runs 10 s.
 test: build build-race
 	scripts/install-test-deps.sh
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	TRIBUTARY_BIN=$(CURDIR)/$(RACE_BIN) $(GO) test -race -timeout 20m ./...
+	$(MAKE) fuzz-ci
+
+# fuzz runs every fuzz target in the repository for FUZZTIME each (go test runs one target
+# per invocation); new failing inputs land in the package's testdata/fuzz, where plain
+# go test replays them. fuzz-ci is the same for 10 s each, as make test runs it.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' . | sort | while read -r f; do \
+	  for t in $$(sed -nE 's/^func (Fuzz[A-Za-z0-9_]+)\(.*/\1/p' "$$f"); do \
+	    echo "$(GO) test -run '^$$' -fuzz '^$$t$$' -fuzztime $(FUZZTIME) $$(dirname $$f)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) "$$(dirname $$f)" || exit 1; \
+	  done; done
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZTIME=10s
 
 test-short:
 	$(GO) test -short ./...
