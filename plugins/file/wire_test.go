@@ -23,11 +23,19 @@ var (
 	buildOnce sync.Once
 	binary    string // the tributary-file binary under test
 	buildErr  error
+	buildDir  string // removed by TestMain when the binary was built here
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
 // pluginBinary returns $TRIBUTARY_BIN/plugins/tributary-file when TRIBUTARY_BIN is set
-// (make test sets it), otherwise one built from this package into a directory removed
-// when the first test using it ends.
+// (make test sets it), otherwise one built from this package, once per test binary.
 func pluginBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -36,21 +44,16 @@ func pluginBinary(t *testing.T) string {
 			_, buildErr = os.Stat(binary)
 			return
 		}
-		dir, err := os.MkdirTemp("", "file-test-")
-		if err != nil {
-			buildErr = err
+		if buildDir, buildErr = os.MkdirTemp("", "file-test-"); buildErr != nil {
 			return
 		}
-		binary = filepath.Join(dir, "tributary-file")
+		binary = filepath.Join(buildDir, "tributary-file")
 		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
-	}
-	if os.Getenv("TRIBUTARY_BIN") == "" {
-		t.Cleanup(func() { os.RemoveAll(filepath.Dir(binary)) })
 	}
 	return binary
 }
