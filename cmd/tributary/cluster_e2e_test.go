@@ -521,15 +521,16 @@ func TestClusterFullRestartKeepsEverything(t *testing.T) {
 	sent := numbered("k", 0, 300)
 	appendLines(t, in, sent)
 	waitLines(t, out, len(sent), 30*time.Second)
-	// Every line read is committed before the restart: a graceful restart then has
-	// nothing to re-deliver.
+	// Every line is committed on both sides before the restart (the source's position
+	// at the end of the file, the sink's offsets past every record): a graceful restart
+	// then has nothing to re-deliver.
 	inInfo, err := os.Stat(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	testsvc.Eventually(t, 30*time.Second, fmt.Sprintf("keep-src commits position %d (the whole file)", inInfo.Size()), func() bool {
+	testsvc.Eventually(t, 30*time.Second, fmt.Sprintf("keep-src commits position %d (the whole file) and keep-sink %d records", inInfo.Size(), len(sent)), func() bool {
 		pos, _ := offsetPosition(t, c.nodes[0], "keep-src")
-		return pos == inInfo.Size()
+		return pos == inInfo.Size() && sinkRecordsCommitted(t, c.nodes[0], "keep-sink") == int64(len(sent))
 	})
 	posBefore, _ := offsetPosition(t, c.nodes[0], "keep-src")
 	workersBefore := map[string]string{"keep-src": worker(t, c.nodes[0], "keep-src"), "keep-sink": worker(t, c.nodes[0], "keep-sink")}
