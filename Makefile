@@ -50,12 +50,20 @@ test: build build-race
 # fuzz runs every fuzz target in the repository for FUZZTIME each (go test runs one target
 # per invocation); new failing inputs land in the package's testdata/fuzz, where plain
 # go test replays them. fuzz-ci is the same for 10 s each, as make test runs it.
+# Go 1.26's fuzz coordinator can fail a target with a bare "context deadline exceeded" at
+# the end of -fuzztime on a loaded machine (go.dev/issue/75804, fixed in Go 1.27): such a
+# run, which wrote no failing input, is reported and not counted as a failure.
 FUZZTIME ?= 30s
 fuzz:
-	@set -e; grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' . | sort | while read -r f; do \
+	@set -e; log=$$(mktemp); trap 'rm -f $$log' EXIT; \
+	grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' . | sort | while read -r f; do \
 	  for t in $$(sed -nE 's/^func (Fuzz[A-Za-z0-9_]+)\(.*/\1/p' "$$f"); do \
 	    echo "$(GO) test -run '^$$' -fuzz '^$$t$$' -fuzztime $(FUZZTIME) $$(dirname $$f)"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) "$$(dirname $$f)" || exit 1; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) "$$(dirname $$f)" 2>&1 | tee $$log; \
+	    [ $${PIPESTATUS[0]} -eq 0 ] && continue; \
+	    if grep -qx '    context deadline exceeded' $$log && ! grep -q 'Failing input written to' $$log; then \
+	      echo "fuzz: $$t: Go's fuzztime deadline race (go.dev/issue/75804), no failing input: not a failure"; \
+	    else exit 1; fi; \
 	  done; done
 
 fuzz-ci:
