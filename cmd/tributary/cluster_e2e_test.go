@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -80,23 +82,22 @@ func (c *testCluster) members(via *agent) (*adminv1.ListMembersResponse, error) 
 // waitMembers waits until via reports n alive members and a leader.
 func (c *testCluster) waitMembers(via *agent, n int, timeout time.Duration) *adminv1.ListMembersResponse {
 	c.t.Helper()
-	deadline := time.Now().Add(timeout)
 	var last *adminv1.ListMembersResponse
 	var err error
-	for time.Now().Before(deadline) {
+	if testsvc.WaitFor(timeout, func() bool {
 		last, err = c.members(via)
-		if err == nil && last.LeaderId != "" {
-			alive := 0
-			for _, m := range last.Members {
-				if m.Alive {
-					alive++
-				}
-			}
-			if alive == n {
-				return last
+		if err != nil || last.LeaderId == "" {
+			return false
+		}
+		alive := 0
+		for _, m := range last.Members {
+			if m.Alive {
+				alive++
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		return alive == n
+	}) {
+		return last
 	}
 	c.t.Fatalf("%d alive members with a leader not reached within %s: last %v, err %v", n, timeout, last, err)
 	return nil
@@ -243,13 +244,14 @@ func TestClusterFormsAndSurvivesLeaderAndFollowerSIGKILL(t *testing.T) {
 	// Enough commits go by while it is down for the leader to compact its log past it.
 	idx := func(a *agent) float64 { return scrape(t, a, "tributary_raft_applied_index") }
 	start, next := idx(via), 200
-	for deadline := time.Now().Add(30 * time.Second); idx(via) < start+40; next += 10 {
-		if time.Now().After(deadline) {
-			t.Fatalf("raft index did not advance by 40 within 30s (from %v to %v)", start, idx(via))
+	testsvc.Eventually(t, 30*time.Second, "the raft index to advance by 40 while lines are sent", func() bool {
+		if idx(via) >= start+40 {
+			return true
 		}
 		send(next, next+10)
-		time.Sleep(100 * time.Millisecond)
-	}
+		next += 10
+		return false
+	}, func() string { return fmt.Sprintf("from %v to %v", start, idx(via)) })
 	// The killed node comes back, catches up from a snapshot, and is alive again.
 	c.node(leaderID).restart(t)
 	c.waitMembers(via, 3, 30*time.Second)
@@ -278,19 +280,60 @@ func TestClusterSourceFailoverMidStream(t *testing.T) {
 	c := startCluster(t, 3)
 	in, out := c.createPipeline(c.nodes[0], "fo")
 	ap := startAppender(t, in, 60, 50, 40*time.Millisecond)
-	for ap.count() < 800 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testsvc.Eventually(t, 60*time.Second, "800 lines appended", func() bool { return ap.count() >= 800 })
 	victim := worker(t, c.nodes[0], "fo-src")
+	sinkOnVictim := worker(t, c.nodes[0], "fo-sink") == victim
+	// What may be delivered twice: the lines the source read past its last committed
+	// position (the new owner reads them again), and, if the sink dies too, the lines it
+	// wrote past its last committed offset. Read before the kill, both bound the
+	// windows at the kill from above (commits only move them forward).
+	srcPos, _ := offsetPosition(t, c.nodes[0], "fo-src")
+	sinkCommitted := sinkRecordsCommitted(t, c.nodes[0], "fo-sink")
 	c.node(victim).kill9()
 	killed := time.Now()
+	inAtKill, err := os.Stat(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outAtKill := len(readLines(t, out))
 	survivors, via := others(c.nodes, victim)
 	runningOn(t, via, survivors, 30*time.Second, "fo-src")
 	failover := time.Since(killed)
 	t.Logf("failover: SIGKILL of %s → fo-src RUNNING on another node in %s (Kafka Connect's default wait: 5m)", victim, failover.Round(time.Millisecond))
 	sent := ap.wait()
 	got, dups := waitDelivered(t, out, sent, 60*time.Second)
-	t.Logf("source failover: sent %d, delivered %d, duplicates %d, lost 0", len(sent), len(got), dups)
+	const lineBytes = int64(len("rec-000000\n"))
+	bound := int((inAtKill.Size() - srcPos) / lineBytes)
+	if sinkOnVictim {
+		bound += outAtKill - int(sinkCommitted)
+	}
+	if dups > bound {
+		t.Fatalf("failover re-delivered %d lines; at most %d may be (source read %d bytes past its committed position %d; sink on the victim: %v, %d lines written, %d committed)",
+			dups, bound, inAtKill.Size()-srcPos, srcPos, sinkOnVictim, outAtKill, sinkCommitted)
+	}
+	t.Logf("source failover: sent %d, delivered %d, duplicates %d (bound %d), lost 0", len(sent), len(got), dups, bound)
+}
+
+// sinkRecordsCommitted sums a sink connector's committed Kafka offsets over its
+// partitions: the records it has made durable, 0 if none are committed.
+func sinkRecordsCommitted(t *testing.T, via *agent, connector string) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	offs, err := via.client(t).GetOffsets(ctx, &adminv1.ConnectorRequest{Name: connector})
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, o := range offs.Offsets {
+		var v struct {
+			Offset int64 `json:"kafka_offset"`
+		}
+		if err := json.Unmarshal([]byte(o.Offset), &v); err != nil {
+			t.Fatalf("sink offset %q: %v", o.Offset, err)
+		}
+		n += v.Offset
+	}
+	return n
 }
 
 // offsetPosition reads the file source's committed position from the state.
@@ -315,9 +358,7 @@ func TestClusterZombieNodeIsFenced(t *testing.T) {
 	c := startCluster(t, 3)
 	in, out := c.createPipeline(c.nodes[0], "zz")
 	ap := startAppender(t, in, 80, 50, 40*time.Millisecond)
-	for ap.count() < 600 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testsvc.Eventually(t, 60*time.Second, "600 lines appended", func() bool { return ap.count() >= 600 })
 	zombieID := worker(t, c.nodes[0], "zz-src")
 	zombie := c.node(zombieID)
 	survivors, via := others(c.nodes, zombieID)
@@ -326,6 +367,7 @@ func TestClusterZombieNodeIsFenced(t *testing.T) {
 	// older position under a stale epoch) would move it backwards.
 	var mu sync.Mutex
 	var regressions []string
+	var watched atomic.Int32
 	stopWatch := make(chan struct{})
 	watchDone := make(chan struct{})
 	go func() {
@@ -338,6 +380,7 @@ func TestClusterZombieNodeIsFenced(t *testing.T) {
 			case <-time.After(20 * time.Millisecond):
 			}
 			if pos, ok := offsetPosition(t, via, "zz-src"); ok {
+				watched.Add(1)
 				if pos < last {
 					mu.Lock()
 					regressions = append(regressions, fmt.Sprintf("%d after %d", pos, last))
@@ -350,28 +393,28 @@ func TestClusterZombieNodeIsFenced(t *testing.T) {
 
 	zombie.signal(syscall.SIGSTOP)
 	runningOn(t, via, survivors, 30*time.Second, "zz-src")
-	time.Sleep(500 * time.Millisecond) // the new owner commits under its epoch
+	// The new owner commits under its epoch: the position moves past what the zombie
+	// had committed, so a stale commit from the zombie would move it backwards.
+	frozen, _ := offsetPosition(t, via, "zz-src")
+	testsvc.Eventually(t, 30*time.Second, "the new owner of zz-src commits a position past "+strconv.FormatInt(frozen, 10),
+		func() bool { pos, _ := offsetPosition(t, via, "zz-src"); return pos > frozen })
 	zombie.signal(syscall.SIGCONT)
 
 	// The zombie notices its lease ran out and stops its stale task.
 	zombie.waitOutput(`lease changed.*held=false`, 20*time.Second)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testsvc.Eventually(t, 20*time.Second, "zombie "+zombieID+" stops its zz-src task", func() bool {
 		st := waitStatus(t, via.client(t), "zz-src", 10*time.Second, "RUNNING", allTasks("RUNNING"))
-		if st.Tasks[0].WorkerId != zombieID && !zombieRuns(t, zombie, "zz-src") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("zombie %s still runs zz-src (status worker %s)", zombieID, st.Tasks[0].WorkerId)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return st.Tasks[0].WorkerId != zombieID && !zombieRuns(t, zombie, "zz-src")
+	})
 	sent := ap.wait()
 	got, dups := waitDelivered(t, out, sent, 60*time.Second)
 	close(stopWatch)
 	<-watchDone
 	if len(regressions) > 0 {
 		t.Fatalf("the committed source position moved backwards (a stale commit was accepted): %v", regressions)
+	}
+	if watched.Load() < 2 {
+		t.Fatalf("the position watcher read the committed position %d times; it must have watched the fencing", watched.Load())
 	}
 	t.Logf("zombie fenced: sent %d, delivered %d, duplicates %d, committed position never moved backwards", len(sent), len(got), dups)
 }
@@ -421,6 +464,13 @@ func TestClusterAddingConnectorOrNodeRestartsNothingElse(t *testing.T) {
 	}
 	c.createPipeline(c.nodes[1], "two")
 	mid := c.taskStarts()
+	// Creating "two" neither restarts nor moves a task of "one" (a move is a start under
+	// a new node/connector/task key).
+	for k, v := range mid {
+		if strings.Contains(k, "/one-") && before[k] != v {
+			t.Fatalf("creating a connector started %s again: starts %v → %v (all: %v)", k, before[k], v, mid)
+		}
+	}
 	added := c.addNode("n4")
 	c.waitMembers(c.nodes[0], 4, 30*time.Second)
 	peers, err := added.client(t).RaftListPeers(context.Background(), &adminv1.RaftListPeersRequest{})
@@ -432,7 +482,16 @@ func TestClusterAddingConnectorOrNodeRestartsNothingElse(t *testing.T) {
 			t.Fatalf("n4 joined as %s; beyond --voters 3 it must be a nonvoter", p.Suffrage)
 		}
 	}
-	time.Sleep(2 * time.Second) // give the scheduler every chance to move something
+	// The scheduler evens out the load: one task moves to n4 (2,1,1,0 → 1,1,1,1). Once it
+	// runs there the plan has settled; anything else it restarted has been restarted.
+	testsvc.Eventually(t, 30*time.Second, "a task runs on n4", func() bool {
+		for _, name := range []string{"one-src", "one-sink", "two-src", "two-sink"} {
+			if worker(t, c.nodes[0], name) == "n4" {
+				return true
+			}
+		}
+		return false
+	})
 	after := c.taskStarts()
 	for k, v := range before {
 		if after[k] != v {
@@ -441,13 +500,15 @@ func TestClusterAddingConnectorOrNodeRestartsNothingElse(t *testing.T) {
 	}
 	// The join may move tasks only to even out the load: 4 tasks on 3 nodes (2,1,1) plus
 	// an empty node needs exactly one move.
+	// taskStarts counts per node/connector/task: a move is a start on a node that had
+	// not run that task (a new key), a restart in place a count that grew.
 	moved := 0
-	for k, v := range mid {
-		if after[k] != v {
+	for k, v := range after {
+		if mid[k] != v {
 			moved++
 		}
 	}
-	if moved > 1 {
+	if moved != 1 {
 		t.Fatalf("adding a node restarted %d tasks; balancing 2,1,1,0 needs one move (before %v, after %v)", moved, mid, after)
 	}
 	t.Logf("task starts before %v, after the new connector %v, after the new node %v", before, mid, after)
@@ -460,7 +521,17 @@ func TestClusterFullRestartKeepsEverything(t *testing.T) {
 	sent := numbered("k", 0, 300)
 	appendLines(t, in, sent)
 	waitLines(t, out, len(sent), 30*time.Second)
-	time.Sleep(700 * time.Millisecond) // past an offset flush
+	// Every line is committed on both sides before the restart (the source's position
+	// at the end of the file, the sink's offsets past every record): a graceful restart
+	// then has nothing to re-deliver.
+	inInfo, err := os.Stat(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testsvc.Eventually(t, 30*time.Second, fmt.Sprintf("keep-src commits position %d (the whole file) and keep-sink %d records", inInfo.Size(), len(sent)), func() bool {
+		pos, _ := offsetPosition(t, c.nodes[0], "keep-src")
+		return pos == inInfo.Size() && sinkRecordsCommitted(t, c.nodes[0], "keep-sink") == int64(len(sent))
+	})
 	posBefore, _ := offsetPosition(t, c.nodes[0], "keep-src")
 	workersBefore := map[string]string{"keep-src": worker(t, c.nodes[0], "keep-src"), "keep-sink": worker(t, c.nodes[0], "keep-sink")}
 
@@ -488,9 +559,12 @@ func TestClusterFullRestartKeepsEverything(t *testing.T) {
 	more := numbered("k", 300, 400)
 	appendLines(t, in, more)
 	sent = append(sent, more...)
-	got := waitLines(t, out, len(sent), 30*time.Second)
-	time.Sleep(time.Second)
-	got = readLines(t, out)
+	waitLines(t, out, len(sent), 30*time.Second)
+	// A re-delivery would add lines after these: none may come.
+	testsvc.Consistently(t, time.Second, fmt.Sprintf("%d lines in %s", len(sent), out),
+		func() bool { return len(readLines(t, out)) == len(sent) },
+		func() string { return fmt.Sprintf("it has %d", len(readLines(t, out))) })
+	got := readLines(t, out)
 	if dups := checkDelivery(t, sent, got); dups != 0 {
 		t.Fatalf("a graceful full restart re-delivered %d lines; offsets were not kept", dups)
 	}

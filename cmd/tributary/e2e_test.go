@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/IBM/sarama"
 
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
@@ -179,16 +182,25 @@ func TestKernelSIGKILLMidStreamLosesNothing(t *testing.T) {
 	e2e(t)
 	p := startPipeline(t)
 	ap := startAppender(t, p.in, 60, 50, 40*time.Millisecond)
-	for ap.count() < 1000 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testsvc.Eventually(t, 60*time.Second, "1000 lines appended", func() bool { return ap.count() >= 1000 })
 	p.agent.kill9()
-	time.Sleep(300 * time.Millisecond)
+	// Lines keep coming while the kernel is down.
+	down := ap.count()
+	testsvc.Eventually(t, 60*time.Second, "lines appended while the kernel is down", func() bool { return ap.count() > down })
 	p.agent.restart(t)
 	sent := ap.wait()
 	waitDelivered(t, p.out, sent, 60*time.Second)
-	// Let any re-deliveries still in flight land before counting.
-	time.Sleep(1500 * time.Millisecond)
+	// Re-deliveries still in flight have landed once the source has committed the whole
+	// file and the sink every record on the topic: nothing is left to re-read.
+	size := fileSize(t, p.in)
+	testsvc.Eventually(t, 60*time.Second, "every line and record committed", func() bool {
+		pos, _ := offsetPosition(t, p.agent, "my-source-connector")
+		return pos == size && sinkRecordsCommitted(t, p.agent, "my-sink-connector") == topicRecords(t, p.broker, "my-topic")
+	}, func() string {
+		pos, _ := offsetPosition(t, p.agent, "my-source-connector")
+		return fmt.Sprintf("source at %d of %d bytes, sink committed %d of %d records", pos, size,
+			sinkRecordsCommitted(t, p.agent, "my-sink-connector"), topicRecords(t, p.broker, "my-topic"))
+	})
 	got := readLines(t, p.out)
 	dups := checkDelivery(t, sent, got)
 	runs := duplicateRuns(sent, got)
@@ -205,9 +217,7 @@ func TestPluginSIGKILLFailsTasksThenRecovers(t *testing.T) {
 	p := startPipeline(t)
 	cl := p.agent.client(t)
 	ap := startAppender(t, p.in, 40, 50, 40*time.Millisecond)
-	for ap.count() < 500 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testsvc.Eventually(t, 60*time.Second, "500 lines appended", func() bool { return ap.count() >= 500 })
 	pids := childPIDs(p.agent.cmd.Process.Pid, "tributary-file")
 	if len(pids) != 1 {
 		t.Fatalf("want one tributary-file plugin process under the agent, found %v", pids)
@@ -290,4 +300,27 @@ config:
 	if !strings.Contains(st.Tasks[0].Trace, missing) {
 		t.Fatalf("FAILED trace does not name the missing file %s:\n%s", missing, st.Tasks[0].Trace)
 	}
+}
+
+// topicRecords sums the high watermarks of a topic's partitions: the records it holds.
+func topicRecords(t *testing.T, broker, topic string) int64 {
+	t.Helper()
+	c, err := sarama.NewClient([]string{broker}, e2eSaramaConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	parts, err := c.Partitions(topic)
+	if err != nil {
+		t.Fatalf("partitions of %s: %v", topic, err)
+	}
+	var n int64
+	for _, p := range parts {
+		hw, err := c.GetOffset(topic, p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatalf("high watermark of %s/%d: %v", topic, p, err)
+		}
+		n += hw
+	}
+	return n
 }

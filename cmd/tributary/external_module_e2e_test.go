@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -79,12 +81,7 @@ func TestConnectorFromOwnModule(t *testing.T) {
 	// Partitions may interleave; every count from 0 must arrive once, as the struct the
 	// example wrote.
 	seen := map[int64]bool{}
-	deadline := time.Now().Add(60 * time.Second)
-	for len(seen) < 20 || !allCounted(seen, 20) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 60s %s holds counts %v; want every count below 20", out, seen)
-		}
-		time.Sleep(50 * time.Millisecond)
+	testsvc.Eventually(t, 60*time.Second, "every count below 20 delivered to "+out, func() bool {
 		clear(seen)
 		for _, l := range readLines(t, out) {
 			var v struct {
@@ -101,7 +98,8 @@ func TestConnectorFromOwnModule(t *testing.T) {
 			}
 			seen[*v.N] = true
 		}
-	}
+		return allCounted(seen, 20)
+	}, func() string { return fmt.Sprintf("counts delivered: %v", seen) })
 }
 
 // allCounted says whether seen holds every count below n.

@@ -132,6 +132,11 @@ func startProc(t *testing.T, name string, args ...string) *proc {
 		}
 		p.signal(syscall.SIGKILL)
 		<-p.done
+		// make test runs binaries built with -race (bin/race): a race in the kernel, or in
+		// a plugin (whose stderr the kernel logs), is a failure of the test that ran it.
+		if out := p.out.String(); strings.Contains(out, "WARNING: DATA RACE") {
+			t.Errorf("%s: the race detector reported a data race (see its output below)", name)
+		}
 		if t.Failed() {
 			t.Logf("---- output of %s ----\n%s", name, p.out.String())
 		}
@@ -284,18 +289,15 @@ func (a *agent) cli(t *testing.T, args ...string) (string, error) {
 // waitStatus polls a connector's status until ok accepts it.
 func waitStatus(t *testing.T, cl adminv1.AdminClient, name string, timeout time.Duration, what string, ok func(*adminv1.ConnectorStatus) bool) *adminv1.ConnectorStatus {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	var last *adminv1.ConnectorStatus
 	var lastErr error
-	for time.Now().Before(deadline) {
+	if testsvc.WaitFor(timeout, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		st, err := cl.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: name})
-		cancel()
-		if err == nil && ok(st) {
-			return st
-		}
-		last, lastErr = st, err
-		time.Sleep(20 * time.Millisecond)
+		defer cancel()
+		last, lastErr = cl.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: name})
+		return lastErr == nil && ok(last)
+	}) {
+		return last
 	}
 	t.Fatalf("connector %s: %s not reached within %s; last status %v, err %v", name, what, timeout, last, lastErr)
 	return nil
@@ -394,9 +396,9 @@ func waitDelivered(t *testing.T, path string, sent []string, timeout time.Durati
 	for _, l := range sent {
 		want[l] = true
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		got := readLines(t, path)
+	var got []string
+	testsvc.WaitFor(timeout, func() bool {
+		got = readLines(t, path)
 		seen := 0
 		have := map[string]bool{}
 		for _, l := range got {
@@ -405,24 +407,17 @@ func waitDelivered(t *testing.T, path string, sent []string, timeout time.Durati
 				seen++
 			}
 		}
-		if seen == len(want) || time.Now().After(deadline) {
-			return got, checkDelivery(t, sent, got)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return seen == len(want)
+	})
+	return got, checkDelivery(t, sent, got) // fails the test, naming what is missing
 }
 
 // waitLines waits until the file holds at least n complete lines.
 func waitLines(t *testing.T, path string, n int, timeout time.Duration) []string {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	var got []string
-	for time.Now().Before(deadline) {
-		got = readLines(t, path)
-		if len(got) >= n {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
+	if testsvc.WaitFor(timeout, func() bool { got = readLines(t, path); return len(got) >= n }) {
+		return got
 	}
 	t.Fatalf("%s has %d lines after %s, want at least %d", path, len(got), timeout, n)
 	return nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -81,13 +82,15 @@ func (l *lifecycle) cli(want string, args ...string) string {
 func (l *lifecycle) expect(what string, lines ...string) {
 	l.t.Helper()
 	l.want = append(l.want, lines...)
-	got := waitLines(l.t, l.out, len(l.want), 60*time.Second)
-	// Let anything that should not come (a duplicate, a line from the wrong place) land.
-	time.Sleep(500 * time.Millisecond)
-	if got = readLines(l.t, l.out); !slices.Equal(got, l.want) {
-		l.t.Fatalf("%s: the output has %d lines, want %d; the last ones:\n got  %v\n want %v",
-			what, len(got), len(l.want), tail(got, 12), tail(l.want, 12))
-	}
+	waitLines(l.t, l.out, len(l.want), 60*time.Second)
+	// Anything that should not come (a duplicate, a line from the wrong place) would land
+	// right behind: the output must stay exactly what is wanted.
+	var got []string
+	testsvc.Consistently(l.t, 500*time.Millisecond, what+": the output is exactly the lines sent",
+		func() bool { got = readLines(l.t, l.out); return slices.Equal(got, l.want) },
+		func() string {
+			return fmt.Sprintf("it has %d lines, want %d; the last ones:\n got  %v\n want %v", len(got), len(l.want), tail(got, 12), tail(l.want, 12))
+		})
 }
 
 func tail(s []string, n int) []string { return s[max(0, len(s)-n):] }
@@ -96,24 +99,23 @@ func tail(s []string, n int) []string { return s[max(0, len(s)-n):] }
 // source's "position", a sink's "kafka_offset").
 func (l *lifecycle) waitOffset(connector, key string, want int64) {
 	l.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var last *adminv1.Offsets
-	for time.Now().Before(deadline) {
+	testsvc.Eventually(l.t, 30*time.Second, fmt.Sprintf("connector %s commits an offset with %s = %d", connector, key, want), func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		offs, err := l.cl.GetOffsets(ctx, &adminv1.ConnectorRequest{Name: connector})
 		cancel()
-		if err == nil {
-			last = offs
-			for _, o := range offs.Offsets {
-				var m map[string]int64
-				if json.Unmarshal([]byte(o.Offset), &m) == nil && m[key] == want {
-					return
-				}
+		if err != nil {
+			return false
+		}
+		last = offs
+		for _, o := range offs.Offsets {
+			var m map[string]int64
+			if json.Unmarshal([]byte(o.Offset), &m) == nil && m[key] == want {
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	l.t.Fatalf("connector %s: no committed offset with %s = %d within 30s; offsets %v", connector, key, want, last)
+		return false
+	}, func() string { return fmt.Sprintf("offsets %v", last) })
 }
 
 // stopped waits until a connector is STOPPED with no tasks.
@@ -265,15 +267,15 @@ func TestPauseResumeRestartEndToEnd(t *testing.T) {
 	})
 	l.mustREST("GET", "/connectors/lines-in/status", "", 200,
 		`{"name":"lines-in","connector":{"state":"PAUSED","worker_id":"lc1"},"tasks":[{"id":0,"state":"PAUSED","worker_id":"lc1"}],"type":"source"}`)
-	// A poll already in flight when the pause came may still deliver its batch, as
-	// upstream (the runtime polls for at most 250 ms); wait that out, then nothing moves.
-	time.Sleep(750 * time.Millisecond)
+	// A task reports PAUSED only from its loop, between polls (runtime: parked), so no
+	// poll is in flight now and none starts before resume: lines appended now stay put.
 	paused := numbered("b", 0, 30)
 	appendLines(t, l.in, paused)
-	time.Sleep(1500 * time.Millisecond)
-	if got := readLines(t, l.out); len(got) != len(l.want) {
-		t.Fatalf("a PAUSED source moved data: the output grew from %d to %d lines", len(l.want), len(got))
-	}
+	testsvc.Consistently(t, 1500*time.Millisecond, "a PAUSED source moves no data",
+		func() bool { return len(readLines(t, l.out)) == len(l.want) },
+		func() string {
+			return fmt.Sprintf("the output grew from %d to %d lines", len(l.want), len(readLines(t, l.out)))
+		})
 	l.mustREST("PUT", "/connectors/lines-in/resume", "", 202, "")
 	l.mustREST("PUT", "/connectors/lines-in/resume", "", 202, "")
 	l.running("lines-in")

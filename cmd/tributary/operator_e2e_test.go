@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -33,13 +34,8 @@ func TestOperatorRaftCommandsAndGracefulLeave(t *testing.T) {
 	if out, err := asker.cli(t, "operator", "raft", "transfer-leader", target); err != nil {
 		t.Fatalf("transfer-leader %s via %s: %v\n%s", target, asker.id, err, out)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for c.waitMembers(via, 3, 10*time.Second).LeaderId != target {
-		if time.Now().After(deadline) {
-			t.Fatalf("leader is not %s after transfer-leader", target)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testsvc.Eventually(t, 10*time.Second, "leadership moves to "+target+" after transfer-leader",
+		func() bool { return c.waitMembers(via, 3, 10*time.Second).LeaderId == target })
 
 	// A fourth node joins as a non-voter, then is removed with remove-peer.
 	c.addNode("n4")

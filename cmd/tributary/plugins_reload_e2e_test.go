@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"fmt"
+
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
@@ -87,13 +90,9 @@ func TestPluginsPickedUpWithoutRestart(t *testing.T) {
 		t.Fatalf("creating a class no binary holds: %v; want the error to say where plugins are searched", err)
 	}
 	copyPlugin(t, "tributary-example-go", plugins, "tributary-example-go", "")
-	deadline := time.Now().Add(15 * time.Second)
-	for err = create("counter", counter); err != nil; err = create("counter", counter) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the copied plugin was not creatable within 15s: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testsvc.Eventually(t, 15*time.Second, "the copied plugin's class is creatable",
+		func() bool { err = create("counter", counter); return err == nil },
+		func() string { return fmt.Sprintf("last error: %v", err) })
 	waitStatus(t, cl, "counter", 30*time.Second, "RUNNING", allTasks("RUNNING"))
 	if n := taskStartsOf(t, a, "lines"); n != 1 {
 		t.Fatalf("picking up a new plugin restarted another task: lines started %v times", n)
@@ -169,13 +168,7 @@ func TestPluginsPickedUpWithoutRestart(t *testing.T) {
 
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testsvc.Eventually(t, timeout, what, cond)
 }
 
 func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }

@@ -159,11 +159,15 @@ func TestPoisonRecordToleranceAndDeadLetterQueueEndToEnd(t *testing.T) {
 		}
 	}
 	// The records before it are in the file; nothing after it.
-	got := waitLines(t, out, 4, 20*time.Second)
-	time.Sleep(500 * time.Millisecond)
-	if got = readLines(t, out); strings.Join(got, " ") != strings.Join(jsonLines(0, 4), " ") {
-		t.Errorf("before the fix the file holds %v; want the 4 records before the poison", got)
-	}
+	waitLines(t, out, 4, 20*time.Second)
+	// The task is FAILED at the poison record: nothing after it may land.
+	var got []string
+	testsvc.Consistently(t, 500*time.Millisecond, "the file holds the 4 records before the poison and nothing more",
+		func() bool {
+			got = readLines(t, out)
+			return strings.Join(got, " ") == strings.Join(jsonLines(0, 4), " ")
+		},
+		func() string { return fmt.Sprintf("it holds %v", got) })
 	statusOut, err := a.cli(t, "connectors", "status", "poison-sink")
 	if err != nil || !strings.Contains(statusOut, "FAILED") || !strings.Contains(statusOut, "offset 4") {
 		t.Errorf("tributary connectors status: %v\n%s", err, statusOut)
@@ -187,11 +191,7 @@ func TestPoisonRecordToleranceAndDeadLetterQueueEndToEnd(t *testing.T) {
 	// The poison record is in the dead letter queue, byte for byte, with the context
 	// headers. Read it back with sarama, and with kcat when it is installed.
 	var dead []*sarama.ConsumerMessage
-	deadline := time.Now().Add(20 * time.Second)
-	for len(dead) == 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-		dead = consumeAll(t, broker, "events-dlq")
-	}
+	testsvc.WaitFor(20*time.Second, func() bool { dead = consumeAll(t, broker, "events-dlq"); return len(dead) > 0 })
 	if len(dead) != 1 {
 		t.Fatalf("the dead letter queue holds %d records; want the poison record alone", len(dead))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
 
 // partitionTransport wraps a node's raft transport so a test can cut it off from chosen
@@ -300,16 +301,32 @@ func TestNewLeaderCountsDeadLeaderFromLastContact(t *testing.T) {
 	nl.live.mu.Lock()
 	since, seed, seeded := nl.live.since, nl.live.seed[old.ID()], nl.live.seedTerm == nl.raft.CurrentTerm()
 	nl.live.mu.Unlock()
-	// With only the leadership grace it could not have been declared dead before
-	// since+DeadAfter; the election came at least RaftTimeout after its last contact.
-	if d := dead.Sub(since); d >= nl.cfg.DeadAfter {
-		t.Fatalf("old leader declared dead %s after the new leadership began: the grace was used, not its last contact", d)
-	}
 	if !seeded || seed.IsZero() {
 		t.Fatalf("new leader has no last contact recorded for the old leader (seed %v)", nl.live.seed)
 	}
+	// The rule, judged on the times the leader recorded rather than on how soon this test
+	// saw the result: the old leader counts as last heard from at its seed, which is
+	// before the new leadership began (the election came at least RaftTimeout after it),
+	// so it is declared dead DeadAfter after that contact, earlier than the leadership
+	// grace (DeadAfter after since) would allow.
+	if !seed.Before(since) {
+		t.Fatalf("old leader's last contact %v is not before the new leadership began (%v): the grace decides, not its last contact", seed, since)
+	}
+	// Judged at chosen instants: just before DeadAfter from its last contact the old
+	// leader is live, just after it is dead, though the grace runs much longer.
+	dl := nl.cfg.DeadAfter
+	if !nl.liveAt(seed.Add(dl - time.Millisecond))[old.ID()] {
+		t.Errorf("old leader dead %v after its last contact, before DeadAfter %v", dl-time.Millisecond, dl)
+	}
+	if at := seed.Add(dl + time.Millisecond); !at.Before(since.Add(dl)) {
+		t.Fatalf("precondition: the seed rule's deadline %v is not before the grace's %v", at, since.Add(dl))
+	} else if l := nl.liveAt(at); l[old.ID()] || !l[other.ID()] || !l[nl.ID()] {
+		t.Errorf("live set DeadAfter+1ms after the old leader's last contact, inside the grace: %v; want %s and %s, not %s",
+			l, nl.ID(), other.ID(), old.ID())
+	}
 	// The seed is a contact the old leader made before it was shut down, and it was not
-	// declared dead before DeadAfter had passed since.
+	// declared dead before DeadAfter had passed since (dead is when this test saw the
+	// declaration, at or after it: both are orders of events, which load cannot invert).
 	if seed.After(killed) {
 		t.Errorf("old leader counted as heard from %s after it was shut down", seed.Sub(killed))
 	}
@@ -350,24 +367,23 @@ func TestCutOffLeaderLetsGoBeforeItIsDeclaredDead(t *testing.T) {
 		c.trans[x.ID()].setCut(y.ID(), true)
 		c.trans[y.ID()].setCut(x.ID(), true)
 	}
+	term := old.raft.CurrentTerm()
 	cut(old, a)
-	// Longer than a's election timeout: a stands for election but b still follows old.
-	time.Sleep(2500 * time.Millisecond)
-	if !old.IsLeader() {
-		t.Logf("old leader lost leadership while still connected to %s", b.ID())
+	// a stops hearing old and stands for election (its term moves past old's), while b
+	// still follows old and refuses it its vote.
+	waitFor(t, ctx, a.ID()+" to stand for election", func() bool {
+		return a.raft.State() == raft.Candidate || a.raft.CurrentTerm() > term
+	})
+	if !old.IsLeader() || c.leader(old) != nil {
+		t.Fatalf("precondition: old leader %s lost leadership while still connected to %s (a new leader: %v); the scenario needs it to lead until the second cut",
+			old.ID(), b.ID(), c.leader(old) != nil)
 	}
 	c.trans[b.ID()].setNoVotes(a.ID(), true)
 	cut(old, b)
 	cutAt := time.Now()
 	var nl *Node
-	wctx, wcancel := context.WithTimeout(ctx, 4*time.Second)
-	for wctx.Err() == nil {
-		if nl = c.leader(old); nl != nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	wcancel()
+	// For up to 4s b refuses a its vote, so a cannot win on b's vote alone.
+	testsvc.WaitFor(4*time.Second, func() bool { nl = c.leader(old); return nl != nil })
 	c.trans[b.ID()].setNoVotes(a.ID(), false)
 	waitFor(t, ctx, "a new leader", func() bool { nl = c.leader(old); return nl != nil })
 	waitFor(t, ctx, "the new leader to declare the old one dead", func() bool { return !nl.Live()[old.ID()] })

@@ -42,7 +42,10 @@ func (l *liveness) touch(id string) {
 // leader it took over from, which counts as last heard from when this node last heard
 // that leader's AppendEntries. Computed on every call, so a scheduler asking right after
 // an election gets a full set. Empty on a node that does not lead.
-func (n *Node) Live() map[string]bool {
+func (n *Node) Live() map[string]bool { return n.liveAt(time.Now()) }
+
+// liveAt is Live as of now; tests pass the instant they want the rule judged at.
+func (n *Node) liveAt(now time.Time) map[string]bool {
 	if n.raft == nil {
 		return map[string]bool{}
 	}
@@ -54,7 +57,6 @@ func (n *Node) Live() map[string]bool {
 			ids = append(ids, nd.Id)
 		}
 	})
-	now := time.Now()
 	n.live.mu.Lock()
 	defer n.live.mu.Unlock()
 	if !leader {

@@ -63,7 +63,9 @@ func TestResolve(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Resolve(map[string]string{"a": "${file:" + props + ":db.user}"}, DefaultProviders(dir)); err != nil {
+	if got, err := Resolve(map[string]string{"a": "${file:" + props + ":db.user}"}, DefaultProviders(dir)); err != nil {
 		t.Errorf("a file under the allowed path: %v", err)
+	} else if got["a"] != "app" {
+		t.Errorf("a file under the allowed path: a = %q, want %q", got["a"], "app")
 	}
 }

@@ -313,8 +313,15 @@ func TestJSONToConnectPlain(t *testing.T) {
 			t.Errorf("ToConnect(%q) = %v, %v, %v; want all nil", in, s, v, err)
 		}
 	}
-	if _, _, err := c.ToConnect("t", []byte(`{"schema":null,"payload":1}`)); err != nil {
-		t.Errorf("an envelope is plain JSON when schemas are disabled: %v", err)
+	s, v, err = c.ToConnect("t", []byte(`{"schema":null,"payload":1}`))
+	if err != nil {
+		t.Fatalf("an envelope is plain JSON when schemas are disabled: %v", err)
+	}
+	if s != nil {
+		t.Errorf("an envelope with schemas disabled: schema = %v; want nil", s)
+	}
+	if d := diff(mapV(str("schema"), null(), str("payload"), num(1)), v); d != "" {
+		t.Errorf("an envelope with schemas disabled is read whole, as a map: value %s", d)
 	}
 }
 

@@ -54,7 +54,7 @@ func (w *jsonWriter) appendSchema(dst []byte, s *pluginv1.Schema) ([]byte, error
 	if s == nil {
 		return append(dst, "null"...), nil
 	}
-	if s.Type == pluginv1.Schema_TYPE_UNSPECIFIED || int(s.Type) >= len(typeNames) {
+	if s.Type <= pluginv1.Schema_TYPE_UNSPECIFIED || int(s.Type) >= len(typeNames) { // a negative enum from a plugin too
 		return dst, fmt.Errorf("schema %q has no valid type (%s)", s.Name, s.Type)
 	}
 	var err error

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
 
 // installBinary copies the file plugin to dir/name as a deployment would (write aside,
@@ -48,13 +50,7 @@ func reload(t *testing.T, h *Host) ReloadResult {
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testsvc.Eventually(t, 10*time.Second, what, cond)
 }
 
 // A binary copied into the directory is served after a reload; a changed one gets a new

@@ -13,10 +13,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -33,6 +35,7 @@ type testPlugins struct {
 	srv    *grpc.Server
 	conn   *grpc.ClientConn
 	up     chan struct{} // closed while a client is available
+	waits  int           // WaitClient calls that found no client
 }
 
 const testBinary = "tributary-test"
@@ -63,6 +66,9 @@ func (p *testPlugins) WaitClient(ctx context.Context, class string) (*pluginhost
 	for {
 		p.mu.Lock()
 		c, up := p.client, p.up
+		if c == nil {
+			p.waits++
+		}
 		p.mu.Unlock()
 		if c != nil {
 			return c, nil
@@ -73,6 +79,13 @@ func (p *testPlugins) WaitClient(ctx context.Context, class string) (*pluginhost
 			return nil, fmt.Errorf("%w (%w)", pluginhost.ErrUnavailable, ctx.Err())
 		}
 	}
+}
+
+// downWaits counts the WaitClient calls that found the plugin down.
+func (p *testPlugins) downWaits() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waits
 }
 
 // crash stops serving: calls in flight and later fail with codes.Unavailable.
@@ -93,13 +106,14 @@ func (p *testPlugins) crash() {
 // restart serves again, like a relaunched plugin process.
 func (p *testPlugins) restart() {
 	lis := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(grpc.ForceServerCodecV2(garbageCodec{}))
 	pluginv1.RegisterSourceTaskServer(srv, p.source)
 	pluginv1.RegisterSinkTaskServer(srv, p.sink)
 	go srv.Serve(lis)
 	conn, err := grpc.NewClient("passthrough:///plugin",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
+		append(protocol.ClientDialOptions(), // the kernel's codec: its batch decoder reads every Poll
+			grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+			grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -129,6 +143,8 @@ type genSource struct {
 	commits []*pluginv1.CommitRequest
 	closes  []string
 	polls   int
+	// inFlight counts the Poll calls under way.
+	inFlight int
 	// pollHook, when set, is called before every Poll; an error it returns is Poll's answer.
 	pollHook func() error
 }
@@ -142,6 +158,30 @@ type genTask struct {
 	batch     int
 	sleep     time.Duration
 	raw       []byte // when set, every record is just this value (for benchmarks)
+	garbage   bool   // "garbage": every Poll answer is bytes no PollResponse decodes from
+}
+
+// garbageTopic marks a PollResponse garbageCodec sends as garbageBatch instead.
+const garbageTopic = "\x00garbage"
+
+// garbageBatch is what a broken plugin might send: a record claiming 4 GiB.
+var garbageBatch = []byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01}
+
+// garbageCodec is the plugin side's protocol codec, except that a PollResponse whose first
+// record has garbageTopic goes on the wire as garbageBatch.
+type garbageCodec struct{}
+
+func (garbageCodec) Name() string { return protocol.Codec.Name() }
+
+func (garbageCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if r, ok := v.(*pluginv1.PollResponse); ok && len(r.Records) > 0 && r.Records[0].Topic == garbageTopic {
+		return mem.BufferSlice{mem.SliceBuffer(garbageBatch)}, nil
+	}
+	return protocol.Codec.Marshal(v)
+}
+
+func (garbageCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	return protocol.Codec.Unmarshal(data, v)
 }
 
 func newGenSource() *genSource { return &genSource{tasks: map[string]*genTask{}} }
@@ -168,6 +208,7 @@ func (g *genSource) Open(_ context.Context, req *pluginv1.OpenSourceRequest) (*p
 	if fmt.Sscan(cfg["value.bytes"], &size); size > 0 {
 		gt.raw = make([]byte, size)
 	}
+	gt.garbage = cfg["garbage"] == "true"
 	if p, ok := cfg["partition"]; ok {
 		fmt.Sscan(p, &gt.partition)
 	}
@@ -190,6 +231,12 @@ func (g *genSource) Open(_ context.Context, req *pluginv1.OpenSourceRequest) (*p
 func (g *genSource) Poll(ctx context.Context, req *pluginv1.PollRequest) (*pluginv1.PollResponse, error) {
 	g.mu.Lock()
 	g.polls++
+	g.inFlight++
+	defer func() {
+		g.mu.Lock()
+		g.inFlight--
+		g.mu.Unlock()
+	}()
 	if g.pollHook != nil {
 		if err := g.pollHook(); err != nil {
 			g.mu.Unlock()
@@ -200,6 +247,10 @@ func (g *genSource) Poll(ctx context.Context, req *pluginv1.PollRequest) (*plugi
 	if gt == nil {
 		g.mu.Unlock()
 		return nil, status.Errorf(codes.NotFound, "no task %s", req.Handle)
+	}
+	if gt.garbage {
+		g.mu.Unlock()
+		return &pluginv1.PollResponse{Records: []*pluginv1.Record{{Topic: garbageTopic}}}, nil
 	}
 	n := min(gt.batch, int(req.MaxRecords))
 	if gt.count > 0 {
@@ -277,6 +328,12 @@ func (g *genSource) pollCount() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.polls
+}
+
+func (g *genSource) pollsInFlight() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inFlight
 }
 
 func (g *genSource) closed() []string {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
@@ -261,13 +262,17 @@ func (h *harness) highWatermarks(topic string, partitions int32) map[int32]int64
 
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 20s waiting until %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testsvc.Eventually(t, testsvc.WaitLimit, what, cond)
+}
+
+// quiet is how long a test gives something that must not happen (a paused task polled, a
+// fenced node committing) the chance to happen: several offset flushes.
+const quiet = 5 * flushInterval
+
+// never fails t if cond becomes true within quiet; what says what must not happen.
+func never(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	testsvc.Consistently(t, quiet, "no "+what, func() bool { return !cond() })
 }
 
 func taskInfo(rt *Runtime, connector string, task int32) (TaskInfo, bool) {
@@ -447,10 +452,7 @@ func TestStaleEpochStopsTask(t *testing.T) {
 	eventually(t, "the task stops on n1", func() bool { return len(rt.Running()) == 0 })
 	eventually(t, "the plugin task is closed", func() bool { return slices.Contains(h.plugins.source.closed(), oldHandle) })
 	frozen := h.sourceOffset("gen", `{"g":"g0"}`)
-	time.Sleep(5 * flushInterval)
-	if got := h.sourceOffset("gen", `{"g":"g0"}`); got != frozen {
-		t.Errorf("offsets moved after the task was moved away: %s -> %s", frozen, got)
-	}
+	never(t, "offset commit after the task was moved away", func() bool { return h.sourceOffset("gen", `{"g":"g0"}`) != frozen })
 	if st := h.status("gen", 0); st.WorkerId != "n2" || st.State != clusterv1.TaskState_TASK_STATE_UNASSIGNED {
 		t.Errorf("status = %v; want the new owner's UNASSIGNED on n2, not overwritten by n1", st)
 	}
@@ -567,16 +569,11 @@ func TestPauseKeepsTaskOpenAndResumeContinues(t *testing.T) {
 	h.setTarget("sink", clusterv1.TargetState_TARGET_STATE_PAUSED)
 	eventually(t, "the source reports PAUSED", stateIs(h, "gen", 0, clusterv1.TaskState_TASK_STATE_PAUSED))
 	eventually(t, "the sink reports PAUSED", stateIs(h, "sink", 0, clusterv1.TaskState_TASK_STATE_PAUSED))
-	time.Sleep(50 * time.Millisecond) // a poll in flight when the pause landed completes
+	eventually(t, "a poll in flight when the pause landed completes", func() bool { return h.plugins.source.pollsInFlight() == 0 })
 	polls := h.plugins.source.pollCount()
 	h.produce("in", 1, 10)
-	time.Sleep(300 * time.Millisecond)
-	if got := h.plugins.source.pollCount(); got != polls {
-		t.Errorf("the paused source was polled %d more times", got-polls)
-	}
-	if got := len(h.plugins.sink.collected()); got != 10 {
-		t.Errorf("the paused sink was given %d more records", got-10)
-	}
+	never(t, "poll of the paused source", func() bool { return h.plugins.source.pollCount() != polls })
+	never(t, "record given to the paused sink", func() bool { return len(h.plugins.sink.collected()) != 10 })
 	if closed := h.plugins.source.closed(); len(closed) != 0 {
 		t.Errorf("pausing closed plugin tasks %v; want them kept open", closed)
 	}
@@ -612,7 +609,7 @@ func TestFailingPutMarksTaskFailedUntilRestart(t *testing.T) {
 			t.Errorf("trace %q does not mention %q", trace, want)
 		}
 	}
-	time.Sleep(300 * time.Millisecond)
+	never(t, "restart of the FAILED task", func() bool { ti, _ := taskInfo(rt, "sinkf", 0); return ti.StartCount != 1 })
 	ti, _ := taskInfo(rt, "sinkf", 0)
 	if ti.State != clusterv1.TaskState_TASK_STATE_FAILED || ti.StartCount != 1 || ti.Trace != trace {
 		t.Errorf("Running() = %+v; want FAILED with the same trace, never restarted", ti)
@@ -688,10 +685,7 @@ func TestFencedNodeStopsTasksAndStartsNone(t *testing.T) {
 	}
 	frozen := h.sourceOffset("gen", `{"g":"g0"}`)
 	h.setTarget("gen", clusterv1.TargetState_TARGET_STATE_RUNNING) // a state change: reconcile runs
-	time.Sleep(5 * flushInterval)
-	if got := rt.Running(); len(got) != 0 {
-		t.Errorf("a fenced node started %+v", got)
-	}
+	never(t, "task started on a fenced node", func() bool { return len(rt.Running()) != 0 })
 	if got := h.sourceOffset("gen", `{"g":"g0"}`); got != frozen {
 		t.Errorf("a fenced node committed offsets: %s -> %s", frozen, got)
 	}
@@ -728,14 +722,20 @@ func TestSinkTopicsRegexPicksUpNewTopics(t *testing.T) {
 	if ti, _ := taskInfo(rt, "sinkre", 0); ti.StartCount != 1 || ti.State != clusterv1.TaskState_TASK_STATE_RUNNING {
 		t.Errorf("Running() = %+v; want RUNNING, started once (new partitions re-open the plugin task in place)", ti)
 	}
-	time.Sleep(5 * flushInterval)
-	reA := 0
-	for _, r := range h.plugins.sink.collected() {
-		if r.Topic == "re-a" {
-			reA++
+	// Two more records on re-a: once they arrive, anything the re-open re-read from re-a
+	// (which comes before them in the partition) has arrived too.
+	h.produce("re-a", 1, 2)
+	var reA []int64
+	eventually(t, "the records added to re-a after the re-open arrive", func() bool {
+		reA = reA[:0]
+		for _, r := range h.plugins.sink.collected() {
+			if r.Topic == "re-a" {
+				reA = append(reA, r.KafkaOffset)
+			}
 		}
-	}
-	if reA != 5 {
-		t.Errorf("re-a records delivered %d times; want its 5 records once (the re-open resumes from the committed offsets)", reA)
+		return slices.Contains(reA, 6)
+	})
+	if fmt.Sprint(reA) != "[0 1 2 3 4 5 6]" {
+		t.Errorf("re-a offsets delivered %v; want each of 0-6 once (the re-open resumes from the committed offsets)", reA)
 	}
 }

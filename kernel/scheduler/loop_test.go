@@ -231,10 +231,36 @@ func TestLoopDefaults(t *testing.T) {
 	waitFor(t, st, "a-0 is placed on n1", allOn("n1"))
 }
 
+// TestKickNeverBlocks kicks a Loop nobody runs: every Kick returns, and the kicks merge
+// into one that is still pending, which wakes the Loop once it runs.
 func TestKickNeverBlocks(t *testing.T) {
-	var l scheduler.Loop
-	for range 10 {
-		l.Kick() // nobody runs l: kicks must merge, not block
+	st := state.NewMemStore()
+	asked := make(chan struct{}, 100)
+	l := &scheduler.Loop{Store: st, Live: newLiveNodes().get, Interval: never, IsLeader: func() bool {
+		asked <- struct{}{}
+		return true
+	}}
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		for range 10 {
+			l.Kick() // nobody runs l: kicks must merge, not block
+		}
+	}()
+	select {
+	case <-returned:
+	case <-time.After(waitLimit):
+		t.Fatalf("10 kicks of a Loop nobody runs did not return within %v: Kick blocks", waitLimit)
+	}
+	// Run plans once on start, then the pending kick wakes it again: nothing else does
+	// (no store change, no tick within an hour).
+	startLoop(t, l)
+	for i := range 2 {
+		select {
+		case <-asked:
+		case <-time.After(waitLimit):
+			t.Fatalf("the loop consulted IsLeader %d times, want 2: the start and the pending kick", i)
+		}
 	}
 }
 

@@ -2,8 +2,10 @@ package state_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
@@ -74,14 +76,19 @@ func TestMemStoreChanged(t *testing.T) {
 	}
 }
 
-// TestMemStoreConcurrent runs readers, waiters and writers at once (for -race).
+// TestMemStoreConcurrent runs readers, waiters and writers at once (for -race): every
+// reader sees the index only grow and is woken until it sees the last write, and the store
+// ends holding every write.
 func TestMemStoreConcurrent(t *testing.T) {
 	ctx := context.Background()
 	m := state.NewMemStore()
 	const writes = 200
+	const readers = 3
 	var wg sync.WaitGroup
 	done := make(chan struct{})
-	for range 3 {
+	seen := make([]uint64, readers)
+	errs := make(chan error, readers)
+	for r := range readers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -92,6 +99,11 @@ func TestMemStoreConcurrent(t *testing.T) {
 					last = s.Index()
 					_ = s.Snapshot()
 				})
+				if last < seen[r] {
+					errs <- fmt.Errorf("reader %d saw index %d after %d", r, last, seen[r])
+					return
+				}
+				seen[r] = last
 				if last == writes {
 					return
 				}
@@ -112,6 +124,35 @@ func TestMemStoreConcurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wg.Wait()
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		close(done)
+		<-finished
+		t.Fatalf("readers not woken up to the last write: they saw indexes %v, want %d each", seen, writes)
+	}
 	close(done)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for r, idx := range seen {
+		if idx != writes {
+			t.Errorf("reader %d last saw index %d, want %d", r, idx, writes)
+		}
+	}
+	m.Read(func(s *state.State) {
+		if s.Index() != writes {
+			t.Errorf("final index %d, want %d", s.Index(), writes)
+		}
+		if s.Node("n1") == nil {
+			t.Error("node n1 not registered at the end")
+		}
+		// The last put is write 199: connector a with 199%5 = 4 tasks.
+		if c := s.Connector("a"); c == nil || len(c.Tasks) != 4 {
+			t.Errorf("connector a at the end: %v, want one with 4 tasks", c)
+		}
+	})
 }

@@ -402,17 +402,22 @@ func TestConcurrentApply(t *testing.T) {
 	}
 	s := structSch("v", sfield("n", sch(sInt32)), sfield("inner", structSch("i", sfield("x", sch(sString)))))
 	in := vrec(s, vstruct(fld("n", vi(1)), fld("inner", vstruct(fld("x", vs("y"))))))
+	// Cast n to a string, insert the topic, flatten inner: every goroutine gets this.
+	want := vstruct(fld("n", vs("1")), fld("inner.x", vs("y")), fld("topic", vs("orders")))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for range 200 {
 				out, err := c.Apply(in)
-				if err != nil || len(out.Value.GetStructValue().Fields) != 3 {
-					t.Errorf("Apply = %v, %v", show(out), err)
+				if err != nil || !proto.Equal(out.GetValue(), want) {
+					t.Errorf("Apply = %v, %v; want value %v", show(out), err, show(want))
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
+	if got := show(in.Value); got != show(vstruct(fld("n", vi(1)), fld("inner", vstruct(fld("x", vs("y")))))) {
+		t.Errorf("Apply changed its input record's value: %s", got)
+	}
 }

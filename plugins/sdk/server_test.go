@@ -347,7 +347,9 @@ func TestSourcePollTimeout(t *testing.T) {
 	if len(resp.Records) != 0 {
 		t.Fatalf("got %d records, want none", len(resp.Records))
 	}
-	// The task's poll context ends at the kernel's timeout, counted from the call.
+	// The task's poll context ends at the kernel's timeout, counted from the call. This
+	// brackets the deadline the server computed between two instants taken around the
+	// call, an order of events: load widens the bracket, it cannot make it fail.
 	dl := <-blocked
 	if dl.Before(before.Add(50*time.Millisecond)) || dl.After(after.Add(50*time.Millisecond)) {
 		t.Fatalf("poll deadline %v is not 50ms after the call (made between %v and %v)", dl, before, after)

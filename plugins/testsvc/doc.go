@@ -7,6 +7,10 @@
 // what to install, on a developer's machine, and fails in CI (the CI environment variable
 // set), where scripts/install-test-deps.sh has installed everything.
 //
+// And it owns the one way a test waits ([WaitFor], [Eventually], [Consistently]): a poll
+// until a deadline for an event the test can observe, never a fixed sleep;
+// TestNoFixedSleepsInTests walks the repository's tests to keep it so.
+//
 // Only tests import it. It must not import the kernel or the SDK: it starts services, it
 // does not know what a connector is.
 package testsvc

@@ -614,6 +614,12 @@ func TestSourceTreeLauncher(t *testing.T) {
 	if _, err := h.Resolve("py-log-sink"); err != nil {
 		t.Fatal(err)
 	}
+	// The process behind the symlink serves tasks, not only its descriptors.
+	c := client(t, h, "py-counter-source")
+	openCounter(t, c, "src", map[string]string{"topic": "numbers", "count": "3", "interval.ms": "0"})
+	if got := values(pollN(t, c, "src", 3)); !slicesEqual(got, counting(1, 3)) {
+		t.Fatalf("the source-tree launcher's counter polled %v, want %v", got, counting(1, 3))
+	}
 }
 
 func slicesEqual(a, b []string) bool {
