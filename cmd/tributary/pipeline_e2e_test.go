@@ -332,10 +332,10 @@ func tableRows(t *testing.T, pg *testsvc.Postgres, query string) map[string]stri
 // equal to the row's.
 func waitIndexMatches(t *testing.T, es *testsvc.Elasticsearch, index string, rows map[string]string, doc func(json.RawMessage) []string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	var diff string
-	for {
-		docs := es.Docs(index)
+	var docs map[string]json.RawMessage
+	if testsvc.WaitFor(timeout, func() bool {
+		docs = es.Docs(index)
 		diff = ""
 		if len(docs) != len(rows) {
 			diff = fmt.Sprintf("%d documents, %d rows", len(docs), len(rows))
@@ -350,24 +350,21 @@ func waitIndexMatches(t *testing.T, es *testsvc.Elasticsearch, index string, row
 				diff += fmt.Sprintf("; document %s holds %q, row %q", id, got, row)
 			}
 		}
-		if diff == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			if len(diff) > 2000 {
-				diff = diff[:2000] + "…"
-			}
-			n := 0
-			for id, d := range docs {
-				if _, ok := rows[id]; !ok && n < 3 {
-					n++
-					t.Logf("document %s has no row: %.600s", id, d)
-				}
-			}
-			t.Fatalf("index %s does not match the table after %s: %s", index, timeout, diff)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return diff == ""
+	}) {
+		return
 	}
+	if len(diff) > 2000 {
+		diff = diff[:2000] + "…"
+	}
+	n := 0
+	for id, d := range docs {
+		if _, ok := rows[id]; !ok && n < 3 {
+			n++
+			t.Logf("document %s has no row: %.600s", id, d)
+		}
+	}
+	t.Fatalf("index %s does not match the table after %s: %s", index, timeout, diff)
 }
 
 // fields returns the named fields of a JSON object as text (strings unquoted).
@@ -412,7 +409,7 @@ func TestPostgresToElasticsearchPipeline(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { errc <- w.run(ctx, total) }()
 
-	pollUntil(t, 60*time.Second, "3,000 changes made", func() bool { return w.done.Load() >= 3000 })
+	testsvc.Eventually(t, 60*time.Second, "3,000 changes made", func() bool { return w.done.Load() >= 3000 })
 	pids := childPIDs(p.agent.cmd.Process.Pid, "tributary-postgres")
 	if len(pids) != 1 {
 		t.Fatalf("want one tributary-postgres process under the node, found %v", pids)
@@ -423,7 +420,7 @@ func TestPostgresToElasticsearchPipeline(t *testing.T) {
 	t.Logf("SIGKILLed the CDC plugin after %d changes", w.done.Load())
 	waitStatus(t, cl, "inventory-connector", 60*time.Second, "RUNNING again after the plugin restart", allTasks("RUNNING"))
 
-	pollUntil(t, 60*time.Second, "6,500 changes made", func() bool { return w.done.Load() >= 6500 })
+	testsvc.Eventually(t, 60*time.Second, "6,500 changes made", func() bool { return w.done.Load() >= 6500 })
 	p.agent.kill9()
 	t.Logf("SIGKILLed the kernel after %d changes", w.done.Load())
 	p.agent.restart(t)
@@ -469,17 +466,5 @@ func TestPostgresToElasticsearchPipeline(t *testing.T) {
 		if runs > 2 {
 			t.Errorf("dbserver1.inventory.%s: duplicates form %d separate runs; only the uncommitted window before each of the 2 kills may repeat", table, runs)
 		}
-	}
-}
-
-// pollUntil polls cond until it holds or timeout passes, then fails the test naming what.
-func pollUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tributary-dev/tributary/plugins/sdk"
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
 
 func TestSnapshotThenStream(t *testing.T) {
@@ -185,17 +186,9 @@ func TestHeartbeatMovesIdleSlot(t *testing.T) {
 	if err := tk.Commit(context.Background(), []sdk.CommittedOffset{committedOf(hb)}); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		got := pg.Exec(`SELECT confirmed_flush_lsn >= '` + end + `'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'debezium'`)
-		if got == "t" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("confirmed_flush_lsn stayed below %s (was %s) after committing a heartbeat", end, before)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testsvc.Eventually(t, testsvc.WaitLimit, "confirmed_flush_lsn to reach "+end+" after committing a heartbeat", func() bool {
+		return pg.Exec(`SELECT confirmed_flush_lsn >= '`+end+`'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'debezium'`) == "t"
+	}, func() string { return "it was " + before + " before" })
 }
 
 func pgLSNGreaterEq(n uint64, s string) bool {

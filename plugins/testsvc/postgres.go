@@ -158,13 +158,10 @@ func (p *Postgres) Psql(sql string) (string, error) {
 // returns the last output.
 func (p *Postgres) WaitFor(query, want string, within time.Duration) string {
 	p.t.Helper()
-	deadline := time.Now().Add(within)
 	var got string
-	for {
+	WaitFor(within, func() bool {
 		got, _ = p.Psql(query)
-		if got == want || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return got == want
+	})
+	return got
 }
