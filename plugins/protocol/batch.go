@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"math"
 	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -70,6 +71,17 @@ type slabs struct {
 	bytes   []pluginv1.Value_BytesValue
 	hint    int
 
+	// The messages of struct values (a change event's envelope holds a few dozen per
+	// record), in chunks that grow as the batch needs them.
+	ints     chunks[pluginv1.Value_IntValue]
+	bools    chunks[pluginv1.Value_BoolValue]
+	doubles  chunks[pluginv1.Value_DoubleValue]
+	structVs chunks[pluginv1.Value_StructValue]
+	structs  chunks[pluginv1.Struct]
+	fields   chunks[pluginv1.Field]
+	fieldPtr []*pluginv1.Field // backing arrays of Struct.Fields
+	scratch  []*pluginv1.Field // the fields of the structs being decoded, innermost last
+
 	schemaChunk int
 	// The last key and value schema decoded, by their encoding: records of a batch
 	// mostly share their schemas, so equal ones are decoded once and shared.
@@ -81,6 +93,23 @@ type slabs struct {
 
 func newSlabs(n int) *slabs {
 	return &slabs{records: make([]pluginv1.Record, n), hint: min(max(n, 1), maxBatchSlabs)}
+}
+
+// chunks hands out Ts from slices that start at the batch's record count and double,
+// up to maxBatchSlabs.
+type chunks[T any] struct {
+	free []T
+	size int
+}
+
+func (c *chunks[T]) get(hint int) *T {
+	if len(c.free) == 0 {
+		c.size = min(max(2*c.size, hint), maxBatchSlabs)
+		c.free = make([]T, c.size)
+	}
+	x := &c.free[0]
+	c.free = c.free[1:]
+	return x
 }
 
 func (s *slabs) value() *pluginv1.Value {
@@ -121,6 +150,20 @@ func (s *slabs) bytesValue(v []byte) *pluginv1.Value_BytesValue {
 	s.bytes = s.bytes[1:]
 	w.BytesValue = v
 	return w
+}
+
+// fieldSlice returns a Struct.Fields of length n, capped at n so that appending to it
+// copies instead of overwriting the next struct's fields.
+func (s *slabs) fieldSlice(n int) []*pluginv1.Field {
+	if n == 0 {
+		return nil
+	}
+	if len(s.fieldPtr) < n {
+		s.fieldPtr = make([]*pluginv1.Field, max(n, min(16*s.hint, maxBatchSlabs)))
+	}
+	f := s.fieldPtr[:n:n]
+	s.fieldPtr = s.fieldPtr[n:]
+	return f
 }
 
 func (s *slabs) record(r *pluginv1.Record, b []byte) error {
@@ -191,17 +234,8 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 // singular message field (rare: then the generated code decides).
 func (s *slabs) decodeValue(prev *pluginv1.Value, b []byte) (*pluginv1.Value, error) {
 	if prev == nil {
-		// The common case: a lone string or bytes field.
-		if num, typ, l := protowire.ConsumeTag(b); l > 0 && typ == protowire.BytesType && (num == ValString || num == ValBytes) {
-			if v, m := protowire.ConsumeBytes(b[l:]); m >= 0 && l+m == len(b) {
-				val := s.value()
-				if num == ValString {
-					val.Kind = s.str(unsafeString(v))
-				} else {
-					val.Kind = s.bytesValue(capped(v))
-				}
-				return val, nil
-			}
+		if v, ok := s.plainValue(b, 0); ok {
+			return v, nil
 		}
 		prev = s.value()
 	}
@@ -210,6 +244,127 @@ func (s *slabs) decodeValue(prev *pluginv1.Value, b []byte) (*pluginv1.Value, er
 	}
 	capValue(prev)
 	return prev, nil
+}
+
+// maxPlainDepth bounds the struct nesting plainValue follows; deeper values go through
+// the generated code.
+const maxPlainDepth = 32
+
+// plainValue decodes a Value as the SDK writes it: at most one kind field, a scalar or a
+// struct of such values, each field's name and value once, no unknown fields. It is
+// what the generated UnmarshalVTUnsafe followed by capValue makes of such bytes, with
+// the messages taken from the slabs. Anything else (lists, maps, repeated or unknown
+// fields, malformed bytes) is not ok, for the generated code to decode or refuse.
+func (s *slabs) plainValue(b []byte, depth int) (*pluginv1.Value, bool) {
+	if len(b) == 0 {
+		return s.value(), true
+	}
+	num, typ, l := protowire.ConsumeTag(b)
+	if l < 0 {
+		return nil, false
+	}
+	b = b[l:]
+	val := s.value()
+	m := -1
+	switch {
+	case typ == protowire.BytesType && (num == ValString || num == ValBytes || num == ValStruct):
+		var v []byte
+		if v, m = protowire.ConsumeBytes(b); m < 0 {
+			return nil, false
+		}
+		switch num {
+		case ValString:
+			val.Kind = s.str(unsafeString(v))
+		case ValBytes:
+			val.Kind = s.bytesValue(capped(v))
+		default:
+			st, ok := s.plainStruct(v, depth+1)
+			if !ok {
+				return nil, false
+			}
+			w := s.structVs.get(s.hint)
+			w.StructValue = st
+			val.Kind = w
+		}
+	case typ == protowire.VarintType && (num == ValInt || num == ValBool):
+		var v uint64
+		if v, m = protowire.ConsumeVarint(b); m < 0 {
+			return nil, false
+		}
+		if num == ValInt {
+			w := s.ints.get(s.hint)
+			w.IntValue = int64(v)
+			val.Kind = w
+		} else {
+			w := s.bools.get(s.hint)
+			w.BoolValue = v != 0
+			val.Kind = w
+		}
+	case typ == protowire.Fixed64Type && num == ValDouble:
+		var v uint64
+		if v, m = protowire.ConsumeFixed64(b); m < 0 {
+			return nil, false
+		}
+		w := s.doubles.get(s.hint)
+		w.DoubleValue = math.Float64frombits(v)
+		val.Kind = w
+	}
+	if m < 0 || m != len(b) {
+		return nil, false
+	}
+	return val, true
+}
+
+// plainStruct decodes a Struct for plainValue.
+func (s *slabs) plainStruct(b []byte, depth int) (*pluginv1.Struct, bool) {
+	if depth > maxPlainDepth {
+		return nil, false
+	}
+	start := len(s.scratch)
+	for len(b) > 0 {
+		num, typ, l := protowire.ConsumeTag(b)
+		if l < 0 || num != StructFields || typ != protowire.BytesType {
+			return nil, false
+		}
+		fb, m := protowire.ConsumeBytes(b[l:])
+		if m < 0 {
+			return nil, false
+		}
+		b = b[l+m:]
+		f := s.fields.get(s.hint)
+		var named, valued bool
+		for len(fb) > 0 {
+			num, typ, l := protowire.ConsumeTag(fb)
+			if l < 0 || typ != protowire.BytesType {
+				return nil, false
+			}
+			v, m := protowire.ConsumeBytes(fb[l:])
+			if m < 0 {
+				return nil, false
+			}
+			fb = fb[l+m:]
+			switch {
+			case num == FieldName && !named:
+				f.Name, named = unsafeString(v), true
+			case num == FieldValue && !valued:
+				var ok bool
+				if f.Value, ok = s.plainValue(v, depth); !ok {
+					return nil, false
+				}
+				valued = true
+			default:
+				return nil, false
+			}
+		}
+		s.scratch = append(s.scratch, f)
+	}
+	fields := s.fieldSlice(len(s.scratch) - start)
+	copy(fields, s.scratch[start:])
+	clear(s.scratch[start:])
+	s.scratch = s.scratch[:start]
+	st := s.structs.get(s.hint)
+	st.Fields = fields
+	return st, true
 }
 
 // decodeSchema decodes a key (which 0) or value (1) schema. A schema encoded exactly as
