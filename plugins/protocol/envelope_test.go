@@ -13,7 +13,9 @@ import (
 // and a Debezium envelope of before/after rows and a source block, values of every
 // scalar kind and null fields.
 func envelopeRecords(n int) []*pluginv1.Record {
-	str := func(s string) *pluginv1.Value { return &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: s}} }
+	str := func(s string) *pluginv1.Value {
+		return &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: s}}
+	}
 	num := func(i int64) *pluginv1.Value { return &pluginv1.Value{Kind: &pluginv1.Value_IntValue{IntValue: i}} }
 	st := func(fs ...*pluginv1.Field) *pluginv1.Value {
 		return &pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{Fields: fs}}}
