@@ -133,7 +133,23 @@ func SchemaScale(s *Schema) (int32, error) {
 // AppendTwosComplement appends x as the minimal big-endian two's-complement bytes Java's
 // BigInteger.toByteArray returns.
 func AppendTwosComplement(dst []byte, x *big.Int) []byte {
-	return append(dst, kc.ToTwosComplement(x)...)
+	if !x.IsInt64() {
+		return append(dst, kc.ToTwosComplement(x)...)
+	}
+	// The common case, without allocating: the int64's bytes, less the leading ones
+	// that only repeat the sign.
+	v := x.Int64()
+	n := 8
+	for ; n > 1; n-- {
+		top, next := byte(v>>(8*(n-1))), byte(v>>(8*(n-2)))
+		if !(top == 0 && next&0x80 == 0) && !(top == 0xff && next&0x80 != 0) {
+			break
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		dst = append(dst, byte(v>>(8*i)))
+	}
+	return dst
 }
 
 // FromTwosComplement reads big-endian two's-complement bytes, as Java's
