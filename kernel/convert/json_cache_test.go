@@ -23,7 +23,9 @@ func field(name string, s *pluginv1.Schema) *pluginv1.SchemaField {
 // changeEvent is a Debezium PostgreSQL change event of table name: its envelope schema
 // and an insert's value.
 func changeEvent(name string, id int64) (*pluginv1.Schema, *pluginv1.Value) {
-	str := func(s string) *pluginv1.Value { return &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: s}} }
+	str := func(s string) *pluginv1.Value {
+		return &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: s}}
+	}
 	num := func(i int64) *pluginv1.Value { return &pluginv1.Value{Kind: &pluginv1.Value_IntValue{IntValue: i}} }
 	st := func(fs ...*pluginv1.Field) *pluginv1.Value {
 		return &pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{Fields: fs}}}
