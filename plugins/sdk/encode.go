@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"time"
 	"unsafe"
+	"weak"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -26,17 +28,24 @@ func ValidateRecords(recs []SourceRecord) error {
 	return err
 }
 
-// encoder writes PollResponse bytes for one task. Its caches hold only within one
-// batch, since a task may reuse and change its maps between polls.
+// encoder writes PollResponse bytes for one task. Its partition cache holds only within
+// one batch, since a task may reuse and change its maps between polls; schemas must not
+// change once a record used them (data.Schema), so their encodings are kept across
+// batches.
 type encoder struct {
 	last  int    // the size of the last batch, to size the next one's buffer
-	cache []byte // the cached encodings below
+	cache []byte // the cached partition encodings below
 
-	// The encodings of the schemas and source partitions seen in this batch, by pointer:
-	// the records of a batch mostly share them.
-	schemas    [4]cached
+	// The encodings of the source partitions seen in this batch, by pointer: the records
+	// of a batch mostly share them.
 	partitions [2]cached
-	next       [2]int
+	next       int
+
+	// The encodings of the schemas seen last, by pointer and field: a task's records
+	// mostly share a few schemas. Weak pointers: an entry keeps no schema alive, and an
+	// address reused by another schema is no match.
+	schemas    [8]encodedSchema
+	nextSchema int
 
 	at path // where the value being encoded sits, for errors
 }
@@ -44,6 +53,13 @@ type encoder struct {
 type cached struct {
 	ptr        unsafe.Pointer
 	start, end int // the encoding is cache[start:end]
+}
+
+type encodedSchema struct {
+	addr uintptr // s's address, to pass over other entries without resolving s
+	s    weak.Pointer[data.Schema]
+	num  protowire.Number
+	enc  []byte // the field num holding the schema
 }
 
 // encodePoll returns the PollResponse holding recs, in a new buffer: gRPC may still be
@@ -56,7 +72,7 @@ func (e *encoder) encodePoll(recs []SourceRecord) ([]byte, error) {
 	}
 	b := make([]byte, 0, size)
 	e.cache = e.cache[:0]
-	e.schemas, e.partitions = [4]cached{}, [2]cached{}
+	e.partitions = [2]cached{}
 	for i := range recs {
 		var err error
 		if b, err = e.record(b, &recs[i]); err != nil {
@@ -138,18 +154,18 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 	return endMessage(b, m), nil
 }
 
-// schema appends field num holding s, copying an encoding made earlier in the batch.
+// schema appends field num holding s, copying an encoding made earlier.
 func (e *encoder) schema(b []byte, num protowire.Number, s *data.Schema) []byte {
-	ptr := unsafe.Pointer(s)
-	for _, c := range e.schemas {
-		if c.ptr == ptr {
-			return append(b, e.cache[c.start:c.end]...)
+	addr := uintptr(unsafe.Pointer(s))
+	for i := range e.schemas {
+		if c := &e.schemas[i]; c.addr == addr && c.num == num && c.s.Value() == s {
+			return append(b, c.enc...)
 		}
 	}
 	start := len(b)
 	b = appendSchemaField(b, num, s)
-	e.schemas[e.next[0]] = e.keep(ptr, b[start:])
-	e.next[0] = (e.next[0] + 1) % len(e.schemas)
+	e.schemas[e.nextSchema] = encodedSchema{addr: addr, s: weak.Make(s), num: num, enc: bytes.Clone(b[start:])}
+	e.nextSchema = (e.nextSchema + 1) % len(e.schemas)
 	return b
 }
 
@@ -168,8 +184,8 @@ func (e *encoder) partition(b []byte, p Partition) ([]byte, error) {
 		return nil, err
 	}
 	b = endMessage(b, m)
-	e.partitions[e.next[1]] = e.keep(ptr, b[start:])
-	e.next[1] = (e.next[1] + 1) % len(e.partitions)
+	e.partitions[e.next] = e.keep(ptr, b[start:])
+	e.next = (e.next + 1) % len(e.partitions)
 	return b, nil
 }
 

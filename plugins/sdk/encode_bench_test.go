@@ -83,3 +83,19 @@ func BenchmarkEncodePollChangeEvents(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 }
+
+// BenchmarkEncodePollSmallBatches encodes the same change events in batches of 4, as a
+// source polled faster than its database writes sends them: per-batch costs count.
+func BenchmarkEncodePollSmallBatches(b *testing.B) {
+	recs := changeEvents(1024)
+	var e encoder
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := 0; i < len(recs); i += 4 {
+			if _, err := e.encodePoll(recs[i : i+4]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}
