@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"math"
+	"sync"
 	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -65,11 +66,12 @@ func decodeBatch(b []byte, recordsField protowire.Number, other func(num protowi
 // slabs allocates a batch's messages in a few large slices.
 type slabs struct {
 	records []pluginv1.Record
-	values  []pluginv1.Value
 	schemas []pluginv1.Schema
-	strs    []pluginv1.Value_StringValue
-	bytes   []pluginv1.Value_BytesValue
 	hint    int
+
+	values chunks[pluginv1.Value]
+	strs   chunks[pluginv1.Value_StringValue]
+	bytes  chunks[pluginv1.Value_BytesValue]
 
 	// The messages of struct values (a change event's envelope holds a few dozen per
 	// record), in chunks that grow as the batch needs them.
@@ -95,8 +97,8 @@ func newSlabs(n int) *slabs {
 	return &slabs{records: make([]pluginv1.Record, n), hint: min(max(n, 1), maxBatchSlabs)}
 }
 
-// chunks hands out Ts from slices that start at the batch's record count and double,
-// up to maxBatchSlabs.
+// chunks hands out Ts from slices that start at the size first asked for (from the
+// batch's record count) and double, up to maxBatchSlabs.
 type chunks[T any] struct {
 	free []T
 	size int
@@ -112,14 +114,7 @@ func (c *chunks[T]) get(hint int) *T {
 	return x
 }
 
-func (s *slabs) value() *pluginv1.Value {
-	if len(s.values) == 0 {
-		s.values = make([]pluginv1.Value, 2*s.hint) // a key and a value per record
-	}
-	v := &s.values[0]
-	s.values = s.values[1:]
-	return v
-}
+func (s *slabs) value() *pluginv1.Value { return s.values.get(2 * s.hint) } // a key and a value per record
 
 func (s *slabs) schema() *pluginv1.Schema {
 	if len(s.schemas) == 0 {
@@ -133,21 +128,13 @@ func (s *slabs) schema() *pluginv1.Schema {
 }
 
 func (s *slabs) str(v string) *pluginv1.Value_StringValue {
-	if len(s.strs) == 0 {
-		s.strs = make([]pluginv1.Value_StringValue, s.hint)
-	}
-	w := &s.strs[0]
-	s.strs = s.strs[1:]
+	w := s.strs.get(s.hint)
 	w.StringValue = v
 	return w
 }
 
 func (s *slabs) bytesValue(v []byte) *pluginv1.Value_BytesValue {
-	if len(s.bytes) == 0 {
-		s.bytes = make([]pluginv1.Value_BytesValue, s.hint)
-	}
-	w := &s.bytes[0]
-	s.bytes = s.bytes[1:]
+	w := s.bytes.get(s.hint)
 	w.BytesValue = v
 	return w
 }
@@ -368,30 +355,67 @@ func (s *slabs) plainStruct(b []byte, depth int) (*pluginv1.Struct, bool) {
 }
 
 // decodeSchema decodes a key (which 0) or value (1) schema. A schema encoded exactly as
-// the previous record's is the same *Schema: receivers treat records as read-only.
+// the previous record's is the same *Schema, and so is one encoded as a schema of an
+// earlier batch (schemaCache): receivers treat records as read-only. Key and value
+// schemas are never the same *Schema.
 func (s *slabs) decodeSchema(which int, prev *pluginv1.Schema, b []byte) (*pluginv1.Schema, error) {
 	last := &s.lastSchema[which]
 	if prev == nil && last.s != nil && bytes.Equal(last.b, b) {
 		return last.s, nil
 	}
-	merged := prev != nil
-	if merged {
-		// The field repeats within one record, so protobuf merges the two. prev may be
-		// the previous record's schema, shared: merge into a copy, not into that record.
-		c := s.schema()
-		proto.Merge(c, prev)
-		prev = c
-	} else {
-		prev = s.schema()
+	if prev == nil {
+		sch, err := schemas[which].get(b)
+		if err != nil {
+			return nil, err
+		}
+		last.b, last.s = b, sch
+		return sch, nil
 	}
-	if err := prev.UnmarshalVTUnsafe(b); err != nil {
+	// The field repeats within one record, so protobuf merges the two. prev may be the
+	// previous record's schema, shared: merge into a copy, not into that record.
+	c := s.schema()
+	proto.Merge(c, prev)
+	if err := c.UnmarshalVTUnsafe(b); err != nil {
 		return nil, err
 	}
-	capSchema(prev)
-	if !merged {
-		last.b, last.s = b, prev
+	capSchema(c)
+	return c, nil
+}
+
+// maxCachedSchemas bounds schemaCache; past it, the cache starts over.
+const maxCachedSchemas = 256
+
+// schemas holds the key (0) and value (1) schemas batches carried, by encoding, decoded
+// from a copy of their bytes (not the batch's): a source sends the same few schemas in
+// every batch.
+var schemas = [2]*schemaCache{{m: map[string]*pluginv1.Schema{}}, {m: map[string]*pluginv1.Schema{}}}
+
+type schemaCache struct {
+	mu sync.Mutex
+	m  map[string]*pluginv1.Schema
+}
+
+// get returns the schema b encodes.
+func (c *schemaCache) get(b []byte) (*pluginv1.Schema, error) {
+	c.mu.Lock()
+	sch, ok := c.m[string(b)]
+	c.mu.Unlock()
+	if ok {
+		return sch, nil
 	}
-	return prev, nil
+	own := bytes.Clone(b)
+	sch = &pluginv1.Schema{}
+	if err := sch.UnmarshalVTUnsafe(own); err != nil {
+		return nil, err
+	}
+	capSchema(sch)
+	c.mu.Lock()
+	if len(c.m) >= maxCachedSchemas {
+		clear(c.m)
+	}
+	c.m[string(own)] = sch
+	c.mu.Unlock()
+	return sch, nil
 }
 
 // unsafeString is b as a string without a copy: b must never change afterwards.
