@@ -46,6 +46,7 @@ type encoder struct {
 	// address reused by another schema is no match.
 	schemas    [8]encodedSchema
 	nextSchema int
+	batch      uint64 // counts encodePoll calls, for encodedSchema.seen
 
 	at path // where the value being encoded sits, for errors
 }
@@ -60,6 +61,9 @@ type encodedSchema struct {
 	s    weak.Pointer[data.Schema]
 	num  protowire.Number
 	enc  []byte // the field num holding the schema
+	// seen is the batch in which s was last found at addr: for the rest of that batch
+	// the address is s's (the batch's records hold it), no need to resolve s again.
+	seen uint64
 }
 
 // encodePoll returns the PollResponse holding recs, in a new buffer: gRPC may still be
@@ -73,6 +77,7 @@ func (e *encoder) encodePoll(recs []SourceRecord) ([]byte, error) {
 	b := make([]byte, 0, size)
 	e.cache = e.cache[:0]
 	e.partitions = [2]cached{}
+	e.batch++
 	for i := range recs {
 		var err error
 		if b, err = e.record(b, &recs[i]); err != nil {
@@ -158,13 +163,14 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 func (e *encoder) schema(b []byte, num protowire.Number, s *data.Schema) []byte {
 	addr := uintptr(unsafe.Pointer(s))
 	for i := range e.schemas {
-		if c := &e.schemas[i]; c.addr == addr && c.num == num && c.s.Value() == s {
+		if c := &e.schemas[i]; c.addr == addr && c.num == num && (c.seen == e.batch || c.s.Value() == s) {
+			c.seen = e.batch
 			return append(b, c.enc...)
 		}
 	}
 	start := len(b)
 	b = appendSchemaField(b, num, s)
-	e.schemas[e.nextSchema] = encodedSchema{addr: addr, s: weak.Make(s), num: num, enc: bytes.Clone(b[start:])}
+	e.schemas[e.nextSchema] = encodedSchema{addr: addr, s: weak.Make(s), num: num, enc: bytes.Clone(b[start:]), seen: e.batch}
 	e.nextSchema = (e.nextSchema + 1) % len(e.schemas)
 	return b
 }

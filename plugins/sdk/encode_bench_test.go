@@ -99,3 +99,23 @@ func BenchmarkEncodePollSmallBatches(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 }
+
+// BenchmarkEncodePollStrings encodes batches of 1024 records of a 100-byte string value
+// and an integer offset, the generic source benchmark's records (plugins/datagen).
+func BenchmarkEncodePollStrings(b *testing.B) {
+	part := Partition{"task": int64(0)}
+	text := string(make([]byte, 100*1024))
+	recs := make([]SourceRecord, 1024)
+	for i := range recs {
+		recs[i] = SourceRecord{SourcePartition: part, SourceOffset: IntOffset("seq", int64(i)), Topic: "bench",
+			Value: text[i*100 : (i+1)*100], ValueSchema: data.StringSchema}
+	}
+	var e encoder
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.encodePoll(recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}
