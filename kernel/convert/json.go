@@ -1,9 +1,12 @@
 package convert
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
+	"unsafe"
+	"weak"
 
 	"github.com/tributary-dev/tributary/plugins/kc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -23,6 +26,21 @@ type jsonConverter struct {
 	mu        sync.Mutex
 	cache     map[string]*pluginv1.Schema // schema JSON text → parsed schema
 	cacheSize int
+
+	// The JSON of the schemas written last, by schema: a source's records share a few
+	// schemas (a batch's records share one *Schema each), which Kafka's JsonConverter
+	// also renders once (its fromConnectSchema cache). Weak pointers, so a cached entry
+	// keeps neither the schema nor the batch it was decoded from alive.
+	writtenMu   sync.Mutex
+	written     [8]writtenSchema
+	nextWritten int
+}
+
+// writtenSchema is a schema's JSON as jsonWriter.appendSchema writes it.
+type writtenSchema struct {
+	addr uintptr // s's address, to skip other entries without resolving their weak pointer
+	s    weak.Pointer[pluginv1.Schema]
+	json []byte
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -68,7 +86,7 @@ func (c *jsonConverter) FromConnect(_ string, schema *pluginv1.Schema, v *plugin
 	var err error
 	if c.schemas {
 		buf = append(buf, `{"schema":`...)
-		if buf, err = c.w.appendSchema(buf, schema); err != nil {
+		if buf, err = c.appendSchema(buf, schema); err != nil {
 			return nil, c.release(bp, buf, fmt.Errorf("schema: %w", err))
 		}
 		buf = append(buf, `,"payload":`...)
@@ -82,6 +100,35 @@ func (c *jsonConverter) FromConnect(_ string, schema *pluginv1.Schema, v *plugin
 	out := make([]byte, len(buf))
 	copy(out, buf)
 	return out, c.release(bp, buf, nil)
+}
+
+// appendSchema appends s as c.w.appendSchema does, from the cache of written schemas
+// when s is one of them. Schemas are read-only once a record holds them.
+func (c *jsonConverter) appendSchema(dst []byte, s *pluginv1.Schema) ([]byte, error) {
+	if s == nil {
+		return c.w.appendSchema(dst, s)
+	}
+	addr := uintptr(unsafe.Pointer(s))
+	c.writtenMu.Lock()
+	for i := range c.written {
+		if w := &c.written[i]; w.addr == addr && w.s.Value() == s {
+			dst = append(dst, w.json...)
+			c.writtenMu.Unlock()
+			return dst, nil
+		}
+	}
+	c.writtenMu.Unlock()
+	start := len(dst)
+	dst, err := c.w.appendSchema(dst, s)
+	if err != nil {
+		return dst, err
+	}
+	w := writtenSchema{addr: addr, s: weak.Make(s), json: bytes.Clone(dst[start:])}
+	c.writtenMu.Lock()
+	c.written[c.nextWritten] = w
+	c.nextWritten = (c.nextWritten + 1) % len(c.written)
+	c.writtenMu.Unlock()
+	return dst, nil
 }
 
 func (c *jsonConverter) release(bp *[]byte, buf []byte, err error) error {

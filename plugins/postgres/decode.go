@@ -291,17 +291,18 @@ func parseTimestamp(s string, zoned bool) (int64, error) {
 		if i < 8 {
 			return 0, fmt.Errorf("timestamptz %q has no zone", s)
 		}
-		z := rest[i+1:]
-		parts := strings.Split(z, ":")
 		sign := 1
 		if rest[i] == '-' {
 			sign = -1
 		}
-		mult := []int{3600, 60, 1}
-		for j, p := range parts {
+		mult := [3]int{3600, 60, 1}
+		z, more := rest[i+1:], true
+		for j := 0; more; j++ { // hh[:mm[:ss]]
 			if j > 2 {
 				return 0, fmt.Errorf("timestamptz %q", s)
 			}
+			var p string
+			p, z, more = strings.Cut(z, ":")
 			n, err := strconv.Atoi(p)
 			if err != nil {
 				return 0, fmt.Errorf("timestamptz %q", s)

@@ -3,7 +3,6 @@ package main
 import (
 	"math/big"
 	"strconv"
-	"strings"
 
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
@@ -70,54 +69,51 @@ func envelopeSchema(name string, v *data.Schema) *data.Schema {
 	).WithVersion(1)
 }
 
-// sourceInfo is what source blocks are made of.
+// sourceInfo is what source blocks are made of, its values boxed as the struct holds
+// them: the events of a transaction share one box of each value they share.
 type sourceInfo struct {
-	server, db    string
-	tsMs          int64
-	snapshot      string
-	lastCommitLSN uint64 // 0: none
-	lsn           uint64
-	txID          int64
-	hasTx         bool
-	schema, table string
+	tb       *table
+	tsMs     any // int64
+	snapshot any // one of the snap markers
+	sequence any // string, see sequence
+	txID     any // int64; nil: none
+	lsn      any // int64; nil: none
 }
 
 func (s *sourceInfo) build() *data.Struct {
 	st := data.NewStruct(sourceSchema)
-	st.PutAt(0, debeziumVersion).PutAt(1, "postgresql").PutAt(2, s.server).PutAt(3, s.tsMs).
-		PutAt(4, s.snapshot).PutAt(5, s.db).PutAt(6, sequence(s.lastCommitLSN, s.lsn)).
-		PutAt(7, s.schema).PutAt(8, s.table)
-	if s.hasTx {
-		st.PutAt(9, s.txID)
+	return st.PutAt(0, debeziumVersion).PutAt(1, "postgresql").PutAt(2, s.tb.srcServer).PutAt(3, s.tsMs).
+		PutAt(4, s.snapshot).PutAt(5, s.tb.srcDB).PutAt(6, s.sequence).PutAt(7, s.tb.srcSchema).
+		PutAt(8, s.tb.srcTable).PutAt(9, s.txID).PutAt(10, s.lsn)
+}
+
+// lsnValue is source.lsn: the LSN, or null when unknown (0).
+func lsnValue(lsn uint64) any {
+	if lsn == 0 {
+		return nil
 	}
-	if s.lsn != 0 {
-		st.PutAt(10, int64(s.lsn))
-	}
-	return st
+	return int64(lsn)
 }
 
 // sequence is Debezium's source.sequence: a JSON array of the last commit LSN and this
 // event's LSN, as decimal strings (null when unknown).
 func sequence(lastCommit, lsn uint64) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	if lastCommit == 0 {
-		b.WriteString("null")
-	} else {
-		b.WriteByte('"')
-		b.WriteString(strconv.FormatUint(lastCommit, 10))
-		b.WriteByte('"')
+	var buf [48]byte
+	b := append(buf[:0], '[')
+	for i, n := range [2]uint64{lastCommit, lsn} {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if n == 0 {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '"')
+		b = strconv.AppendUint(b, n, 10)
+		b = append(b, '"')
 	}
-	b.WriteByte(',')
-	if lsn == 0 {
-		b.WriteString("null")
-	} else {
-		b.WriteByte('"')
-		b.WriteString(strconv.FormatUint(lsn, 10))
-		b.WriteByte('"')
-	}
-	b.WriteByte(']')
-	return b.String()
+	b = append(b, ']')
+	return string(b)
 }
 
 // fallback is the value Debezium puts in a required field whose value the database did

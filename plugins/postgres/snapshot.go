@@ -28,7 +28,8 @@ type snapshotter struct {
 	cur       int      // index into tables of the table being read; -1 before the first
 	open      bool     // a cursor on tables[cur] is open
 	held      *heldRow
-	tableRows int // rows read from tables[cur]
+	tableRows int   // rows read from tables[cur]
+	vals      []any // scratch for table.structs
 }
 
 // heldRow is the row held back until the next one says what marker it gets.
@@ -116,11 +117,7 @@ func (s *snapshotter) next(ctx context.Context) (recs []sdk.SourceRecord, done b
 			for i, v := range row {
 				cells[i] = cell{null: v == nil, text: string(v)}
 			}
-			after, err := tb.rowStruct(cells)
-			if err != nil {
-				return nil, false, fmt.Errorf("snapshot: %w", err)
-			}
-			key, err := tb.keyStruct(cells)
+			after, key, err := tb.structs(cells, true, &s.vals)
 			if err != nil {
 				return nil, false, fmt.Errorf("snapshot: %w", err)
 			}
@@ -160,8 +157,8 @@ func (s *snapshotter) release(endOfTable, last bool) sdk.SourceRecord {
 		marker = snapFirstTable
 	}
 	now := time.Now()
-	src := sourceInfo{server: s.t.cfg.Prefix, db: s.t.cfg.DBName, tsMs: now.UnixMilli(), snapshot: marker,
-		lsn: s.lsn, txID: s.txID, hasTx: true, schema: h.t.Schema, table: h.t.Name}
+	src := sourceInfo{tb: h.t, tsMs: now.UnixMilli(), snapshot: marker, sequence: sequence(0, s.lsn),
+		txID: s.txID, lsn: lsnValue(s.lsn)}
 	env := newEnvelope(h.t, nil, h.after, src.build(), "r", now)
 	done := s.done
 	if last {

@@ -83,6 +83,8 @@ const receiveWait = 200 * time.Millisecond
 func (r *replicationReader) run(ctx context.Context) {
 	defer close(r.done)
 	next := time.Now().Add(r.interval)
+	var win receiveWindow
+	defer win.stop()
 	for {
 		if err := ctx.Err(); err != nil {
 			r.err = err
@@ -100,9 +102,7 @@ func (r *replicationReader) run(ctx context.Context) {
 			}
 			next = time.Now().Add(r.interval)
 		}
-		rctx, cancel := context.WithTimeout(ctx, receiveWait)
-		msg, err := r.conn.ReceiveMessage(rctx)
-		cancel()
+		msg, err := r.conn.ReceiveMessage(win.context(ctx))
 		if err != nil {
 			if pgconn.Timeout(err) && ctx.Err() == nil {
 				continue
@@ -141,6 +141,28 @@ func (r *replicationReader) run(ctx context.Context) {
 				}
 			}
 		}
+	}
+}
+
+// receiveWindow bounds receives to receiveWait each, with one context per window of
+// receiveWait rather than one (and a timer) per message: a receive waits at most until
+// its window ends.
+type receiveWindow struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (w *receiveWindow) context(parent context.Context) context.Context {
+	if w.ctx == nil || w.ctx.Err() != nil {
+		w.stop()
+		w.ctx, w.cancel = context.WithTimeout(parent, receiveWait)
+	}
+	return w.ctx
+}
+
+func (w *receiveWindow) stop() {
+	if w.cancel != nil {
+		w.cancel()
 	}
 }
 

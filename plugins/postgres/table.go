@@ -20,11 +20,15 @@ type table struct {
 	cols         []*column // every column, attribute order
 	value        []int     // indexes into cols of the emitted columns
 	key          []int     // indexes into cols of the key columns (nil: null key)
+	emitted      []bool    // by index into cols: the column is in value
 	keyIsPK      bool      // the key is the primary key
 	topic        string
 	keySchema    *data.Schema
 	valueSchema  *data.Schema
 	envSchema    *data.Schema
+
+	// The source block's strings of the table's records, boxed once (sourceInfo).
+	srcServer, srcDB, srcSchema, srcTable any
 }
 
 // id is the table's Debezium identifier, schema.table.
@@ -198,6 +202,7 @@ func (c *catalog) typeOf(ctx context.Context, oid uint32) (*pgType, error) {
 func (c *catalog) build(t *table) error {
 	name := c.cfg.Prefix + "." + t.Schema + "." + t.Name
 	t.topic = name
+	t.srcServer, t.srcDB, t.srcSchema, t.srcTable = c.cfg.Prefix, c.cfg.DBName, t.Schema, t.Name
 	t.value = t.value[:0]
 	for i, col := range t.cols {
 		emitted := c.cfg.Filter.column(t.Schema, t.Name, col.Name)
@@ -210,6 +215,10 @@ func (c *catalog) build(t *table) error {
 		if emitted {
 			t.value = append(t.value, i)
 		}
+	}
+	t.emitted = make([]bool, len(t.cols))
+	for _, i := range t.value {
+		t.emitted[i] = true
 	}
 	fields := make([]data.Field, len(t.value))
 	for j, i := range t.value {
@@ -235,33 +244,37 @@ type cell struct {
 	text      string
 }
 
-// rowStruct converts a row's cells (attribute order) into the table's Value struct.
-func (t *table) rowStruct(cells []cell) (*data.Struct, error) {
-	st := data.NewStruct(t.valueSchema)
-	for j, i := range t.value {
-		v, err := t.cellValue(i, cells)
-		if err != nil {
-			return nil, err
+// structs converts a row's cells (attribute order) into the table's Value struct (only
+// when row is set) and Key struct (nil without a key), converting each column once.
+// vals is scratch space the caller keeps between rows.
+func (t *table) structs(cells []cell, row bool, vals *[]any) (value, key *data.Struct, err error) {
+	if cap(*vals) < len(t.cols) {
+		*vals = make([]any, len(t.cols))
+	}
+	v := (*vals)[:len(t.cols)]
+	defer clear(v)
+	if row {
+		value = data.NewStruct(t.valueSchema)
+		for j, i := range t.value {
+			if v[i], err = t.cellValue(i, cells); err != nil {
+				return nil, nil, err
+			}
+			value.PutAt(j, v[i])
 		}
-		st.PutAt(j, v)
 	}
-	return st, nil
-}
-
-// keyStruct converts a row's cells into the table's Key struct; nil without a key.
-func (t *table) keyStruct(cells []cell) (*data.Struct, error) {
-	if t.keySchema == nil {
-		return nil, nil
-	}
-	st := data.NewStruct(t.keySchema)
-	for j, i := range t.key {
-		v, err := t.cellValue(i, cells)
-		if err != nil {
-			return nil, err
+	if t.keySchema != nil {
+		key = data.NewStruct(t.keySchema)
+		for j, i := range t.key {
+			x := v[i]
+			if !row || !t.emitted[i] {
+				if x, err = t.cellValue(i, cells); err != nil {
+					return nil, nil, err
+				}
+			}
+			key.PutAt(j, x)
 		}
-		st.PutAt(j, v)
 	}
-	return st, nil
+	return value, key, nil
 }
 
 func (t *table) cellValue(i int, cells []cell) (any, error) {

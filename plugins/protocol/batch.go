@@ -2,6 +2,8 @@ package protocol
 
 import (
 	"bytes"
+	"math"
+	"sync"
 	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -64,11 +66,23 @@ func decodeBatch(b []byte, recordsField protowire.Number, other func(num protowi
 // slabs allocates a batch's messages in a few large slices.
 type slabs struct {
 	records []pluginv1.Record
-	values  []pluginv1.Value
 	schemas []pluginv1.Schema
-	strs    []pluginv1.Value_StringValue
-	bytes   []pluginv1.Value_BytesValue
 	hint    int
+
+	values chunks[pluginv1.Value]
+	strs   chunks[pluginv1.Value_StringValue]
+	bytes  chunks[pluginv1.Value_BytesValue]
+
+	// The messages of struct values (a change event's envelope holds a few dozen per
+	// record), in chunks that grow as the batch needs them.
+	ints     chunks[pluginv1.Value_IntValue]
+	bools    chunks[pluginv1.Value_BoolValue]
+	doubles  chunks[pluginv1.Value_DoubleValue]
+	structVs chunks[pluginv1.Value_StructValue]
+	structs  chunks[pluginv1.Struct]
+	fields   chunks[pluginv1.Field]
+	fieldPtr []*pluginv1.Field // backing arrays of Struct.Fields
+	scratch  []*pluginv1.Field // the fields of the structs being decoded, innermost last
 
 	schemaChunk int
 	// The last key and value schema decoded, by their encoding: records of a batch
@@ -83,14 +97,24 @@ func newSlabs(n int) *slabs {
 	return &slabs{records: make([]pluginv1.Record, n), hint: min(max(n, 1), maxBatchSlabs)}
 }
 
-func (s *slabs) value() *pluginv1.Value {
-	if len(s.values) == 0 {
-		s.values = make([]pluginv1.Value, 2*s.hint) // a key and a value per record
-	}
-	v := &s.values[0]
-	s.values = s.values[1:]
-	return v
+// chunks hands out Ts from slices that start at the size first asked for (from the
+// batch's record count) and double, up to maxBatchSlabs.
+type chunks[T any] struct {
+	free []T
+	size int
 }
+
+func (c *chunks[T]) get(hint int) *T {
+	if len(c.free) == 0 {
+		c.size = min(max(2*c.size, hint), maxBatchSlabs)
+		c.free = make([]T, c.size)
+	}
+	x := &c.free[0]
+	c.free = c.free[1:]
+	return x
+}
+
+func (s *slabs) value() *pluginv1.Value { return s.values.get(2 * s.hint) } // a key and a value per record
 
 func (s *slabs) schema() *pluginv1.Schema {
 	if len(s.schemas) == 0 {
@@ -104,23 +128,29 @@ func (s *slabs) schema() *pluginv1.Schema {
 }
 
 func (s *slabs) str(v string) *pluginv1.Value_StringValue {
-	if len(s.strs) == 0 {
-		s.strs = make([]pluginv1.Value_StringValue, s.hint)
-	}
-	w := &s.strs[0]
-	s.strs = s.strs[1:]
+	w := s.strs.get(s.hint)
 	w.StringValue = v
 	return w
 }
 
 func (s *slabs) bytesValue(v []byte) *pluginv1.Value_BytesValue {
-	if len(s.bytes) == 0 {
-		s.bytes = make([]pluginv1.Value_BytesValue, s.hint)
-	}
-	w := &s.bytes[0]
-	s.bytes = s.bytes[1:]
+	w := s.bytes.get(s.hint)
 	w.BytesValue = v
 	return w
+}
+
+// fieldSlice returns a Struct.Fields of length n, capped at n so that appending to it
+// copies instead of overwriting the next struct's fields.
+func (s *slabs) fieldSlice(n int) []*pluginv1.Field {
+	if n == 0 {
+		return nil
+	}
+	if len(s.fieldPtr) < n {
+		s.fieldPtr = make([]*pluginv1.Field, max(n, min(16*s.hint, maxBatchSlabs)))
+	}
+	f := s.fieldPtr[:n:n]
+	s.fieldPtr = s.fieldPtr[n:]
+	return f
 }
 
 func (s *slabs) record(r *pluginv1.Record, b []byte) error {
@@ -191,17 +221,8 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 // singular message field (rare: then the generated code decides).
 func (s *slabs) decodeValue(prev *pluginv1.Value, b []byte) (*pluginv1.Value, error) {
 	if prev == nil {
-		// The common case: a lone string or bytes field.
-		if num, typ, l := protowire.ConsumeTag(b); l > 0 && typ == protowire.BytesType && (num == ValString || num == ValBytes) {
-			if v, m := protowire.ConsumeBytes(b[l:]); m >= 0 && l+m == len(b) {
-				val := s.value()
-				if num == ValString {
-					val.Kind = s.str(unsafeString(v))
-				} else {
-					val.Kind = s.bytesValue(capped(v))
-				}
-				return val, nil
-			}
+		if v, ok := s.plainValue(b, 0); ok {
+			return v, nil
 		}
 		prev = s.value()
 	}
@@ -212,31 +233,189 @@ func (s *slabs) decodeValue(prev *pluginv1.Value, b []byte) (*pluginv1.Value, er
 	return prev, nil
 }
 
+// maxPlainDepth bounds the struct nesting plainValue follows; deeper values go through
+// the generated code.
+const maxPlainDepth = 32
+
+// plainValue decodes a Value as the SDK writes it: at most one kind field, a scalar or a
+// struct of such values, each field's name and value once, no unknown fields. It is
+// what the generated UnmarshalVTUnsafe followed by capValue makes of such bytes, with
+// the messages taken from the slabs. Anything else (lists, maps, repeated or unknown
+// fields, malformed bytes) is not ok, for the generated code to decode or refuse.
+func (s *slabs) plainValue(b []byte, depth int) (*pluginv1.Value, bool) {
+	if len(b) == 0 {
+		return s.value(), true
+	}
+	num, typ, l := protowire.ConsumeTag(b)
+	if l < 0 {
+		return nil, false
+	}
+	b = b[l:]
+	val := s.value()
+	m := -1
+	switch {
+	case typ == protowire.BytesType && (num == ValString || num == ValBytes || num == ValStruct):
+		var v []byte
+		if v, m = protowire.ConsumeBytes(b); m < 0 {
+			return nil, false
+		}
+		switch num {
+		case ValString:
+			val.Kind = s.str(unsafeString(v))
+		case ValBytes:
+			val.Kind = s.bytesValue(capped(v))
+		default:
+			st, ok := s.plainStruct(v, depth+1)
+			if !ok {
+				return nil, false
+			}
+			w := s.structVs.get(s.hint)
+			w.StructValue = st
+			val.Kind = w
+		}
+	case typ == protowire.VarintType && (num == ValInt || num == ValBool):
+		var v uint64
+		if v, m = protowire.ConsumeVarint(b); m < 0 {
+			return nil, false
+		}
+		if num == ValInt {
+			w := s.ints.get(s.hint)
+			w.IntValue = int64(v)
+			val.Kind = w
+		} else {
+			w := s.bools.get(s.hint)
+			w.BoolValue = v != 0
+			val.Kind = w
+		}
+	case typ == protowire.Fixed64Type && num == ValDouble:
+		var v uint64
+		if v, m = protowire.ConsumeFixed64(b); m < 0 {
+			return nil, false
+		}
+		w := s.doubles.get(s.hint)
+		w.DoubleValue = math.Float64frombits(v)
+		val.Kind = w
+	}
+	if m < 0 || m != len(b) {
+		return nil, false
+	}
+	return val, true
+}
+
+// plainStruct decodes a Struct for plainValue.
+func (s *slabs) plainStruct(b []byte, depth int) (*pluginv1.Struct, bool) {
+	if depth > maxPlainDepth {
+		return nil, false
+	}
+	start := len(s.scratch)
+	for len(b) > 0 {
+		num, typ, l := protowire.ConsumeTag(b)
+		if l < 0 || num != StructFields || typ != protowire.BytesType {
+			return nil, false
+		}
+		fb, m := protowire.ConsumeBytes(b[l:])
+		if m < 0 {
+			return nil, false
+		}
+		b = b[l+m:]
+		f := s.fields.get(s.hint)
+		var named, valued bool
+		for len(fb) > 0 {
+			num, typ, l := protowire.ConsumeTag(fb)
+			if l < 0 || typ != protowire.BytesType {
+				return nil, false
+			}
+			v, m := protowire.ConsumeBytes(fb[l:])
+			if m < 0 {
+				return nil, false
+			}
+			fb = fb[l+m:]
+			switch {
+			case num == FieldName && !named:
+				f.Name, named = unsafeString(v), true
+			case num == FieldValue && !valued:
+				var ok bool
+				if f.Value, ok = s.plainValue(v, depth); !ok {
+					return nil, false
+				}
+				valued = true
+			default:
+				return nil, false
+			}
+		}
+		s.scratch = append(s.scratch, f)
+	}
+	fields := s.fieldSlice(len(s.scratch) - start)
+	copy(fields, s.scratch[start:])
+	clear(s.scratch[start:])
+	s.scratch = s.scratch[:start]
+	st := s.structs.get(s.hint)
+	st.Fields = fields
+	return st, true
+}
+
 // decodeSchema decodes a key (which 0) or value (1) schema. A schema encoded exactly as
-// the previous record's is the same *Schema: receivers treat records as read-only.
+// the previous record's is the same *Schema, and so is one encoded as a schema of an
+// earlier batch (schemaCache): receivers treat records as read-only. Key and value
+// schemas are never the same *Schema.
 func (s *slabs) decodeSchema(which int, prev *pluginv1.Schema, b []byte) (*pluginv1.Schema, error) {
 	last := &s.lastSchema[which]
 	if prev == nil && last.s != nil && bytes.Equal(last.b, b) {
 		return last.s, nil
 	}
-	merged := prev != nil
-	if merged {
-		// The field repeats within one record, so protobuf merges the two. prev may be
-		// the previous record's schema, shared: merge into a copy, not into that record.
-		c := s.schema()
-		proto.Merge(c, prev)
-		prev = c
-	} else {
-		prev = s.schema()
+	if prev == nil {
+		sch, err := schemas[which].get(b)
+		if err != nil {
+			return nil, err
+		}
+		last.b, last.s = b, sch
+		return sch, nil
 	}
-	if err := prev.UnmarshalVTUnsafe(b); err != nil {
+	// The field repeats within one record, so protobuf merges the two. prev may be the
+	// previous record's schema, shared: merge into a copy, not into that record.
+	c := s.schema()
+	proto.Merge(c, prev)
+	if err := c.UnmarshalVTUnsafe(b); err != nil {
 		return nil, err
 	}
-	capSchema(prev)
-	if !merged {
-		last.b, last.s = b, prev
+	capSchema(c)
+	return c, nil
+}
+
+// maxCachedSchemas bounds schemaCache; past it, the cache starts over.
+const maxCachedSchemas = 256
+
+// schemas holds the key (0) and value (1) schemas batches carried, by encoding, decoded
+// from a copy of their bytes (not the batch's): a source sends the same few schemas in
+// every batch.
+var schemas = [2]*schemaCache{{m: map[string]*pluginv1.Schema{}}, {m: map[string]*pluginv1.Schema{}}}
+
+type schemaCache struct {
+	mu sync.Mutex
+	m  map[string]*pluginv1.Schema
+}
+
+// get returns the schema b encodes.
+func (c *schemaCache) get(b []byte) (*pluginv1.Schema, error) {
+	c.mu.Lock()
+	sch, ok := c.m[string(b)]
+	c.mu.Unlock()
+	if ok {
+		return sch, nil
 	}
-	return prev, nil
+	own := bytes.Clone(b)
+	sch = &pluginv1.Schema{}
+	if err := sch.UnmarshalVTUnsafe(own); err != nil {
+		return nil, err
+	}
+	capSchema(sch)
+	c.mu.Lock()
+	if len(c.m) >= maxCachedSchemas {
+		clear(c.m)
+	}
+	c.m[string(own)] = sch
+	c.mu.Unlock()
+	return sch, nil
 }
 
 // unsafeString is b as a string without a copy: b must never change afterwards.

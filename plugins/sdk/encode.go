@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"time"
 	"unsafe"
+	"weak"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -26,22 +28,42 @@ func ValidateRecords(recs []SourceRecord) error {
 	return err
 }
 
-// encoder writes PollResponse bytes for one task. Its caches hold only within one
-// batch, since a task may reuse and change its maps between polls.
+// encoder writes PollResponse bytes for one task. Its partition cache holds only within
+// one batch, since a task may reuse and change its maps between polls; schemas must not
+// change once a record used them (data.Schema), so their encodings are kept across
+// batches.
 type encoder struct {
 	last  int    // the size of the last batch, to size the next one's buffer
-	cache []byte // the cached encodings below
+	cache []byte // the cached partition encodings below
 
-	// The encodings of the schemas and source partitions seen in this batch, by pointer:
-	// the records of a batch mostly share them.
-	schemas    [4]cached
+	// The encodings of the source partitions seen in this batch, by pointer: the records
+	// of a batch mostly share them.
 	partitions [2]cached
-	next       [2]int
+	next       int
+
+	// The encodings of the schemas seen last, by pointer and field: a task's records
+	// mostly share a few schemas. Weak pointers: an entry keeps no schema alive, and an
+	// address reused by another schema is no match.
+	schemas    [8]encodedSchema
+	nextSchema int
+	batch      uint64 // counts encodePoll calls, for encodedSchema.seen
+
+	at path // where the value being encoded sits, for errors
 }
 
 type cached struct {
 	ptr        unsafe.Pointer
 	start, end int // the encoding is cache[start:end]
+}
+
+type encodedSchema struct {
+	addr uintptr // s's address, to pass over other entries without resolving s
+	s    weak.Pointer[data.Schema]
+	num  protowire.Number
+	enc  []byte // the field num holding the schema
+	// seen is the batch in which s was last found at addr: for the rest of that batch
+	// the address is s's (the batch's records hold it), no need to resolve s again.
+	seen uint64
 }
 
 // encodePoll returns the PollResponse holding recs, in a new buffer: gRPC may still be
@@ -54,7 +76,8 @@ func (e *encoder) encodePoll(recs []SourceRecord) ([]byte, error) {
 	}
 	b := make([]byte, 0, size)
 	e.cache = e.cache[:0]
-	e.schemas, e.partitions = [4]cached{}, [2]cached{}
+	e.partitions = [2]cached{}
+	e.batch++
 	for i := range recs {
 		var err error
 		if b, err = e.record(b, &recs[i]); err != nil {
@@ -81,7 +104,7 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 	}
 	var err error
 	if r.Key != nil {
-		if b, err = appendValueField(b, protocol.RecKey, r.KeySchema, r.Key, "key"); err != nil {
+		if b, err = appendValueField(b, protocol.RecKey, r.KeySchema, r.Key, e.at.root("key", pathField)); err != nil {
 			return nil, err
 		}
 	} else if !r.KeySchema.IsOptional() {
@@ -91,7 +114,7 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 		b = e.schema(b, protocol.RecKeySchema, r.KeySchema)
 	}
 	if r.Value != nil {
-		if b, err = appendValueField(b, protocol.RecValue, r.ValueSchema, r.Value, "value"); err != nil {
+		if b, err = appendValueField(b, protocol.RecValue, r.ValueSchema, r.Value, e.at.root("value", pathField)); err != nil {
 			return nil, err
 		}
 	} else if !r.ValueSchema.IsOptional() {
@@ -107,7 +130,7 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 		b = protowire.AppendTag(b, protocol.FieldName, protowire.BytesType)
 		b = protowire.AppendString(b, h.Key)
 		if h.Value != nil {
-			if b, err = appendValueField(b, protocol.FieldValue, h.Schema, h.Value, "header "+h.Key); err != nil {
+			if b, err = appendValueField(b, protocol.FieldValue, h.Schema, h.Value, e.at.root(h.Key, pathHeader)); err != nil {
 				return nil, err
 			}
 		}
@@ -136,18 +159,19 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 	return endMessage(b, m), nil
 }
 
-// schema appends field num holding s, copying an encoding made earlier in the batch.
+// schema appends field num holding s, copying an encoding made earlier.
 func (e *encoder) schema(b []byte, num protowire.Number, s *data.Schema) []byte {
-	ptr := unsafe.Pointer(s)
-	for _, c := range e.schemas {
-		if c.ptr == ptr {
-			return append(b, e.cache[c.start:c.end]...)
+	addr := uintptr(unsafe.Pointer(s))
+	for i := range e.schemas {
+		if c := &e.schemas[i]; c.addr == addr && c.num == num && (c.seen == e.batch || c.s.Value() == s) {
+			c.seen = e.batch
+			return append(b, c.enc...)
 		}
 	}
 	start := len(b)
 	b = appendSchemaField(b, num, s)
-	e.schemas[e.next[0]] = e.keep(ptr, b[start:])
-	e.next[0] = (e.next[0] + 1) % len(e.schemas)
+	e.schemas[e.nextSchema] = encodedSchema{addr: addr, s: weak.Make(s), num: num, enc: bytes.Clone(b[start:]), seen: e.batch}
+	e.nextSchema = (e.nextSchema + 1) % len(e.schemas)
 	return b
 }
 
@@ -166,8 +190,8 @@ func (e *encoder) partition(b []byte, p Partition) ([]byte, error) {
 		return nil, err
 	}
 	b = endMessage(b, m)
-	e.partitions[e.next[1]] = e.keep(ptr, b[start:])
-	e.next[1] = (e.next[1] + 1) % len(e.partitions)
+	e.partitions[e.next] = e.keep(ptr, b[start:])
+	e.next = (e.next + 1) % len(e.partitions)
 	return b, nil
 }
 
@@ -204,7 +228,7 @@ func endMessage(b []byte, start int) []byte {
 	return b
 }
 
-func appendValueField(b []byte, num protowire.Number, s *data.Schema, v any, at string) ([]byte, error) {
+func appendValueField(b []byte, num protowire.Number, s *data.Schema, v any, at *path) ([]byte, error) {
 	b, m := beginMessage(b, num)
 	b, err := appendValue(b, s, v, at)
 	if err != nil {
@@ -215,7 +239,7 @@ func appendValueField(b []byte, num protowire.Number, s *data.Schema, v any, at 
 
 // appendValue appends the fields of a Value message holding v, converted as schema s
 // says (nil: by v's Go type).
-func appendValue(b []byte, s *data.Schema, v any, at string) ([]byte, error) {
+func appendValue(b []byte, s *data.Schema, v any, at *path) ([]byte, error) {
 	if v == nil {
 		if s.IsOptional() || s.Default != nil {
 			return b, nil
@@ -338,7 +362,7 @@ func fits(t data.Type, n int64) bool {
 }
 
 // appendUntyped appends a schemaless value by its Go type.
-func appendUntyped(b []byte, v any, at string) ([]byte, error) {
+func appendUntyped(b []byte, v any, at *path) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
 		b = protowire.AppendTag(b, protocol.ValString, protowire.BytesType)
@@ -386,18 +410,20 @@ func appendBool(b []byte, x bool) []byte {
 	return protowire.AppendVarint(b, protowire.EncodeBool(x))
 }
 
-func appendList(b []byte, elem *data.Schema, items []any, at string) ([]byte, error) {
+func appendList(b []byte, elem *data.Schema, items []any, at *path) ([]byte, error) {
 	b, m := beginMessage(b, protocol.ValList)
 	for i, item := range items {
 		var err error
-		if b, err = appendValueField(b, protocol.ListValues, elem, item, at+"["+strconv.Itoa(i)+"]"); err != nil {
+		at.push(pathSeg{index: i, kind: pathIndex})
+		if b, err = appendValueField(b, protocol.ListValues, elem, item, at); err != nil {
 			return nil, err
 		}
+		at.pop()
 	}
 	return endMessage(b, m), nil
 }
 
-func appendStringMap(b []byte, ks, vs *data.Schema, m map[string]any, at string) ([]byte, error) {
+func appendStringMap(b []byte, ks, vs *data.Schema, m map[string]any, at *path) ([]byte, error) {
 	if ks != nil && ks.Type != data.TypeString {
 		return nil, fmt.Errorf("%s: a map[string]any needs a STRING key schema; use data.Map", at)
 	}
@@ -411,35 +437,43 @@ func appendStringMap(b []byte, ks, vs *data.Schema, m map[string]any, at string)
 		var em int
 		b, em = beginMessage(b, protocol.ListValues)
 		var err error
-		if b, err = appendValueField(b, protocol.FieldName, ks, k, at+".key"); err != nil {
+		at.push(pathSeg{name: "key"})
+		if b, err = appendValueField(b, protocol.FieldName, ks, k, at); err != nil {
 			return nil, err
 		}
-		if b, err = appendValueField(b, protocol.FieldValue, vs, m[k], at+"."+k); err != nil {
+		at.pop()
+		at.push(pathSeg{name: k})
+		if b, err = appendValueField(b, protocol.FieldValue, vs, m[k], at); err != nil {
 			return nil, err
 		}
+		at.pop()
 		b = endMessage(b, em)
 	}
 	return endMessage(b, mm), nil
 }
 
-func appendMap(b []byte, ks, vs *data.Schema, m data.Map, at string) ([]byte, error) {
+func appendMap(b []byte, ks, vs *data.Schema, m data.Map, at *path) ([]byte, error) {
 	b, mm := beginMessage(b, protocol.ValMap)
 	for i, e := range m {
 		var em int
 		b, em = beginMessage(b, protocol.ListValues)
 		var err error
-		if b, err = appendValueField(b, protocol.FieldName, ks, e.Key, fmt.Sprintf("%s[%d].key", at, i)); err != nil {
+		at.push(pathSeg{index: i, kind: pathIndex})
+		at.push(pathSeg{name: "key"})
+		if b, err = appendValueField(b, protocol.FieldName, ks, e.Key, at); err != nil {
 			return nil, err
 		}
-		if b, err = appendValueField(b, protocol.FieldValue, vs, e.Value, fmt.Sprintf("%s[%d]", at, i)); err != nil {
+		at.pop()
+		if b, err = appendValueField(b, protocol.FieldValue, vs, e.Value, at); err != nil {
 			return nil, err
 		}
+		at.pop()
 		b = endMessage(b, em)
 	}
 	return endMessage(b, mm), nil
 }
 
-func appendStruct(b []byte, st *data.Struct, at string) ([]byte, error) {
+func appendStruct(b []byte, st *data.Struct, at *path) ([]byte, error) {
 	b, sm := beginMessage(b, protocol.ValStruct)
 	for i, f := range st.Schema().Fields {
 		var fm int
@@ -448,9 +482,11 @@ func appendStruct(b []byte, st *data.Struct, at string) ([]byte, error) {
 		b = protowire.AppendString(b, f.Name)
 		if v := st.At(i); v != nil {
 			var err error
-			if b, err = appendValueField(b, protocol.FieldValue, f.Schema, v, at+"."+f.Name); err != nil {
+			at.push(pathSeg{name: f.Name})
+			if b, err = appendValueField(b, protocol.FieldValue, f.Schema, v, at); err != nil {
 				return nil, err
 			}
+			at.pop()
 		} else if !f.Schema.IsOptional() {
 			return nil, fmt.Errorf("%s.%s: a value is required (the field is not optional)", at, f.Name)
 		}
@@ -505,7 +541,7 @@ func appendSchema(b []byte, s *data.Schema) []byte {
 	if s.Default != nil {
 		// A default that does not fit its schema is dropped rather than failing every
 		// record; Validate of the schema's users reports it.
-		if d, err := appendValueField(b, protocol.SchDefault, withoutDefault(s), s.Default, "default"); err == nil {
+		if d, err := appendValueField(b, protocol.SchDefault, withoutDefault(s), s.Default, new(path).root("default", pathField)); err == nil {
 			b = d
 		}
 	}
@@ -534,7 +570,7 @@ func withoutDefault(s *data.Schema) *data.Schema {
 	return &c
 }
 
-func mismatch(at, want string, v any) error {
+func mismatch(at *path, want string, v any) error {
 	return fmt.Errorf("%s: expected %s, got %T", at, want, v)
 }
 
@@ -543,8 +579,8 @@ func mismatch(at, want string, v any) error {
 // give equal bytes, also across SDK versions.
 func appendSourceMap(b []byte, m map[string]any) ([]byte, error) {
 	b = append(b, '{')
-	var one [1]string
-	keys := one[:0]
+	var stack [16]string // a source map's keys mostly fit: no allocation to sort them
+	keys := stack[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -599,4 +635,55 @@ func appendMarshaled(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// path is where in a record the value being encoded sits ("value.after.name",
+// "header h", "value.tags[2]"), spelled out only in an error: the encoder pushes and
+// pops segments on one stack instead of building every field's name.
+type path struct{ segs []pathSeg }
+
+type pathSeg struct {
+	name  string
+	index int
+	kind  pathKind
+}
+
+type pathKind uint8
+
+const (
+	pathField  pathKind = iota // .name, or name at the top
+	pathIndex                  // [index]
+	pathHeader                 // "header name", at the top
+)
+
+// root empties the path to the one segment name.
+func (p *path) root(name string, kind pathKind) *path {
+	p.segs = append(p.segs[:0], pathSeg{name: name, kind: kind})
+	return p
+}
+
+func (p *path) push(s pathSeg) { p.segs = append(p.segs, s) }
+
+func (p *path) pop() { p.segs = p.segs[:len(p.segs)-1] }
+
+// String returns the path as errors name it.
+func (p *path) String() string {
+	var b []byte
+	for i, s := range p.segs {
+		switch s.kind {
+		case pathIndex:
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.index), 10)
+			b = append(b, ']')
+			continue
+		case pathHeader:
+			b = append(b, "header "...)
+		default:
+			if i > 0 {
+				b = append(b, '.')
+			}
+		}
+		b = append(b, s.name...)
+	}
+	return string(b)
 }

@@ -50,6 +50,9 @@ func NewDecimal(unscaled int64, scale int32) Decimal {
 
 // ParseDecimal parses a decimal such as "-12.340" (scale 3) or "1.5E+3".
 func ParseDecimal(s string) (Decimal, error) {
+	if u, scale, ok := parseSmallDecimal(s); ok {
+		return Decimal{Unscaled: big.NewInt(u), Scale: scale}, nil
+	}
 	mant, exp := s, 0
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
 		e, err := strconv.Atoi(s[i+1:])
@@ -68,6 +71,41 @@ func ParseDecimal(s string) (Decimal, error) {
 		return Decimal{}, fmt.Errorf("data: %q is not a decimal", s)
 	}
 	return Decimal{Unscaled: u, Scale: int32(scale - exp)}, nil
+}
+
+// parseSmallDecimal parses the common form of ParseDecimal's input, [+-]digits[.digits]
+// with at most 18 digits (which fit an int64), without big.Int's parser; ok is false
+// for anything else.
+func parseSmallDecimal(s string) (u int64, scale int32, ok bool) {
+	i, neg := 0, false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	digits, dot := 0, -1
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if digits++; digits > 18 {
+				return 0, 0, false
+			}
+			u = u*10 + int64(c-'0')
+		case c == '.' && dot < 0:
+			dot = i
+		default:
+			return 0, 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	if dot >= 0 {
+		scale = int32(len(s) - dot - 1)
+	}
+	if neg {
+		u = -u
+	}
+	return u, scale, true
 }
 
 // String returns d as Java's BigDecimal.toPlainString would.
@@ -133,7 +171,23 @@ func SchemaScale(s *Schema) (int32, error) {
 // AppendTwosComplement appends x as the minimal big-endian two's-complement bytes Java's
 // BigInteger.toByteArray returns.
 func AppendTwosComplement(dst []byte, x *big.Int) []byte {
-	return append(dst, kc.ToTwosComplement(x)...)
+	if !x.IsInt64() {
+		return append(dst, kc.ToTwosComplement(x)...)
+	}
+	// The common case, without allocating: the int64's bytes, less the leading ones
+	// that only repeat the sign.
+	v := x.Int64()
+	n := 8
+	for ; n > 1; n-- {
+		top, next := byte(v>>(8*(n-1))), byte(v>>(8*(n-2)))
+		if !(top == 0 && next&0x80 == 0) && !(top == 0xff && next&0x80 != 0) {
+			break
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		dst = append(dst, byte(v>>(8*i)))
+	}
+	return dst
 }
 
 // FromTwosComplement reads big-endian two's-complement bytes, as Java's

@@ -16,6 +16,37 @@ func NewStruct(s *Schema) *Struct {
 	if s == nil || s.Type != TypeStruct {
 		panic("data: NewStruct needs a STRUCT schema")
 	}
+	// A struct and its values in one allocation: a source makes a few structs a record.
+	switch n := len(s.Fields); {
+	case n <= 4:
+		p := &struct {
+			st   Struct
+			vals [4]any
+		}{}
+		p.st = Struct{schema: s, values: p.vals[:n:n]}
+		return &p.st
+	case n <= 8:
+		p := &struct {
+			st   Struct
+			vals [8]any
+		}{}
+		p.st = Struct{schema: s, values: p.vals[:n:n]}
+		return &p.st
+	case n <= 12:
+		p := &struct {
+			st   Struct
+			vals [12]any
+		}{}
+		p.st = Struct{schema: s, values: p.vals[:n:n]}
+		return &p.st
+	case n <= 16:
+		p := &struct {
+			st   Struct
+			vals [16]any
+		}{}
+		p.st = Struct{schema: s, values: p.vals[:n:n]}
+		return &p.st
+	}
 	return &Struct{schema: s, values: make([]any, len(s.Fields))}
 }
 
