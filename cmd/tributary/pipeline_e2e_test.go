@@ -391,7 +391,7 @@ func TestPostgresToElasticsearchPipeline(t *testing.T) {
 
 	// 10,000 changes in many transactions; the plugin and then the kernel are SIGKILLed
 	// while they stream.
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
 	w := newWorkload(t, fmt.Sprintf("host=%s port=%d user=postgres dbname=inventory sslmode=disable", p.pg.Host, p.pg.Port))
 	for _, c := range strings.Split(p.inv.Exec("SELECT id, first_name FROM inventory.customers ORDER BY id"), "\n") {
 		id, name, _ := strings.Cut(c, "|")
@@ -407,7 +407,13 @@ func TestPostgresToElasticsearchPipeline(t *testing.T) {
 	}
 	const total = 10000
 	errc := make(chan error, 1)
-	go func() { errc <- w.run(ctx, total) }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		errc <- w.run(ctx, total)
+	}()
+	// A test that fails midway stops the workload before its connection closes.
+	t.Cleanup(func() { cancel(); <-done })
 
 	testsvc.Eventually(t, 60*time.Second, "3,000 changes made", func() bool { return w.done.Load() >= 3000 })
 	pids := childPIDs(p.agent.cmd.Process.Pid, "tributary-postgres")

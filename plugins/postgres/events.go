@@ -52,7 +52,11 @@ func newDecoder(t *task, start uint64) *decoder {
 // idle reports whether no transaction is being decoded and nothing is held back.
 func (d *decoder) idle() bool { return d.cur == nil && len(d.held) == 0 }
 
-// handle decodes one message, appending finished records to out.
+// catalogTimeout bounds the catalog lookup a relation message needs.
+const catalogTimeout = time.Minute
+
+// handle decodes one message, appending finished records to out. An error is final: the
+// message is consumed, so the task must fail rather than poll on.
 func (d *decoder) handle(ctx context.Context, m walMessage, out []sdk.SourceRecord) ([]sdk.SourceRecord, error) {
 	if len(m.data) > 0 && (m.data[0] == 'I' || m.data[0] == 'U' || m.data[0] == 'D') {
 		ch, err := parseRowChange(m.data)
@@ -77,7 +81,12 @@ func (d *decoder) handle(ctx context.Context, m walMessage, out []sdk.SourceReco
 			d.rels[msg.RelationID] = nil
 			return out, nil
 		}
-		tb, err := d.t.cat.fromRelation(ctx, msg)
+		// The catalog lookup is not bounded by the poll: a poll that ends while it runs
+		// would otherwise turn it into an empty poll, and the relation message, already
+		// taken from the stream, would be lost ("a change … the server never described").
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), catalogTimeout)
+		tb, err := d.t.cat.fromRelation(rctx, msg)
+		cancel()
 		if err != nil {
 			return out, err
 		}

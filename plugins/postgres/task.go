@@ -273,7 +273,7 @@ func (t *task) poll(ctx context.Context) ([]sdk.SourceRecord, error) {
 		case m := <-t.reader.messages:
 			var err error
 			if t.out, err = t.dec.handle(ctx, m, t.out); err != nil {
-				return nil, err
+				return nil, t.decodeFailed(err)
 			}
 			continue
 		default:
@@ -296,7 +296,7 @@ func (t *task) poll(ctx context.Context) ([]sdk.SourceRecord, error) {
 			wait.Stop()
 			var err error
 			if t.out, err = t.dec.handle(ctx, m, t.out); err != nil {
-				return nil, err
+				return nil, t.decodeFailed(err)
 			}
 		case <-t.reader.done:
 			wait.Stop()
@@ -307,6 +307,15 @@ func (t *task) poll(ctx context.Context) ([]sdk.SourceRecord, error) {
 		}
 	}
 	return t.out, nil
+}
+
+// decodeFailed makes a decoding error final: the messages it consumed are gone from the
+// stream, so the task must fail (and restart from the committed position) rather than
+// poll on. The error's chain is cut so that it never reads as the poll's own context
+// ending, which the SDK would take for an empty poll.
+func (t *task) decodeFailed(err error) error {
+	t.failed = fmt.Errorf("%v", err)
+	return t.failed
 }
 
 func (t *task) untilHeartbeat() time.Duration {
