@@ -147,6 +147,8 @@ type genSource struct {
 	inFlight int
 	// pollHook, when set, is called before every Poll; an error it returns is Poll's answer.
 	pollHook func() error
+	// openHook, when set, is called at the start of every Open with the call's context.
+	openHook func(ctx context.Context)
 }
 
 type genTask struct {
@@ -196,7 +198,13 @@ type genOffset struct {
 	N int `json:"n"`
 }
 
-func (g *genSource) Open(_ context.Context, req *pluginv1.OpenSourceRequest) (*pluginv1.OpenSourceResponse, error) {
+func (g *genSource) Open(ctx context.Context, req *pluginv1.OpenSourceRequest) (*pluginv1.OpenSourceResponse, error) {
+	g.mu.Lock()
+	hook := g.openHook
+	g.mu.Unlock()
+	if hook != nil {
+		hook(ctx)
+	}
 	cfg := req.Config
 	gt := &genTask{topic: cfg["topic"], partition: -1, batch: 500, part: []byte(fmt.Sprintf(`{"g":%q}`, cfg["name"]))}
 	fmt.Sscan(cfg["count"], &gt.count)
@@ -223,6 +231,9 @@ func (g *genSource) Open(_ context.Context, req *pluginv1.OpenSourceRequest) (*p
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if _, open := g.tasks[req.Task.Handle]; open { // as the SDK refuses it
+		return nil, status.Errorf(codes.AlreadyExists, "task handle %q is already open", req.Task.Handle)
+	}
 	g.tasks[req.Task.Handle] = gt
 	g.opens = append(g.opens, req)
 	return &pluginv1.OpenSourceResponse{}, nil
@@ -435,6 +446,12 @@ func (s *collectSink) openCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.openN
+}
+
+func (g *genSource) setOpenHook(fn func(ctx context.Context)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.openHook = fn
 }
 
 func (g *genSource) setPollHook(fn func() error) {

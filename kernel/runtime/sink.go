@@ -241,7 +241,7 @@ func (s *sinkTask) session(ctx context.Context, c *pluginhost.Client) error {
 	for _, tp := range parts {
 		req.Partitions = append(req.Partitions, &pluginv1.TopicPartition{Topic: tp.Topic, Partition: tp.Partition})
 	}
-	if _, err := c.Sink.Open(ctx, req); err != nil {
+	if err := s.t.openPlugin(c, c.Sink.Close, func() error { _, err := c.Sink.Open(ctx, req); return err }); err != nil {
 		return fmt.Errorf("open sink task: %w", err)
 	}
 	s.t.setOpen()

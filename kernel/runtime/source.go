@@ -178,9 +178,8 @@ func (s *sourceTask) session(ctx context.Context, c *pluginhost.Client) error {
 		return s.failErr
 	default:
 	}
-	if _, err := c.Source.Open(ctx, &pluginv1.OpenSourceRequest{
-		Task: s.t.taskRef(), ConnectorClass: name, Config: s.t.config, Offsets: s.startOffsets(),
-	}); err != nil {
+	req := &pluginv1.OpenSourceRequest{Task: s.t.taskRef(), ConnectorClass: name, Config: s.t.config, Offsets: s.startOffsets()}
+	if err := s.t.openPlugin(c, c.Source.Close, func() error { _, err := c.Source.Open(ctx, req); return err }); err != nil {
 		return fmt.Errorf("open source task: %w", err)
 	}
 	s.t.setOpen()

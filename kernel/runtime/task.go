@@ -480,6 +480,21 @@ func (t *workerTask) closePlugin(c *pluginhost.Client, close func(context.Contex
 	}
 }
 
+// openPlugin opens the plugin task with open. A plugin that answers the handle is
+// already open holds a task an earlier session of this instance opened and gave up on
+// (its Open call was cancelled — the node was fenced, the task stopped — after the
+// plugin had begun it): the handle names this instance and epoch, so that task is ours.
+// It is closed, and the task opened again, rather than failing the task for it.
+func (t *workerTask) openPlugin(c *pluginhost.Client, close func(context.Context, *pluginv1.CloseRequest, ...grpc.CallOption) (*pluginv1.CloseResponse, error), open func() error) error {
+	err := open()
+	if status.Code(err) != codes.AlreadyExists {
+		return err
+	}
+	t.log.Info("the plugin still held this task from an abandoned open; closing it and opening again")
+	t.closePlugin(c, close)
+	return open()
+}
+
 func (t *workerTask) taskRef() *pluginv1.TaskRef {
 	return &pluginv1.TaskRef{Handle: t.handle, Connector: t.key.Connector, Task: t.key.Task}
 }
