@@ -434,6 +434,9 @@ func parseRedisConfig(cfg sdk.Config) (*config, []sdk.ConfigError) {
 	if c.kind.collection() && c.keyspace == "" {
 		errs.add(keyKeyspace, "%s is empty, but %s writes every record to one key, the key space: set it (e.g. %s)", keyKeyspace, c.kind, defaultKeyspace)
 	}
+	if c.waitReplicas > 0 && c.cluster {
+		errs.add(keyWaitReplicas, "WAIT counts the replicas of the one server a connection writes to, and a cluster pipeline writes to many: set %s=0 with %s=true", keyWaitReplicas, keyCluster)
+	}
 	if c.waitReplicas > 0 && c.waitTimeout == 0 {
 		errs.add(keyWaitTimeout, "%s=0 would make WAIT block forever when a replica is down; give a timeout in milliseconds", keyWaitTimeout)
 	}
