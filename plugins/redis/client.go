@@ -40,14 +40,14 @@ func newClient(cfg *config) (redis.UniversalClient, error) {
 			Addrs: cfg.addrs, Username: cfg.username, Password: cfg.password, ClientName: cfg.clientName,
 			Dialer: dialer, TLSConfig: tc, Protocol: 2, DisableIdentity: true,
 			DialTimeout: cfg.dialTimeout, ReadTimeout: cfg.opTimeout, WriteTimeout: cfg.opTimeout,
-			ContextTimeoutEnabled: true, PoolSize: cfg.poolSize, MaxRetries: -1,
+			ContextTimeoutEnabled: true, PoolSize: cfg.poolSize, MaxRetries: -1, DialerRetries: 1,
 		}), nil
 	}
 	return redis.NewClient(&redis.Options{
 		Addr: cfg.addrs[0], Username: cfg.username, Password: cfg.password, DB: cfg.db, ClientName: cfg.clientName,
 		Dialer: dialer, TLSConfig: tc, Protocol: 2, DisableIdentity: true,
 		DialTimeout: cfg.dialTimeout, ReadTimeout: cfg.opTimeout, WriteTimeout: cfg.opTimeout,
-		ContextTimeoutEnabled: true, PoolSize: cfg.poolSize, MaxRetries: -1,
+		ContextTimeoutEnabled: true, PoolSize: cfg.poolSize, MaxRetries: -1, DialerRetries: 1,
 	}), nil
 }
 
