@@ -21,6 +21,9 @@ import (
 // redis.client.mode=Cluster), else a client of one server. go-redis's own retries are off:
 // the writer retries, so that it knows which commands were applied.
 func newClient(cfg *config) (redis.UniversalClient, error) {
+	if len(cfg.addrs) == 0 {
+		return nil, errors.New("redis: no server address")
+	}
 	tc, err := tlsConfig(cfg)
 	if err != nil {
 		return nil, err
