@@ -44,6 +44,29 @@ type builder struct {
 	// spaces caches the key space of each topic (redis.keyspace with ${topic} replaced).
 	spaces map[string]string
 	warn   func(msg string, args ...any)
+	// args backs the commands' arguments of one batch (see [builder.argsOf]); scratch
+	// formats keys.
+	args    []any
+	scratch []byte
+}
+
+// reset readies b for a new batch, dropping the last batch's arguments (which refer to
+// its records' memory).
+func (b *builder) reset() {
+	clear(b.args)
+	b.args = b.args[:0]
+}
+
+// argsOf returns the command a (…) in b's arena: one allocation per batch, not per record.
+func (b *builder) argsOf(a ...any) []any {
+	n := len(b.args)
+	if n+len(a) > cap(b.args) {
+		// A new arena; the commands built so far keep the old one.
+		b.args = make([]any, 0, max(2*cap(b.args), 4096*3, len(a)))
+		n = 0
+	}
+	b.args = append(b.args, a...)
+	return b.args[n : n+len(a) : n+len(a)]
 }
 
 func newBuilder(cfg *config, warn func(string, ...any)) *builder {
@@ -74,7 +97,7 @@ func (b *builder) build(r *sdk.SinkRecord, i int) (op, bool, error) {
 			return bad("%v", err)
 		}
 		if r.Value == nil || c.kind == kindDel {
-			return op{args: []any{"DEL", key}, key: key, rec: i}, true, nil
+			return op{args: b.argsOf("DEL", key), key: key, rec: i}, true, nil
 		}
 		var args []any
 		switch c.kind {
@@ -83,7 +106,7 @@ func (b *builder) build(r *sdk.SinkRecord, i int) (op, bool, error) {
 			if !ok {
 				return bad("redis.type=STRING needs a string or bytes value, not %s: use the StringConverter or ByteArrayConverter as value.converter, or redis.type=HASH/JSON for structured values", typeName(r.Value))
 			}
-			args = []any{"SET", key, v}
+			args = b.argsOf("SET", key, v)
 		case kindHash:
 			fields, err := fieldArgs(r.Value)
 			if err != nil {
@@ -107,25 +130,25 @@ func (b *builder) build(r *sdk.SinkRecord, i int) (op, bool, error) {
 		var args []any
 		switch {
 		case c.kind == kindList && r.Value == nil:
-			args = []any{"LREM", key, "0", member}
+			args = b.argsOf("LREM", key, "0", member)
 		case c.kind == kindList:
 			push := "RPUSH"
 			if c.lpush {
 				push = "LPUSH"
 			}
-			args = []any{push, key, member}
+			args = b.argsOf(push, key, member)
 		case c.kind == kindSet && r.Value == nil:
-			args = []any{"SREM", key, member}
+			args = b.argsOf("SREM", key, member)
 		case c.kind == kindSet:
-			args = []any{"SADD", key, member}
+			args = b.argsOf("SADD", key, member)
 		case r.Value == nil:
-			args = []any{"ZREM", key, member}
+			args = b.argsOf("ZREM", key, member)
 		default:
 			score, ok := number(r.Value)
 			if !ok {
 				return bad("redis.type=ZSET takes the score from the value: it must be a number, not %s", typeName(r.Value))
 			}
-			args = []any{"ZADD", key, score, member}
+			args = b.argsOf("ZADD", key, score, member)
 		}
 		t := int64(0)
 		if r.Value != nil {
@@ -189,8 +212,15 @@ func (b *builder) recordKey(r *sdk.SinkRecord) (string, error) {
 		return key, nil
 	}
 	space := b.keyspace(r.Topic)
-	t := appendText(make([]byte, 0, len(space)+len(b.cfg.separator)+16), r.Key)
-	return space + b.cfg.separator + string(t), nil
+	if k, ok := r.Key.(string); ok {
+		return space + b.cfg.separator + k, nil
+	}
+	var sb strings.Builder
+	sb.Grow(len(space) + len(b.cfg.separator) + 20)
+	sb.WriteString(space)
+	sb.WriteString(b.cfg.separator)
+	sb.Write(appendText(b.scratch[:0], r.Key))
+	return sb.String(), nil
 }
 
 // ttl is the time to live of the record's key: its redis.key.ttl header, else the
@@ -224,11 +254,9 @@ func (b *builder) ttl(r *sdk.SinkRecord) int64 {
 
 // rawBytes returns a string or bytes value as bytes (strings without a copy).
 func rawBytes(v any) (any, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case []byte:
-		return x, true
+	switch v.(type) {
+	case string, []byte:
+		return v, true // the interface as it is: no new allocation
 	}
 	return nil, false
 }

@@ -76,6 +76,8 @@ func (t *task) Open(ctx context.Context, tc sdk.TaskContext, _ []sdk.TopicPartit
 // the command timeout is retriable.
 func (t *task) Put(ctx context.Context, records []sdk.SinkRecord) error {
 	ops := t.ops[:0]
+	t.build.reset()
+	defer t.build.reset()
 	for i := range records {
 		o, ok, err := t.build.build(&records[i], i)
 		if err != nil {
