@@ -36,8 +36,17 @@ type RedisOptions struct {
 	AppendOnly bool
 	// ReplicaOf makes the server a replica of the server at this host:port.
 	ReplicaOf string
+	// TLS serves TLS only, on Port, with these PEM files; clients must present a
+	// certificate the CA signed.
+	TLS *RedisTLS
 	// Args are more redis-server arguments, e.g. "--requirepass", "pw".
 	Args []string
+}
+
+// RedisTLS are the PEM files of a TLS server: its certificate and key, and the CA that
+// signs the clients' (and the server's) certificates.
+type RedisTLS struct {
+	CertFile, KeyFile, CAFile string
 }
 
 // StartRedis starts redis-server on a free port in a temp dir, as TESTBED.md describes,
@@ -68,7 +77,12 @@ func (r *Redis) Start() {
 	if r.running() {
 		r.t.Fatal("testsvc: redis-server is already running")
 	}
-	args := []string{"--port", strconv.Itoa(r.Port), "--bind", r.Host, "--dir", r.Dir,
+	port := []string{"--port", strconv.Itoa(r.Port)}
+	if tl := r.opts.TLS; tl != nil {
+		port = []string{"--port", "0", "--tls-port", strconv.Itoa(r.Port), "--tls-cert-file", tl.CertFile,
+			"--tls-key-file", tl.KeyFile, "--tls-ca-cert-file", tl.CAFile, "--tls-auth-clients", "yes"}
+	}
+	args := []string{"--bind", r.Host, "--dir", r.Dir,
 		"--pidfile", filepath.Join(r.Dir, "redis.pid"), "--logfile", filepath.Join(r.Dir, "redis.log"),
 		"--save", "", "--daemonize", "no", "--protected-mode", "no"}
 	if r.opts.AppendOnly {
@@ -83,7 +97,7 @@ func (r *Redis) Start() {
 		}
 		args = append(args, "--replicaof", h, p)
 	}
-	args = append(args, r.opts.Args...)
+	args = append(append(port, args...), r.opts.Args...)
 	cmd := exec.Command("redis-server", args...)
 	if err := cmd.Start(); err != nil {
 		r.t.Fatalf("testsvc: start redis-server: %v", err)
@@ -136,14 +150,17 @@ func (r *Redis) Restart() {
 	r.Start()
 }
 
-// CLI runs redis-cli against the server with args (a password in Args goes with -a)
-// and returns its output, trimmed.
+// CLI runs redis-cli against the server with args (a password in Args goes with -a;
+// with TLS it presents the server's own certificate) and returns its output, trimmed.
 func (r *Redis) CLI(args ...string) (string, error) {
 	base := []string{"-h", r.Host, "-p", strconv.Itoa(r.Port)}
 	for i := 0; i+1 < len(r.opts.Args); i++ {
 		if r.opts.Args[i] == "--requirepass" {
 			base = append(base, "--no-auth-warning", "-a", r.opts.Args[i+1])
 		}
+	}
+	if tl := r.opts.TLS; tl != nil {
+		base = append(base, "--tls", "--cert", tl.CertFile, "--key", tl.KeyFile, "--cacert", tl.CAFile)
 	}
 	out, err := exec.Command("redis-cli", append(base, args...)...).CombinedOutput()
 	s := strings.TrimSpace(string(out))
