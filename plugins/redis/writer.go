@@ -34,11 +34,65 @@ const (
 	maxBackoff   = 2 * time.Second
 )
 
-// write applies ops; records are the batch they come from, for messages.
+// write applies ops; records are the batch they come from, for messages. In a cluster a
+// transaction cannot span hash slots (CROSSSLOT), so with redis.multiexec there each
+// slot's commands are one MULTI/EXEC, in the order of their first record.
 func (w *writer) write(ctx context.Context, ops []op, records []sdk.SinkRecord) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	if !w.cfg.cluster || !w.cfg.multiExec {
+		return w.writeAll(ctx, ops, records)
+	}
+	for _, group := range bySlot(ops) {
+		if err := w.writeAll(ctx, group, records); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bySlot splits ops by the cluster hash slot of their keys, keeping their order.
+func bySlot(ops []op) [][]op {
+	index := map[uint16]int{}
+	var groups [][]op
+	for _, o := range ops {
+		s := slot(o.key)
+		i, ok := index[s]
+		if !ok {
+			i = len(groups)
+			index[s] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], o)
+	}
+	return groups
+}
+
+// slot is a key's Redis Cluster hash slot: CRC16 (XMODEM) of the key, or of its hash tag
+// (the part between the first { and the next }, when not empty), modulo 16384.
+func slot(key string) uint16 {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	var crc uint16
+	for k := 0; k < len(key); k++ {
+		crc ^= uint16(key[k]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc % 16384
+}
+
+// writeAll applies ops as one pipeline (or transaction), retrying through outages.
+func (w *writer) writeAll(ctx context.Context, ops []op, records []sdk.SinkRecord) error {
 	deadline := time.Now().Add(w.cfg.opTimeout)
 	start := 0
 	wait := firstBackoff

@@ -175,3 +175,47 @@ func (r *Redis) Log() string {
 	b, _ := os.ReadFile(filepath.Join(r.Dir, "redis.log"))
 	return string(b)
 }
+
+// RedisCluster is a Redis Cluster of masters only, started for one test.
+type RedisCluster struct {
+	Nodes []*Redis
+}
+
+// Addrs are the nodes' host:port, any of which is a seed.
+func (c *RedisCluster) Addrs() []string {
+	out := make([]string, len(c.Nodes))
+	for i, n := range c.Nodes {
+		out[i] = n.Addr()
+	}
+	return out
+}
+
+// StartRedisCluster starts masters redis-servers (at least 3) with cluster-enabled, joins
+// them with redis-cli --cluster create (the hash slots spread over them, no replicas) and
+// waits until every node reports cluster_state:ok.
+func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
+	t.Helper()
+	c := &RedisCluster{}
+	for range max(masters, 3) {
+		c.Nodes = append(c.Nodes, StartRedis(t, RedisOptions{Args: []string{"--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"}}))
+	}
+	args := append([]string{"--cluster", "create"}, c.Addrs()...)
+	if out, err := c.Nodes[0].CLI(append(args, "--cluster-replicas", "0", "--cluster-yes")...); err != nil {
+		t.Fatalf("testsvc: redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, n := range c.Nodes {
+		for {
+			out, _ := n.CLI("CLUSTER", "INFO")
+			if strings.Contains(out, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("testsvc: node %s not cluster_state:ok after 20s: %s", n.Addr(), out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return c
+}

@@ -26,3 +26,15 @@ func TestRedisKill(t *testing.T) {
 		t.Fatalf("PING after Kill answered %q; want no server", out)
 	}
 }
+
+// TestRedisCluster starts a three-master cluster: a key set through one node is read
+// through another (redis-cli -c follows the redirect).
+func TestRedisCluster(t *testing.T) {
+	c := StartRedisCluster(t, 3)
+	if out, err := c.Nodes[0].CLI("-c", "SET", "k", "v"); err != nil || out != "OK" {
+		t.Fatalf("SET k v: %q, %v", out, err)
+	}
+	if out, err := c.Nodes[1].CLI("-c", "GET", "k"); err != nil || out != "v" {
+		t.Fatalf("GET k through another node: %q, %v; want v", out, err)
+	}
+}
