@@ -118,6 +118,26 @@ func connect(ctx context.Context, c redis.UniversalClient, cfg *config) error {
 	}
 }
 
+// checkNotCluster refuses a standalone client of a cluster node, whose every write to a
+// key of another node would be answered MOVED.
+func checkNotCluster(ctx context.Context, c redis.UniversalClient, cfg *config) error {
+	if cfg.cluster {
+		return nil
+	}
+	info, err := c.Info(ctx, "cluster").Result()
+	if err != nil {
+		return nil // INFO refused (ACLs, proxies): the writes will tell
+	}
+	if strings.Contains(info, "cluster_enabled:1") {
+		key, fix := keyCluster, keyCluster+"=true"
+		if cfg.kv {
+			key, fix = keyClientMode, keyClientMode+"=Cluster"
+		}
+		return sdk.ConfigError{Key: key, Message: fmt.Sprintf("the server at %s is a Redis Cluster node (INFO cluster: cluster_enabled:1), and a standalone client cannot write to the keys of other nodes: set %s", cfg.display, fix)}
+	}
+	return nil
+}
+
 // moduleFor names the Redis module a kind's command needs, as MODULE LIST names it.
 func moduleFor(k kind) (names []string, command string) {
 	switch k {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,7 +14,8 @@ import (
 
 // TestCluster writes keys spread over every hash slot range of a three-master cluster,
 // with and without MULTI/EXEC and with jcustenborder's Cluster mode, and reads each back
-// through a cluster client.
+// through a cluster client. A standalone client of a cluster node is refused at Open,
+// naming the key that fixes it.
 func TestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a three-node Redis Cluster")
@@ -46,6 +48,20 @@ func TestCluster(t *testing.T) {
 	kv := openTask(t, kvConnector{}, map[string]string{keyHosts: strings.Join(cl.Addrs(), ","), keyClientMode: "Cluster"})
 	put(t, kv, batch("kv-")...)
 	check("jcustenborder Cluster mode", func(i int) string { return "kv-" + strconv.Itoa(i) })
+	for _, c := range []struct {
+		conn sdk.Connector
+		raw  map[string]string
+		key  string
+	}{
+		{redisConnector{}, map[string]string{keyURI: "redis://" + cl.Addrs()[0], keyType: "STRING"}, keyCluster},
+		{kvConnector{}, map[string]string{keyHosts: cl.Addrs()[0], keyDatabase: "0"}, keyClientMode},
+	} {
+		_, err := tryOpen(t, c.conn, c.raw)
+		var ce sdk.ConfigError
+		if !errors.As(err, &ce) || ce.Key != c.key || !strings.Contains(ce.Message, "cluster_enabled:1") {
+			t.Errorf("open of a standalone client on a cluster node: %v; want a config error of %s", err, c.key)
+		}
+	}
 	slots := map[string]bool{}
 	for _, node := range cl.Nodes {
 		if out, _ := node.CLI("DBSIZE"); out != "0" {

@@ -104,6 +104,9 @@ func (b *builder) build(r *sdk.SinkRecord, i int) (op, bool, error) {
 		case kindString:
 			v, ok := rawBytes(r.Value)
 			if !ok {
+				if c.kv {
+					return bad("the value must be a string or bytes, not %s (this connector sets the key's bytes to the value's bytes): use the StringConverter or ByteArrayConverter as value.converter, or an SMT that makes it one", typeName(r.Value))
+				}
 				return bad("redis.type=STRING needs a string or bytes value, not %s: use the StringConverter or ByteArrayConverter as value.converter, or redis.type=HASH/JSON for structured values", typeName(r.Value))
 			}
 			args = b.argsOf("SET", key, v)
@@ -192,12 +195,19 @@ func (b *builder) build(r *sdk.SinkRecord, i int) (op, bool, error) {
 // separator and the record key as text; with an empty key space, the key's bytes alone.
 func (b *builder) recordKey(r *sdk.SinkRecord) (string, error) {
 	if r.Key == nil {
+		if b.cfg.kv {
+			return "", fmt.Errorf("the record key is null, and the key is the Redis key: give the records keys (or drop keyless ones with a Filter SMT)")
+		}
 		return "", fmt.Errorf("the record key is null, and redis.type=%s writes one Redis key per record key: give the records keys (or drop keyless ones with a Filter SMT)", b.cfg.kind)
 	}
 	if b.cfg.keyspace == "" {
 		k, ok := rawBytes(r.Key)
 		if !ok {
-			return "", fmt.Errorf("with an empty redis.keyspace the record key is the Redis key: it must be a string or bytes, not %s (use the StringConverter or ByteArrayConverter as key.converter)", typeName(r.Key))
+			what := "with an empty redis.keyspace the record key is the Redis key"
+			if b.cfg.kv {
+				what = "the record key is the Redis key"
+			}
+			return "", fmt.Errorf("%s: it must be a string or bytes, not %s (use the StringConverter or ByteArrayConverter as key.converter)", what, typeName(r.Key))
 		}
 		var key string
 		switch x := k.(type) {

@@ -277,6 +277,7 @@ type config struct {
 	display     string // where Redis is, for messages, without credentials
 
 	// Writes.
+	kv           bool // jcustenborder's class: SET/DEL of the bare key, its words in messages
 	kind         kind
 	lpush        bool // redis.command=LPUSH: push to the head
 	keyspace     string
@@ -447,7 +448,7 @@ func parseRedisConfig(cfg sdk.Config) (*config, []sdk.ConfigError) {
 // value's bytes, DEL for a null value.
 func parseKVConfig(cfg sdk.Config) (*config, []sdk.ConfigError) {
 	var errs errorList
-	c := &config{kind: kindString, keyspace: "", separator: ""}
+	c := &config{kv: true, kind: kindString, keyspace: "", separator: ""}
 	c.cluster = strings.EqualFold(strings.TrimSpace(cfg[keyClientMode]), "Cluster")
 	c.db = intOf(cfg, &errs, keyDatabase)
 	c.password = cfg[keyPassword]

@@ -50,6 +50,9 @@ func (t *task) Open(ctx context.Context, tc sdk.TaskContext, _ []sdk.TopicPartit
 	if err := connect(ctx, c, cfg); err != nil {
 		return fmt.Errorf("redis: could not connect to %s: %w", cfg.display, err)
 	}
+	if err := checkNotCluster(ctx, c, cfg); err != nil {
+		return err
+	}
 	typeKey := keyType
 	if tc.Config[keyType] == "" && tc.Config[keyCommand] != "" {
 		typeKey = keyCommand
