@@ -3,8 +3,12 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/tributary-dev/tributary/plugins/sdk"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
@@ -90,4 +94,56 @@ func TestRedisKilledMidStream(t *testing.T) {
 	if n := rc.DBSize(ctx).Val(); n != batches*size {
 		t.Errorf("DBSIZE %d, want %d", n, batches*size)
 	}
+}
+
+// TestShortOutageIsAbsorbed: Redis down for less than redis.timeout costs a Put time,
+// not an error: the Put retries until Redis is back and returns nil, its record written.
+func TestShortOutageIsAbsorbed(t *testing.T) {
+	r := testsvc.StartRedis(t)
+	var logs lockedLog
+	cfg, errs := redisDef().Parse(conf(r, map[string]string{keyType: "LIST", keyKeyspace: "l", keyTimeout: "30"}))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	tk := redisConnector{}.NewSinkTask().(*task)
+	if err := tk.Open(ctx, sdk.TaskContext{Config: cfg, Logger: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Warn})}, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer tk.Close()
+	put(t, tk, rec(0, "a", "x"))
+	r.Kill()
+	done := make(chan error, 1)
+	go func() { done <- tk.Put(ctx, []sdk.SinkRecord{rec(1, "b", "x"), rec(2, "c", "x")}) }()
+	pollFor(t, "the put to retry", func() (bool, string) {
+		s := logs.String()
+		return strings.Contains(s, "retrying"), s
+	})
+	r.Start()
+	if err := <-done; err != nil {
+		t.Fatalf("put across a short outage: %v; want nil", err)
+	}
+	if got := client(t, r, 0).LRange(ctx, "l", 0, -1).Val(); strings.Join(got, ",") != "b,c" {
+		t.Errorf("LRANGE l = %v; want [b c] (a was lost with the unpersisted server, b and c pushed once)", got)
+	}
+	if got := flushOf(t, tk, map[sdk.TopicPartition]int64{tp0: 3}); got[tp0] != 3 {
+		t.Errorf("flush reported %v; want orders-0 at 3", got)
+	}
+}
+
+// lockedLog is a log sink safe for concurrent writes.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
