@@ -93,6 +93,7 @@ func slot(key string) uint16 {
 
 // writeAll applies ops as one pipeline (or transaction), retrying through outages.
 func (w *writer) writeAll(ctx context.Context, ops []op, records []sdk.SinkRecord) error {
+	defer clear(w.cmds) // the commands refer to the batch's memory
 	deadline := time.Now().Add(w.cfg.opTimeout)
 	start := 0
 	wait := firstBackoff
