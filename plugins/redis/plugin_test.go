@@ -1,0 +1,275 @@
+package main
+
+// Tests of the built tributary-redis binary: the conformance kit, and a real kernel
+// (`tributary dev`) running it with converters and a dead letter queue.
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/tributary-dev/tributary/kernel/conformance"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
+)
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// pluginBinary returns $TRIBUTARY_BIN/plugins/tributary-redis when TRIBUTARY_BIN is set
+// (make test sets it), otherwise one built from this package, once.
+func pluginBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
+			binary = filepath.Join(dir, "plugins", "tributary-redis")
+			_, buildErr = os.Stat(binary)
+			return
+		}
+		dir, err := os.MkdirTemp("", "redis-plugin-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "tributary-redis")
+		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" && os.Getenv("TRIBUTARY_BIN") == "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
+// TestBinaryConforms runs the kernel's conformance kit against the built binary's Redis
+// Inc class writing to a real redis-server: every check passes, and the kit's two
+// records (keys k0 and k1) are members of the set.
+func TestBinaryConforms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the plugin process")
+	}
+	r := testsvc.StartRedis(t)
+	results := conformance.Run(t.Context(), pluginBinary(t), conformance.Options{
+		Class: "com.redis.kafka.connect.RedisSinkConnector",
+		// The kit's values are a string and a struct: a set of the record keys takes both.
+		Config: map[string]string{keyURI: r.URL(), keyType: "SET", keyKeyspace: "conformance"},
+	})
+	for _, res := range results {
+		if res.Status != conformance.Pass {
+			t.Errorf("%s %s: %s: %s", res.Class, res.Check, res.Status, res.Detail)
+		}
+	}
+	if len(results) == 0 {
+		t.Fatal("the kit ran no checks")
+	}
+	if got, _ := r.CLI("SMEMBERS", "conformance"); !strings.Contains(got, "k0") || !strings.Contains(got, "k1") {
+		t.Errorf("SMEMBERS conformance = %q; want k0 and k1", got)
+	}
+}
+
+// TestBinaryConformsKV runs the kit against jcustenborder's class. Its struct record is
+// refused, as upstream refuses any value that is not a string or bytes, and with it the
+// kit's batch (nothing of it is written); every other check passes.
+func TestBinaryConformsKV(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the plugin process")
+	}
+	r := testsvc.StartRedis(t)
+	results := conformance.Run(t.Context(), pluginBinary(t), conformance.Options{
+		Class:  "com.github.jcustenborder.kafka.connect.redis.RedisSinkConnector",
+		Config: map[string]string{keyHosts: r.Addr(), keyDatabase: "0"},
+	})
+	for _, res := range results {
+		switch {
+		case res.Check == "sink.put":
+			if res.Status != conformance.Fail || !strings.Contains(res.Detail, "must be a string or bytes, not a struct") {
+				t.Errorf("sink.put: %s: %s; want the struct record refused as not a string or bytes", res.Status, res.Detail)
+			}
+		case res.Status != conformance.Pass:
+			t.Errorf("%s %s: %s: %s", res.Class, res.Check, res.Status, res.Detail)
+		}
+	}
+	if got, _ := r.CLI("DBSIZE"); got != "0" {
+		t.Errorf("DBSIZE = %s after the refused batch; want 0", got)
+	}
+}
+
+// tributaryBinary returns $TRIBUTARY_BIN/tributary, or one built here.
+func tributaryBinary(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
+		return filepath.Join(dir, "tributary")
+	}
+	out := filepath.Join(t.TempDir(), "tributary")
+	if b, err := exec.Command("go", "build", "-o", out, "../../cmd/tributary").CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/tributary: %v\n%s", err, b)
+	}
+	return out
+}
+
+// TestThroughTheKernel runs the plugin under a real kernel (`tributary dev`, its embedded
+// broker) with JsonConverter values into hashes and errors.tolerance=all: the records
+// become hashes, a tombstone deletes its key, and the one record whose key holds a list
+// (WRONGTYPE) lands in the dead letter queue with the Redis error in its headers.
+func TestThroughTheKernel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tributary dev and the plugin")
+	}
+	r := testsvc.StartRedis(t)
+	rc := client(t, r, 0)
+	rc.RPush(ctx, "orders:k1", "a list, not a hash")
+	rc.HSet(ctx, "orders:k3", "stale", "yes")
+	plugins := t.TempDir()
+	if err := os.Symlink(pluginBinary(t), filepath.Join(plugins, "tributary-redis")); err != nil {
+		t.Fatal(err)
+	}
+	ports := make([]int, 5)
+	for i := range ports {
+		ports[i] = testsvc.FreePort(t)
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(tributaryBinary(t), "dev", "--seed=false", "--data-dir", t.TempDir(), "--plugin-dir", plugins,
+		"--rest-port", strconv.Itoa(ports[0]), "--admin-port", strconv.Itoa(ports[1]), "--cluster-port", strconv.Itoa(ports[2]),
+		"--raft-port", strconv.Itoa(ports[3]), "--broker-port", strconv.Itoa(ports[4]), "--offset-flush-interval", "200ms",
+		"--log-level", "info")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("tributary dev output:\n%s", logs.String())
+		}
+	})
+	rest := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+	pollFor(t, "the REST API answering", func() (bool, string) {
+		res, err := http.Get(rest + "/connectors")
+		if err != nil {
+			return false, err.Error()
+		}
+		res.Body.Close()
+		return res.StatusCode == 200, res.Status
+	})
+
+	brokers := []string{fmt.Sprintf("127.0.0.1:%d", ports[4])}
+	sc := sarama.NewConfig()
+	sc.Version = sarama.V3_6_0_0
+	sc.Producer.Return.Successes = true
+	sc.Producer.Partitioner = sarama.NewManualPartitioner
+	admin, err := sarama.NewClusterAdmin(brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, topic := range []string{"orders", "orders-dlq"} {
+		if err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
+			t.Fatalf("create topic %s: %v", topic, err)
+		}
+	}
+	p, err := sarama.NewSyncProducer(brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i, v := range []sarama.Encoder{sarama.StringEncoder(`{"n":1,"name":"a"}`), sarama.StringEncoder(`{"n":2}`),
+		sarama.StringEncoder(`{"n":3,"name":"c"}`), nil} {
+		k := fmt.Sprintf("k%d", i)
+		if i == 3 {
+			k = "k3" // a tombstone of k3
+		}
+		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "orders", Partition: 0, Key: sarama.StringEncoder(k), Value: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "orders", Partition: 0, Key: sarama.StringEncoder("k4"), Value: sarama.StringEncoder(`{"n":4}`)}); err != nil {
+		t.Fatal(err)
+	}
+
+	body := `{"connector.class":"com.redis.kafka.connect.RedisSinkConnector","tasks.max":"1",
+		"topics":"orders","redis.uri":"` + r.URL() + `","redis.type":"HASH","redis.timeout":"5",
+		"key.converter":"org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false",
+		"errors.tolerance":"all","errors.deadletterqueue.topic.name":"orders-dlq",
+		"errors.deadletterqueue.topic.replication.factor":"1","errors.deadletterqueue.context.headers.enable":"true"}`
+	req, _ := http.NewRequest("PUT", rest+"/connectors/redis/config", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		t.Fatalf("create connector: %s: %s", res.Status, b)
+	}
+
+	pollFor(t, "hashes k0 and k4 written and k3 deleted", func() (bool, string) {
+		keys := rc.Keys(ctx, "*").Val()
+		return rc.Exists(ctx, "orders:k0", "orders:k4").Val() == 2 && rc.Exists(ctx, "orders:k3").Val() == 0, fmt.Sprint(keys)
+	})
+	if got := rc.HGetAll(ctx, "orders:k0").Val(); !reflect.DeepEqual(got, map[string]string{"n": "1", "name": "a"}) {
+		t.Errorf("HGETALL orders:k0 = %v; want n=1 name=a", got)
+	}
+	if typ := rc.Type(ctx, "orders:k1").Val(); typ != "list" {
+		t.Errorf("orders:k1 is a %s; want the list it was (its record refused)", typ)
+	}
+
+	c, err := sarama.NewConsumer(brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pc, err := c.ConsumePartition("orders-dlq", 0, sarama.OffsetOldest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.AsyncClose()
+	select {
+	case m := <-pc.Messages():
+		if string(m.Key) != "k1" {
+			t.Errorf("DLQ record key %q value %q, want the record k1 whose key holds a list", m.Key, m.Value)
+		}
+		headers := map[string]string{}
+		for _, h := range m.Headers {
+			headers[string(h.Key)] = string(h.Value)
+		}
+		if msg := headers["__connect.errors.exception.message"]; !strings.Contains(msg, "WRONGTYPE") || !strings.Contains(msg, "orders-0@1") {
+			t.Errorf("DLQ exception message %q, want the Redis WRONGTYPE error naming orders-0@1", msg)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no record in the dead letter queue orders-dlq within 30s")
+	}
+}
