@@ -93,19 +93,14 @@ func row(offset int64, key string, id int64, name string, price float64) sdk.Sin
 
 var ctx = context.Background()
 
-// pollFor calls cond every 20ms until it returns true, failing the test after 10s with
-// cond's last word.
+// pollFor waits (testsvc.Eventually) until cond returns true, failing the test after
+// testsvc.WaitLimit with cond's last word.
 func pollFor(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: not within 10s; last seen: %s", what, last)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var last string
+	testsvc.Eventually(t, testsvc.WaitLimit, what, func() bool {
+		var ok bool
+		ok, last = cond()
+		return ok
+	}, func() string { return "last seen: " + last })
 }

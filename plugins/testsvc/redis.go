@@ -104,21 +104,25 @@ func (r *Redis) Start() {
 	}
 	r.cmd, r.done = cmd, make(chan struct{})
 	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(r.done)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	exited := false
+	if WaitFor(10*time.Second, func() bool {
 		if out, err := r.CLI("PING"); err == nil && (out == "PONG" || strings.HasPrefix(out, "NOAUTH")) {
-			return
+			return true
 		}
 		select {
 		case <-r.done:
-			r.t.Fatalf("testsvc: redis-server exited at start: %s", r.Log())
+			exited = true
+			return true
 		default:
+			return false
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("testsvc: redis-server on %s does not answer PING after 10s: %s", r.Addr(), r.Log())
-		}
-		time.Sleep(20 * time.Millisecond)
+	}) && !exited {
+		return
 	}
+	if exited {
+		r.t.Fatalf("testsvc: redis-server exited at start: %s", r.Log())
+	}
+	r.t.Fatalf("testsvc: redis-server on %s does not answer PING after 10s: %s", r.Addr(), r.Log())
 }
 
 func (r *Redis) running() bool {
@@ -204,18 +208,12 @@ func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
 	if out, err := c.Nodes[0].CLI(append(args, "--cluster-replicas", "0", "--cluster-yes")...); err != nil {
 		t.Fatalf("testsvc: redis-cli --cluster create: %v\n%s", err, out)
 	}
-	deadline := time.Now().Add(20 * time.Second)
 	for _, n := range c.Nodes {
-		for {
-			out, _ := n.CLI("CLUSTER", "INFO")
-			if strings.Contains(out, "cluster_state:ok") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("testsvc: node %s not cluster_state:ok after 20s: %s", n.Addr(), out)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		var out string
+		Eventually(t, 20*time.Second, "node "+n.Addr()+" to report cluster_state:ok", func() bool {
+			out, _ = n.CLI("CLUSTER", "INFO")
+			return strings.Contains(out, "cluster_state:ok")
+		}, func() string { return "CLUSTER INFO: " + out })
 	}
 	return c
 }
