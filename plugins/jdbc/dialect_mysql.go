@@ -228,12 +228,12 @@ func (mysqlDialect) isDataError(err error) bool {
 	}
 	switch me.Number {
 	case 1048, // column cannot be null
-		1062, // duplicate entry
-		1264, // out of range
-		1265, // data truncated
-		1292, // incorrect value
-		1366, // incorrect integer/string value
-		1406, // data too long
+		1062,       // duplicate entry
+		1264,       // out of range
+		1265,       // data truncated
+		1292,       // incorrect value
+		1366,       // incorrect integer/string value
+		1406,       // data too long
 		1451, 1452, // foreign key
 		3819, 4025: // check constraint
 		return true
