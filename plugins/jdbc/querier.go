@@ -80,6 +80,10 @@ type querier struct {
 
 	pos     position
 	nextRun time.Time
+	// inclusive makes the next timestamp-mode statement read rows at the position's
+	// timestamp too (>= instead of >): after a resume, the committed record may be one of
+	// several sharing its timestamp, and the others must not be skipped.
+	inclusive bool
 
 	// The result being read.
 	tx     *sql.Tx
@@ -123,10 +127,12 @@ func newQuerier(d dialect, db *sql.DB, cfg *sourceConfig, t *tableID, committed 
 	qr.pos = start
 	if o, ok := committed(qr.partition); ok {
 		qr.pos = positionOf(o, start)
+		qr.inclusive = cfg.mode == modeTimestamp
 	} else if t != nil {
 		// Confluent's protocol 0 partition: the bare table name.
 		if o, ok := committed(sdk.Partition{partTable: t.name}); ok {
 			qr.pos = positionOf(o, start)
+			qr.inclusive = cfg.mode == modeTimestamp
 		}
 	}
 	return qr
@@ -170,7 +176,11 @@ func (qr *querier) statement(ctx context.Context) (string, []any, error) {
 		begin := qr.d.timeArg(qr.pos.ts, wall, qr.cfg.tz)
 		endArg := qr.d.timeArg(end, wall, qr.cfg.tz)
 		if qr.cfg.mode == modeTimestamp {
-			fmt.Fprintf(&b, " WHERE %s > %s AND %s < %s ORDER BY %s ASC", ts, ph(begin), ts, ph(endArg), ts)
+			op := ">"
+			if qr.inclusive {
+				op = ">="
+			}
+			fmt.Fprintf(&b, " WHERE %s %s %s AND %s < %s ORDER BY %s ASC", ts, op, ph(begin), ts, ph(endArg), ts)
 		} else {
 			fmt.Fprintf(&b, " WHERE %s < %s AND ((%s = %s AND %s > %s) OR %s > %s) ORDER BY %s,%s ASC",
 				ts, ph(endArg), ts, ph(begin), inc, ph(qr.pos.inc), ts, ph(begin), ts, inc)
@@ -344,6 +354,9 @@ func (qr *querier) read(out []sdk.SourceRecord, max int) ([]sdk.SourceRecord, bo
 		if !qr.rows.Next() {
 			err := qr.rows.Err()
 			qr.finish()
+			if err == nil {
+				qr.inclusive = false
+			}
 			if err != nil {
 				return out, true, fmt.Errorf("%s: reading rows: %w", qr.name, err)
 			}
