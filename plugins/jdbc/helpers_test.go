@@ -27,7 +27,11 @@ type testDB struct {
 	// exec runs SQL (several statements, separated by semicolons) and returns its
 	// output, one row a line, columns tab-separated.
 	exec func(sql string) string
+	// query runs SQL and returns its output or the error.
+	query func(sql string) (string, error)
 }
+
+func (db *testDB) psqlOrEmpty(sql string) (string, error) { return db.query(sql) }
 
 // startDB starts a database of kind for the test, skipping under -short.
 func startDB(t *testing.T, kind dbKind) *testDB {
@@ -38,10 +42,14 @@ func startDB(t *testing.T, kind dbKind) *testDB {
 	if kind == postgres {
 		pg := testsvc.StartPostgres(t)
 		return &testDB{kind: postgres, url: fmt.Sprintf("jdbc:postgresql://%s:%d/%s", pg.Host, pg.Port, pg.DB), user: pg.User,
-			exec: func(sql string) string { return strings.ReplaceAll(pg.Exec(sql), "|", "\t") }}
+			exec: func(sql string) string { return strings.ReplaceAll(pg.Exec(sql), "|", "\t") },
+			query: func(sql string) (string, error) {
+				out, err := pg.Psql(sql)
+				return strings.ReplaceAll(out, "|", "\t"), err
+			}}
 	}
 	m := testsvc.StartMariaDB(t)
-	return &testDB{kind: mysqlDB, url: m.URL(), user: m.User, pass: m.Password, exec: m.Exec}
+	return &testDB{kind: mysqlDB, url: m.URL(), user: m.User, pass: m.Password, exec: m.Exec, query: m.Query}
 }
 
 // bothDatabases runs f on PostgreSQL and on MariaDB, as subtests.

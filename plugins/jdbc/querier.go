@@ -256,8 +256,10 @@ func (qr *querier) describeTable(ctx context.Context) error {
 	return nil
 }
 
-// start runs the statement and maps the result's columns.
+// start runs the statement and maps the result's columns. It is not cut short by the
+// poll's deadline (a statement cancelled halfway would only be run again).
 func (qr *querier) start(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
 	if err := qr.describeTable(ctx); err != nil {
 		return err
 	}
