@@ -207,7 +207,7 @@ func (t *sourceTask) Poll(ctx context.Context) ([]sdk.SourceRecord, error) {
 				continue
 			}
 		}
-		recs, done, err := qr.read(nil, t.cfg.batchMaxRows)
+		recs, done, err := qr.read(make([]sdk.SourceRecord, 0, min(t.cfg.batchMaxRows, 4096)), t.cfg.batchMaxRows)
 		if done {
 			qr.nextRun = time.Now().Add(t.cfg.pollInterval)
 		}
