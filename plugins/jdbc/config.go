@@ -101,7 +101,7 @@ var sourceDef = defineConnection(new(sdk.ConfigDef)).
 	Define(keyExcludeList, sdk.TypeList, sdk.Medium, "Newer name of table.blacklist.", sdk.Default("")).
 	Define(keyCatalogPattern, sdk.TypeString, sdk.Low, "LIKE pattern of catalogs to read tables of (PostgreSQL: the database; MySQL: the database).", sdk.Default("")).
 	Define(keySchemaPattern, sdk.TypeString, sdk.Low, "LIKE pattern of schemas to read tables of (PostgreSQL only; MySQL has none).", sdk.Default("")).
-	Define(keyTopicPrefix, sdk.TypeString, sdk.High, "Prefix of the topics: <prefix><table>, or the topic itself with query.", sdk.Required()).
+	Define(keyTopicPrefix, sdk.TypeString, sdk.High, "Prefix of the topics: <prefix><table>, or the topic itself with query. Must be set; may be empty, as Confluent allows.").
 	Define(keyPollInterval, sdk.TypeInt, sdk.High, "Milliseconds between polls of one table.", sdk.Default("5000"), sdk.AtLeast(1)).
 	Define(keyBatchMaxRows, sdk.TypeInt, sdk.Low, "Most rows one poll returns of one table.", sdk.Default("100"), sdk.AtLeast(1)).
 	Define(keyTablePoll, sdk.TypeLong, sdk.Low, "Milliseconds between looks for new or removed tables.", sdk.Default("60000"), sdk.AtLeast(0)).
@@ -232,6 +232,9 @@ func parseSourceConfig(c sdk.Config) (*sourceConfig, []sdk.ConfigError) {
 	cfg.catalogPattern = c.String(keyCatalogPattern)
 	cfg.schemaPattern = c.String(keySchemaPattern)
 	cfg.topicPrefix = c.String(keyTopicPrefix)
+	if _, ok := c[keyTopicPrefix]; !ok {
+		bad(keyTopicPrefix, "Missing required configuration %q which has no default value (it may be empty).", keyTopicPrefix)
+	}
 	pi, _ := c.Int(keyPollInterval)
 	cfg.pollInterval = time.Duration(pi) * time.Millisecond
 	cfg.batchMaxRows, _ = c.Int(keyBatchMaxRows)
