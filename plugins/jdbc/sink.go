@@ -206,6 +206,15 @@ func (t *sinkTask) writeAll(ctx context.Context, runs []*run) error {
 			return err
 		}
 	}
+	// Deletes from a table that does not exist (auto.create, nothing written yet) have
+	// nothing to delete.
+	kept := runs[:0:0]
+	for _, r := range runs {
+		if _, exists := t.tables[r.table]; exists || r.kind != opDelete {
+			kept = append(kept, r)
+		}
+	}
+	runs = kept
 	conn, err := t.db.Conn(ctx)
 	if err != nil {
 		return err

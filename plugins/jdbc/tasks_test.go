@@ -155,3 +155,18 @@ func TestSinkAutoEvolveAndKafkaKeys(t *testing.T) {
 		}
 	})
 }
+
+// TestSinkDeleteBeforeTheTableExists puts a tombstone for a table auto.create has not
+// made yet: there is nothing to delete, and the Put succeeds.
+func TestSinkDeleteBeforeTheTableExists(t *testing.T) {
+	db := startDB(t, postgres)
+	tk := openSink(t, db.config(keyAutoCreate, "true", keyPKMode, pkRecordKey, keyDeleteEnabled, "true", keyInsertMode, "upsert"))
+	ks := data.StructOf("k", data.NewField("id", data.Int32Schema))
+	if err := tk.Put(context.Background(), []sdk.SinkRecord{{Topic: "gone", Key: data.NewStruct(ks).Put("id", int32(1)), KeySchema: ks}}); err != nil {
+		t.Fatalf("a tombstone for a table not created yet: %v, want no error", err)
+	}
+	off, _ := tk.Flush(context.Background(), map[sdk.TopicPartition]int64{{Topic: "gone"}: 1})
+	if off[sdk.TopicPartition{Topic: "gone"}] != 1 {
+		t.Fatalf("flush %v, want gone-0 at 1", off)
+	}
+}
