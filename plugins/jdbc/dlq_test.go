@@ -60,11 +60,16 @@ type devKernel struct {
 	exited  chan struct{}
 }
 
-func startDev(t *testing.T, dataDir string, ports []int) *devKernel {
+func startDev(t *testing.T, dataDir string, ports []int, others ...string) *devKernel {
 	t.Helper()
 	plugins := t.TempDir()
 	if err := os.Symlink(pluginBinary(t), filepath.Join(plugins, "tributary-jdbc")); err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range others {
+		if err := os.Symlink(o, filepath.Join(plugins, filepath.Base(o))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	k := &devKernel{rest: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), brokers: []string{fmt.Sprintf("127.0.0.1:%d", ports[4])},
 		logs: &bytes.Buffer{}, exited: make(chan struct{})}
