@@ -63,6 +63,7 @@ func benchJDBC(ctx context.Context, env *benchEnv, t *table) error {
 			if _, err := conn.Exec(ctx, "CREATE TABLE "+tbl+" (id bigint, name text, qty int, price double precision, ts timestamp)"); err != nil {
 				return err
 			}
+			meter := newCPUMeter(pipelineParts(env, a)...)
 			start := time.Now()
 			var r float64
 			if which == "raw" {
@@ -92,7 +93,7 @@ func benchJDBC(ctx context.Context, env *benchEnv, t *table) error {
 			} else {
 				kernels = append(kernels, r)
 			}
-			fmt.Printf("   sink run %d %-6s %12s\n", run+1, which, rate(r))
+			fmt.Printf("   sink run %d %-6s %12s  CPU seconds by process: %s\n", run+1, which, rate(r), meter.stop())
 			_, _ = conn.Exec(ctx, "DROP TABLE "+tbl)
 		}
 	}
@@ -119,6 +120,7 @@ func benchJDBC(ctx context.Context, env *benchEnv, t *table) error {
 			if err := env.kafka.createTopic(topic, 1); err != nil {
 				return err
 			}
+			meter := newCPUMeter(pipelineParts(env, a)...)
 			start := time.Now()
 			var r float64
 			if which == "raw" {
@@ -156,7 +158,7 @@ func benchJDBC(ctx context.Context, env *benchEnv, t *table) error {
 			} else {
 				kernels = append(kernels, r)
 			}
-			fmt.Printf("   source run %d %-6s %12s\n", run+1, which, rate(r))
+			fmt.Printf("   source run %d %-6s %12s  CPU seconds by process: %s\n", run+1, which, rate(r), meter.stop())
 		}
 	}
 	rawRate, kRate = median(raws), median(kernels)
@@ -242,7 +244,11 @@ func consumeToCopy(ctx context.Context, brokers []string, topic string, n int64,
 			TS    int64   `json:"ts"`
 		} `json:"payload"`
 	}
+	// Rows are written when 3000 are pending, and otherwise when none has arrived for
+	// 5 ms (the consumer caught up), as the kernel hands a sink what it has fetched.
 	timeout := time.After(5 * time.Minute)
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
 	for got := int64(0); got < n; {
 		select {
 		case m := <-pc.Messages():
@@ -252,7 +258,14 @@ func consumeToCopy(ctx context.Context, brokers []string, topic string, n int64,
 			p := v.Payload
 			rows = append(rows, []any{p.ID, p.Name, p.Qty, p.Price, time.UnixMilli(p.TS).UTC()})
 			got++
-			if len(rows) == cap(rows) || got == n || len(pc.Messages()) == 0 {
+			if len(rows) == cap(rows) || got == n {
+				if err := write(); err != nil {
+					return err
+				}
+			}
+			idle.Reset(5 * time.Millisecond)
+		case <-idle.C:
+			if len(rows) > 0 {
 				if err := write(); err != nil {
 					return err
 				}
