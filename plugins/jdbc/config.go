@@ -285,18 +285,10 @@ func parseSourceConfig(c sdk.Config) (*sourceConfig, []sdk.ConfigError) {
 	if len(cfg.include) > 0 && len(cfg.exclude) > 0 {
 		bad(keyBlacklist, "set either a table include list (%s/%s) or an exclude list (%s/%s), not both", keyWhitelist, keyIncludeList, keyBlacklist, keyExcludeList)
 	}
-	if cfg.schemaPattern != "" && err0(cfg.url) == nil && cfg.url.kind == mysqlDB {
+	if cfg.schemaPattern != "" && cfg.url.kind == mysqlDB {
 		bad(keySchemaPattern, "MySQL and MariaDB have no schemas inside a database; use %s for the database, or remove %s", keyCatalogPattern, keySchemaPattern)
 	}
 	return cfg, errs
-}
-
-// err0 reports whether u was parsed (a zero kind means connection.url was refused).
-func err0(u dbURL) error {
-	if u.kind == "" {
-		return fmt.Errorf("no URL")
-	}
-	return nil
 }
 
 func nonEmpty(xs []string) []string {

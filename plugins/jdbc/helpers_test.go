@@ -31,8 +31,6 @@ type testDB struct {
 	query func(sql string) (string, error)
 }
 
-func (db *testDB) psqlOrEmpty(sql string) (string, error) { return db.query(sql) }
-
 // startDB starts a database of kind for the test, skipping under -short.
 func startDB(t *testing.T, kind dbKind) *testDB {
 	t.Helper()

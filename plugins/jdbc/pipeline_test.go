@@ -61,7 +61,7 @@ func TestPipelineSurvivesKernelSIGKILL(t *testing.T) {
 
 	diff := `SELECT count(*) FROM ((SELECT id, v, amount, m FROM src EXCEPT SELECT id, v, amount, m FROM dst) UNION ALL (SELECT id, v, amount, m FROM dst EXCEPT SELECT id, v, amount, m FROM src)) x`
 	pollUntil(t, 120*time.Second, "the target equal to the source after the kernel's SIGKILL", func() (bool, string) {
-		got, err := db.psqlOrEmpty(diff)
+		got, err := db.query(diff)
 		return err == nil && got == "0", got + " rows differ"
 	})
 	client, err := sarama.NewClient(k.brokers, sc)
