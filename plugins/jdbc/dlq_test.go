@@ -1,0 +1,211 @@
+package main
+
+// The sink and the source under a real kernel: `tributary dev` (its embedded broker, one
+// kernel node) runs the built plugin.
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/tributary-dev/tributary/plugins/testsvc"
+)
+
+// tributaryBinary returns $TRIBUTARY_BIN/tributary, or one built here.
+func tributaryBinary(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
+		return filepath.Join(dir, "tributary")
+	}
+	out := filepath.Join(t.TempDir(), "tributary")
+	if b, err := exec.Command("go", "build", "-o", out, "../../cmd/tributary").CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/tributary: %v\n%s", err, b)
+	}
+	return out
+}
+
+// pollUntil calls cond every 50ms until it returns true or the deadline passes.
+func pollUntil(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, last := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s; last seen: %s", what, timeout, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// devKernel is a `tributary dev` process running the built plugin.
+type devKernel struct {
+	rest    string
+	brokers []string
+	cmd     *exec.Cmd
+	logs    *bytes.Buffer
+	exited  chan struct{}
+}
+
+func startDev(t *testing.T, dataDir string, ports []int, others ...string) *devKernel {
+	t.Helper()
+	plugins := t.TempDir()
+	if err := os.Symlink(pluginBinary(t), filepath.Join(plugins, "tributary-jdbc")); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range others {
+		if err := os.Symlink(o, filepath.Join(plugins, filepath.Base(o))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := &devKernel{rest: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), brokers: []string{fmt.Sprintf("127.0.0.1:%d", ports[4])},
+		logs: &bytes.Buffer{}, exited: make(chan struct{})}
+	k.cmd = exec.Command(tributaryBinary(t), "dev", "--seed=false", "--data-dir", dataDir, "--plugin-dir", plugins,
+		"--rest-port", strconv.Itoa(ports[0]), "--admin-port", strconv.Itoa(ports[1]), "--cluster-port", strconv.Itoa(ports[2]),
+		"--raft-port", strconv.Itoa(ports[3]), "--broker-port", strconv.Itoa(ports[4]), "--offset-flush-interval", "200ms",
+		"--log-level", "info")
+	k.cmd.Stdout, k.cmd.Stderr = k.logs, k.logs
+	if err := k.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = k.cmd.Wait(); close(k.exited) }()
+	t.Cleanup(func() {
+		_ = k.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-k.exited:
+		case <-time.After(20 * time.Second):
+			_ = k.cmd.Process.Kill()
+			<-k.exited
+		}
+		if t.Failed() {
+			t.Logf("tributary dev output:\n%s", k.logs.String())
+		}
+	})
+	pollUntil(t, 60*time.Second, "the REST API answering", func() (bool, string) {
+		res, err := http.Get(k.rest + "/connectors")
+		if err != nil {
+			return false, err.Error()
+		}
+		res.Body.Close()
+		return res.StatusCode == 200, res.Status
+	})
+	return k
+}
+
+func (k *devKernel) putConnector(t *testing.T, name, body string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", k.rest+"/connectors/"+name+"/config", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		t.Fatalf("create connector %s: %s: %s", name, res.Status, b)
+	}
+}
+
+func saramaConfig() *sarama.Config {
+	sc := sarama.NewConfig()
+	sc.Version = sarama.V3_6_0_0
+	sc.Producer.Return.Successes = true
+	sc.Producer.Partitioner = sarama.NewManualPartitioner
+	return sc
+}
+
+func freePorts(t *testing.T, n int) []int {
+	ports := make([]int, n)
+	for i := range ports {
+		ports[i] = testsvc.FreePort(t)
+	}
+	return ports
+}
+
+// TestConstraintViolationGoesToTheDeadLetterQueue runs the sink under a real kernel with
+// errors.tolerance=all: of three records, the second breaks the table's CHECK
+// constraint; it lands in the DLQ topic with the database's error in its headers, and the
+// other two are written.
+func TestConstraintViolationGoesToTheDeadLetterQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tributary dev, the plugin and PostgreSQL")
+	}
+	db := startDB(t, postgres)
+	db.exec(`CREATE TABLE orders (id int PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0))`)
+	k := startDev(t, t.TempDir(), freePorts(t, 6))
+	sc := saramaConfig()
+	admin, err := sarama.NewClusterAdmin(k.brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, topic := range []string{"orders", "orders-dlq"} {
+		if err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
+			t.Fatalf("create topic %s: %v", topic, err)
+		}
+	}
+	p, err := sarama.NewSyncProducer(k.brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	schema := `{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"int32","optional":false,"field":"qty"}],"optional":false,"name":"orders"}`
+	for i, qty := range []int{5, -1, 7} {
+		v := fmt.Sprintf(`{"schema":%s,"payload":{"id":%d,"qty":%d}}`, schema, i+1, qty)
+		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "orders", Partition: 0, Value: sarama.StringEncoder(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k.putConnector(t, "pg-sink", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","topics":"orders",
+		"connection.url":%q,"connection.user":%q,"insert.mode":"insert","retry.backoff.ms":"1",
+		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true",
+		"errors.tolerance":"all","errors.deadletterqueue.topic.name":"orders-dlq",
+		"errors.deadletterqueue.topic.replication.factor":"1","errors.deadletterqueue.context.headers.enable":"true"}`, sinkClass, db.url, db.user))
+
+	pollUntil(t, 60*time.Second, "rows 1 and 3 written", func() (bool, string) {
+		got := db.exec("SELECT id, qty FROM orders ORDER BY id")
+		return got == "1\t5\n3\t7", got
+	})
+	c, err := sarama.NewConsumer(k.brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pc, err := c.ConsumePartition("orders-dlq", 0, sarama.OffsetOldest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.AsyncClose()
+	select {
+	case m := <-pc.Messages():
+		if !strings.Contains(string(m.Value), `"qty":-1`) {
+			t.Errorf("DLQ record value %s, want the record of qty -1", m.Value)
+		}
+		headers := map[string]string{}
+		for _, h := range m.Headers {
+			headers[string(h.Key)] = string(h.Value)
+		}
+		if msg := headers["__connect.errors.exception.message"]; !strings.Contains(msg, "check constraint") {
+			t.Errorf("DLQ exception message %q, want PostgreSQL's check constraint error", msg)
+		}
+		if headers["__connect.errors.offset"] != "1" {
+			t.Errorf("DLQ offset header %q, want 1; headers %v", headers["__connect.errors.offset"], headers)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no record in the dead letter queue orders-dlq within 30s")
+	}
+}
