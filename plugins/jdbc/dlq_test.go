@@ -35,20 +35,15 @@ func tributaryBinary(t *testing.T) string {
 	return out
 }
 
-// pollUntil calls cond every 50ms until it returns true or the deadline passes.
+// pollUntil waits (testsvc.Eventually) until cond returns true or timeout passes.
 func pollUntil(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s; last seen: %s", what, timeout, last)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var last string
+	testsvc.Eventually(t, timeout, what, func() bool {
+		var ok bool
+		ok, last = cond()
+		return ok
+	}, func() string { return "last seen: " + last })
 }
 
 // devKernel is a `tributary dev` process running the built plugin.

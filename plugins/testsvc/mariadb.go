@@ -93,26 +93,29 @@ func StartMariaDB(t testing.TB) *MariaDB {
 			<-exited
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", m.Port), time.Second)
-		if err == nil {
+	gone := false
+	ready := WaitFor(30*time.Second, func() bool {
+		var c net.Conn
+		if c, err = net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", m.Port), time.Second); err == nil {
 			c.Close()
 			if _, err = m.root("SELECT 1"); err == nil {
-				break
+				return true
 			}
 		}
 		select {
 		case <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("mariadbd exited before accepting connections:\n%s", log)
+			gone = true
+			return true
 		default:
+			return false
 		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("mariadbd did not accept connections within 30s: %v\n%s", err, log)
+	})
+	if gone || !ready {
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		if gone {
+			t.Fatalf("mariadbd exited before accepting connections:\n%s", log)
 		}
-		time.Sleep(50 * time.Millisecond)
+		t.Fatalf("mariadbd did not accept connections within 30s: %v\n%s", err, log)
 	}
 	if _, err := m.root(fmt.Sprintf("CREATE DATABASE %s; CREATE USER '%s'@'%%' IDENTIFIED BY '%s'; GRANT ALL ON *.* TO '%s'@'%%'",
 		m.DB, m.User, m.Password, m.User)); err != nil {
