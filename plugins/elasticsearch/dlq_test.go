@@ -23,19 +23,6 @@ import (
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
 
-// tributaryBinary returns $TRIBUTARY_BIN/tributary, or one built here.
-func tributaryBinary(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
-		return filepath.Join(dir, "tributary")
-	}
-	out := filepath.Join(t.TempDir(), "tributary")
-	if b, err := exec.Command("go", "build", "-o", out, "../../cmd/tributary").CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/tributary: %v\n%s", err, b)
-	}
-	return out
-}
-
 // pollUntil calls cond every 50ms until it returns true or the deadline passes.
 func pollUntil(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
@@ -179,4 +166,10 @@ func TestMalformedDocumentGoesToTheDeadLetterQueue(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no record in the dead letter queue orders-dlq within 30s")
 	}
+}
+
+// tributaryBinary returns the tributary binary (see testsvc.Built).
+func tributaryBinary(tb testing.TB) string {
+	tb.Helper()
+	return testsvc.Built(tb, "tributary", "../../cmd/tributary")
 }

@@ -9,56 +9,14 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/conformance"
 	"github.com/tributary-dev/tributary/plugins/sdk"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
-
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
-// pluginBinary returns $TRIBUTARY_BIN/plugins/tributary-elasticsearch when TRIBUTARY_BIN
-// is set (make test sets it), otherwise one built from this package, once.
-func pluginBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
-			binary = filepath.Join(dir, "plugins", "tributary-elasticsearch")
-			_, buildErr = os.Stat(binary)
-			return
-		}
-		dir, err := os.MkdirTemp("", "es-plugin-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "tributary-elasticsearch")
-		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binary
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binary != "" && os.Getenv("TRIBUTARY_BIN") == "" {
-		os.RemoveAll(filepath.Dir(binary))
-	}
-	os.Exit(code)
-}
 
 // TestBinaryConforms runs the kernel's conformance kit against the built binary writing
 // to esfake: every check passes, and the kit's records reach the server.
@@ -136,4 +94,16 @@ func TestRealCluster(t *testing.T) {
 	if st, _ := get("b"); st != 404 {
 		t.Errorf("document b after its tombstone: status %d, want 404", st)
 	}
+}
+
+// pluginBinary returns the tributary-elasticsearch binary under test (see testsvc.Built).
+func pluginBinary(tb testing.TB) string {
+	tb.Helper()
+	return testsvc.Built(tb, "plugins/tributary-elasticsearch", ".")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testsvc.RemoveBuilt()
+	os.Exit(code)
 }

@@ -3,26 +3,17 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
 
-// postgresPluginBinary returns $TRIBUTARY_BIN/plugins/tributary-postgres, or the CDC
-// connector built from plugins/postgres.
+// postgresPluginBinary returns the CDC connector's binary (see testsvc.Built).
 func postgresPluginBinary(t *testing.T) string {
 	t.Helper()
-	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
-		return filepath.Join(dir, "plugins", "tributary-postgres")
-	}
-	out := filepath.Join(t.TempDir(), "tributary-postgres")
-	if b, err := exec.Command("go", "build", "-o", out, "../postgres").CombinedOutput(); err != nil {
-		t.Fatalf("go build plugins/postgres: %v\n%s", err, b)
-	}
-	return out
+	return testsvc.Built(t, "plugins/tributary-postgres", "../postgres")
 }
 
 // TestCDCChangesKeepTheTargetEqual streams 10,000 mixed changes (inserts, updates,

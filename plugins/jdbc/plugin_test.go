@@ -10,57 +10,16 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
-
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-	buildDir  string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// pluginBinary returns $TRIBUTARY_BIN/plugins/tributary-jdbc when TRIBUTARY_BIN is set
-// (make test builds it), otherwise one built from this package, once.
-func pluginBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
-			binary = filepath.Join(dir, "plugins", "tributary-jdbc")
-			_, buildErr = os.Stat(binary)
-			return
-		}
-		if buildDir, buildErr = os.MkdirTemp("", "jdbc-test-"); buildErr != nil {
-			return
-		}
-		binary = filepath.Join(buildDir, "tributary-jdbc")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binary
-}
 
 // launch starts the built binary under a plugin host of its own and returns the client
 // of class.
@@ -341,4 +300,16 @@ func recordIDs(t *testing.T, recs []*pluginv1.Record) []int64 {
 		out = append(out, v.ID)
 	}
 	return out
+}
+
+// pluginBinary returns the tributary-jdbc binary under test (see testsvc.Built).
+func pluginBinary(tb testing.TB) string {
+	tb.Helper()
+	return testsvc.Built(tb, "plugins/tributary-jdbc", ".")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testsvc.RemoveBuilt()
+	os.Exit(code)
 }

@@ -6,61 +6,19 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/conformance"
 	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
-
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-	buildDir  string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// pluginBinary returns $TRIBUTARY_BIN/plugins/tributary-postgres when TRIBUTARY_BIN is
-// set (make test builds it), otherwise one built from this package, once.
-func pluginBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
-			binary = filepath.Join(dir, "plugins", "tributary-postgres")
-			_, buildErr = os.Stat(binary)
-			return
-		}
-		if buildDir, buildErr = os.MkdirTemp("", "postgres-test-"); buildErr != nil {
-			return
-		}
-		binary = filepath.Join(buildDir, "tributary-postgres")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binary
-}
 
 func TestConformanceKit(t *testing.T) {
 	pg := startPG(t)
@@ -200,3 +158,15 @@ const wantEnvelopeSchema = `{"type":"struct","fields":[` +
 	`{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"},` +
 	`{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"}],` +
 	`"optional":false,"name":"dbserver1.public.customers.Envelope","version":1}`
+
+// pluginBinary returns the tributary-postgres binary under test (see testsvc.Built).
+func pluginBinary(tb testing.TB) string {
+	tb.Helper()
+	return testsvc.Built(tb, "plugins/tributary-postgres", ".")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testsvc.RemoveBuilt()
+	os.Exit(code)
+}

@@ -14,7 +14,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,46 +23,6 @@ import (
 	"github.com/tributary-dev/tributary/kernel/conformance"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
-
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
-// pluginBinary returns $TRIBUTARY_BIN/plugins/tributary-redis when TRIBUTARY_BIN is set
-// (make test sets it), otherwise one built from this package, once.
-func pluginBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
-			binary = filepath.Join(dir, "plugins", "tributary-redis")
-			_, buildErr = os.Stat(binary)
-			return
-		}
-		dir, err := os.MkdirTemp("", "redis-plugin-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "tributary-redis")
-		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binary
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binary != "" && os.Getenv("TRIBUTARY_BIN") == "" {
-		os.RemoveAll(filepath.Dir(binary))
-	}
-	os.Exit(code)
-}
 
 // TestBinaryConforms runs the kernel's conformance kit against the built binary's Redis
 // Inc class writing to a real redis-server: every check passes, and the kit's two
@@ -116,19 +75,6 @@ func TestBinaryConformsKV(t *testing.T) {
 	if got, _ := r.CLI("DBSIZE"); got != "0" {
 		t.Errorf("DBSIZE = %s after the refused batch; want 0", got)
 	}
-}
-
-// tributaryBinary returns $TRIBUTARY_BIN/tributary, or one built here.
-func tributaryBinary(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
-		return filepath.Join(dir, "tributary")
-	}
-	out := filepath.Join(t.TempDir(), "tributary")
-	if b, err := exec.Command("go", "build", "-o", out, "../../cmd/tributary").CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/tributary: %v\n%s", err, b)
-	}
-	return out
 }
 
 // TestThroughTheKernel runs the plugin under a real kernel (`tributary dev`, its embedded
@@ -272,4 +218,22 @@ func TestThroughTheKernel(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no record in the dead letter queue orders-dlq within 30s")
 	}
+}
+
+// pluginBinary returns the tributary-redis binary under test (see testsvc.Built).
+func pluginBinary(tb testing.TB) string {
+	tb.Helper()
+	return testsvc.Built(tb, "plugins/tributary-redis", ".")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testsvc.RemoveBuilt()
+	os.Exit(code)
+}
+
+// tributaryBinary returns the tributary binary (see testsvc.Built).
+func tributaryBinary(tb testing.TB) string {
+	tb.Helper()
+	return testsvc.Built(tb, "tributary", "../../cmd/tributary")
 }
