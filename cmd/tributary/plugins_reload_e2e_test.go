@@ -150,7 +150,8 @@ func TestPluginsPickedUpWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, cl, "hidden", 30*time.Second, "RUNNING", allTasks("RUNNING"))
-	a.waitOutput(`"reading file from the start" .*connector=hidden file=\[hidden\]`, 10*time.Second)
+	// The plugin's attributes come in no fixed order.
+	a.waitOutput(`"reading file from the start" .*(connector=hidden .*file=\[hidden\]|file=\[hidden\] .*connector=hidden)`, 10*time.Second)
 	if strings.Contains(a.out.String(), "classified-input") {
 		t.Fatal("the node's log shows a value a config provider resolved")
 	}
