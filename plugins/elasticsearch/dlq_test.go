@@ -5,16 +5,8 @@ package main
 // Elasticsearch refuses to the dead letter queue and writes the others.
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -44,48 +36,8 @@ func TestMalformedDocumentGoesToTheDeadLetterQueue(t *testing.T) {
 	}
 	es := startES(t)
 	es.Map("orders", "n", "integer")
-	plugins := t.TempDir()
-	if err := os.Symlink(pluginBinary(t), filepath.Join(plugins, "tributary-elasticsearch")); err != nil {
-		t.Fatal(err)
-	}
-	ports := make([]int, 6)
-	for i := range ports {
-		ports[i] = testsvc.FreePort(t)
-	}
-	var logs bytes.Buffer
-	cmd := exec.Command(tributaryBinary(t), "dev", "--seed=false", "--data-dir", t.TempDir(), "--plugin-dir", plugins,
-		"--rest-port", strconv.Itoa(ports[0]), "--admin-port", strconv.Itoa(ports[1]), "--cluster-port", strconv.Itoa(ports[2]),
-		"--raft-port", strconv.Itoa(ports[3]), "--broker-port", strconv.Itoa(ports[4]), "--offset-flush-interval", "200ms",
-		"--log-level", "info")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("tributary dev output:\n%s", logs.String())
-		}
-	})
-	rest := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
-	pollUntil(t, 60*time.Second, "the REST API answering", func() (bool, string) {
-		res, err := http.Get(rest + "/connectors")
-		if err != nil {
-			return false, err.Error()
-		}
-		res.Body.Close()
-		return res.StatusCode == 200, res.Status
-	})
-
-	brokers := []string{fmt.Sprintf("127.0.0.1:%d", ports[4])}
+	dev := testsvc.StartDev(t, testsvc.DevOptions{Plugins: []string{pluginBinary(t)}})
+	brokers := dev.Brokers
 	sc := sarama.NewConfig()
 	sc.Version = sarama.V3_6_0_0
 	sc.Producer.Return.Successes = true
@@ -118,17 +70,7 @@ func TestMalformedDocumentGoesToTheDeadLetterQueue(t *testing.T) {
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false",
 		"errors.tolerance":"all","errors.deadletterqueue.topic.name":"orders-dlq",
 		"errors.deadletterqueue.topic.replication.factor":"1","errors.deadletterqueue.context.headers.enable":"true"}`, es.URL)
-	req, _ := http.NewRequest("PUT", rest+"/connectors/es/config", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode >= 300 {
-		t.Fatalf("create connector: %s: %s", res.Status, b)
-	}
+	dev.PutConnector(t, "es", body)
 
 	pollUntil(t, 60*time.Second, "documents k0 and k2 indexed", func() (bool, string) {
 		docs := es.Docs("orders")
@@ -166,10 +108,4 @@ func TestMalformedDocumentGoesToTheDeadLetterQueue(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no record in the dead letter queue orders-dlq within 30s")
 	}
-}
-
-// tributaryBinary returns the tributary binary (see testsvc.Built).
-func tributaryBinary(tb testing.TB) string {
-	tb.Helper()
-	return testsvc.Built(tb, "tributary", "../../cmd/tributary")
 }

@@ -31,12 +31,12 @@ func TestCDCChangesKeepTheTargetEqual(t *testing.T) {
 		ALTER TABLE orders REPLICA IDENTITY FULL`)
 	k := startDev(t, t.TempDir(), freePorts(t, 6), postgresPluginBinary(t))
 	host, port := "127.0.0.1", strings.TrimPrefix(strings.Split(strings.TrimPrefix(pg.url, "jdbc:postgresql://"), "/")[0], "127.0.0.1:")
-	k.putConnector(t, "cdc", fmt.Sprintf(`{"connector.class":"io.debezium.connector.postgresql.PostgresConnector","tasks.max":"1",
+	k.PutConnector(t, "cdc", fmt.Sprintf(`{"connector.class":"io.debezium.connector.postgresql.PostgresConnector","tasks.max":"1",
 		"database.hostname":%q,"database.port":%q,"database.user":"postgres","database.dbname":"postgres","database.sslmode":"disable",
 		"topic.prefix":"dbserver1","table.include.list":"public.orders","time.precision.mode":"connect",
 		"key.converter":"org.apache.kafka.connect.json.JsonConverter","key.converter.schemas.enable":"true",
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"}`, host, port))
-	k.putConnector(t, "sink", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","topics":"dbserver1.public.orders",
+	k.PutConnector(t, "sink", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","topics":"dbserver1.public.orders",
 		"connection.url":%q,"connection.user":%q,"connection.password":%q,
 		"insert.mode":"upsert","pk.mode":"record_key","delete.enabled":"true","auto.create":"true","table.name.format":"orders_copy",
 		"transforms":"unwrap","transforms.unwrap.type":"io.debezium.transforms.ExtractNewRecordState",

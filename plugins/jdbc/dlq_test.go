@@ -4,16 +4,8 @@ package main
 // kernel node) runs the built plugin.
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,73 +25,10 @@ func pollUntil(t *testing.T, timeout time.Duration, what string, cond func() (bo
 	}, func() string { return "last seen: " + last })
 }
 
-// devKernel is a `tributary dev` process running the built plugin.
-type devKernel struct {
-	rest    string
-	brokers []string
-	cmd     *exec.Cmd
-	logs    *bytes.Buffer
-	exited  chan struct{}
-}
-
-func startDev(t *testing.T, dataDir string, ports []int, others ...string) *devKernel {
+// startDev starts `tributary dev` running the built plugin and the others given.
+func startDev(t *testing.T, dataDir string, ports []int, others ...string) *testsvc.Dev {
 	t.Helper()
-	plugins := t.TempDir()
-	if err := os.Symlink(pluginBinary(t), filepath.Join(plugins, "tributary-jdbc")); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range others {
-		if err := os.Symlink(o, filepath.Join(plugins, filepath.Base(o))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	k := &devKernel{rest: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), brokers: []string{fmt.Sprintf("127.0.0.1:%d", ports[4])},
-		logs: &bytes.Buffer{}, exited: make(chan struct{})}
-	k.cmd = exec.Command(tributaryBinary(t), "dev", "--seed=false", "--data-dir", dataDir, "--plugin-dir", plugins,
-		"--rest-port", strconv.Itoa(ports[0]), "--admin-port", strconv.Itoa(ports[1]), "--cluster-port", strconv.Itoa(ports[2]),
-		"--raft-port", strconv.Itoa(ports[3]), "--broker-port", strconv.Itoa(ports[4]), "--offset-flush-interval", "200ms",
-		"--log-level", "info")
-	k.cmd.Stdout, k.cmd.Stderr = k.logs, k.logs
-	if err := k.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = k.cmd.Wait(); close(k.exited) }()
-	t.Cleanup(func() {
-		_ = k.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-k.exited:
-		case <-time.After(20 * time.Second):
-			_ = k.cmd.Process.Kill()
-			<-k.exited
-		}
-		if t.Failed() {
-			t.Logf("tributary dev output:\n%s", k.logs.String())
-		}
-	})
-	pollUntil(t, 60*time.Second, "the REST API answering", func() (bool, string) {
-		res, err := http.Get(k.rest + "/connectors")
-		if err != nil {
-			return false, err.Error()
-		}
-		res.Body.Close()
-		return res.StatusCode == 200, res.Status
-	})
-	return k
-}
-
-func (k *devKernel) putConnector(t *testing.T, name, body string) {
-	t.Helper()
-	req, _ := http.NewRequest("PUT", k.rest+"/connectors/"+name+"/config", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode >= 300 {
-		t.Fatalf("create connector %s: %s: %s", name, res.Status, b)
-	}
+	return testsvc.StartDev(t, testsvc.DevOptions{DataDir: dataDir, Ports: ports, Plugins: append([]string{pluginBinary(t)}, others...)})
 }
 
 func saramaConfig() *sarama.Config {
@@ -130,7 +59,7 @@ func TestConstraintViolationGoesToTheDeadLetterQueue(t *testing.T) {
 	db.exec(`CREATE TABLE orders (id int PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0))`)
 	k := startDev(t, t.TempDir(), freePorts(t, 6))
 	sc := saramaConfig()
-	admin, err := sarama.NewClusterAdmin(k.brokers, sc)
+	admin, err := sarama.NewClusterAdmin(k.Brokers, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +69,7 @@ func TestConstraintViolationGoesToTheDeadLetterQueue(t *testing.T) {
 			t.Fatalf("create topic %s: %v", topic, err)
 		}
 	}
-	p, err := sarama.NewSyncProducer(k.brokers, sc)
+	p, err := sarama.NewSyncProducer(k.Brokers, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +81,7 @@ func TestConstraintViolationGoesToTheDeadLetterQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	k.putConnector(t, "pg-sink", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","topics":"orders",
+	k.PutConnector(t, "pg-sink", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","topics":"orders",
 		"connection.url":%q,"connection.user":%q,"insert.mode":"insert","retry.backoff.ms":"1",
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true",
 		"errors.tolerance":"all","errors.deadletterqueue.topic.name":"orders-dlq",
@@ -162,7 +91,7 @@ func TestConstraintViolationGoesToTheDeadLetterQueue(t *testing.T) {
 		got := db.exec("SELECT id, qty FROM orders ORDER BY id")
 		return got == "1\t5\n3\t7", got
 	})
-	c, err := sarama.NewConsumer(k.brokers, sc)
+	c, err := sarama.NewConsumer(k.Brokers, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,10 +119,4 @@ func TestConstraintViolationGoesToTheDeadLetterQueue(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no record in the dead letter queue orders-dlq within 30s")
 	}
-}
-
-// tributaryBinary returns the tributary binary (see testsvc.Built).
-func tributaryBinary(tb testing.TB) string {
-	tb.Helper()
-	return testsvc.Built(tb, "tributary", "../../cmd/tributary")
 }

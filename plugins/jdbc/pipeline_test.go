@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +25,7 @@ func TestPipelineSurvivesKernelSIGKILL(t *testing.T) {
 	dataDir := t.TempDir()
 	k := startDev(t, dataDir, ports)
 	sc := saramaConfig()
-	admin, err := sarama.NewClusterAdmin(k.brokers, sc)
+	admin, err := sarama.NewClusterAdmin(k.Brokers, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +33,11 @@ func TestPipelineSurvivesKernelSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin.Close()
-	k.putConnector(t, "src", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","connection.url":%q,"connection.user":%q,
+	k.PutConnector(t, "src", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","connection.url":%q,"connection.user":%q,
 		"mode":"timestamp+incrementing","incrementing.column.name":"id","timestamp.column.name":"m","table.whitelist":"src",
 		"topic.prefix":"jdbc-","poll.interval.ms":"100","batch.max.rows":"100",
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"}`, sourceClass, db.url, db.user))
-	k.putConnector(t, "sink", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","topics":"jdbc-src","connection.url":%q,"connection.user":%q,
+	k.PutConnector(t, "sink", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","topics":"jdbc-src","connection.url":%q,"connection.user":%q,
 		"insert.mode":"upsert","pk.mode":"record_value","pk.fields":"id","auto.create":"true","table.name.format":"dst",
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"}`, sinkClass, db.url, db.user))
 
@@ -51,10 +50,7 @@ func TestPipelineSurvivesKernelSIGKILL(t *testing.T) {
 		c, _ := strconv.Atoi(got)
 		return c >= 500, got + " rows"
 	})
-	if err := k.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-k.exited
+	k.Kill()
 	db.exec(`INSERT INTO src (v, amount) SELECT 'w' || g, -g / 100.0 FROM generate_series(1, 1000) g`)
 	db.exec(`UPDATE src SET v = 'updated', m = clock_timestamp() WHERE id % 10 = 0`)
 	k = startDev(t, dataDir, ports)
@@ -64,7 +60,7 @@ func TestPipelineSurvivesKernelSIGKILL(t *testing.T) {
 		got, err := db.query(diff)
 		return err == nil && got == "0", got + " rows differ"
 	})
-	client, err := sarama.NewClient(k.brokers, sc)
+	client, err := sarama.NewClient(k.Brokers, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
