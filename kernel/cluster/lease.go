@@ -102,11 +102,20 @@ func (n *Node) heartbeatLoop(ctx context.Context) {
 			n.cfg.OnLease(held)
 		}
 	}
+	// A node holds no lease before it has caught up: until this run's RegisterNode has
+	// applied locally, its replica may be an old snapshot (a restart from an old data
+	// dir) that assigns it tasks which have moved or whose connectors were deleted.
+	// RegisterNode goes through the leader, so once it has applied here every entry the
+	// leader had committed when this node rejoined has applied too.
+	registered := n.registered
+	caughtUp := false
 	try(false)
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-registered:
+			caughtUp, registered = true, nil
 		case <-tick.C:
 			try(false)
 		case <-n.renewNow:
@@ -123,9 +132,14 @@ func (n *Node) heartbeatLoop(ctx context.Context) {
 		// the freeze reports success now.
 		left := n.cfg.Lease - time.Since(lastOK)
 		if lastOK.IsZero() || left <= 0 {
+			n.lease.set(time.Time{})
 			setHeld(false)
 			continue
 		}
+		if !caughtUp {
+			continue
+		}
+		n.lease.set(lastOK.Add(n.cfg.Lease))
 		setHeld(true)
 		expiry.Reset(left)
 	}
@@ -241,5 +255,40 @@ func (n *Node) kickRenew() {
 	select {
 	case n.renewNow <- struct{}{}:
 	default:
+	}
+}
+
+// leaseClock is this node's lease as the heartbeat loop last decided it: valid until
+// until (a monotonic reading), zero when not held. LeaseHeld reads it from any goroutine.
+type leaseClock struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+func (l *leaseClock) set(until time.Time) {
+	l.mu.Lock()
+	l.until = until
+	l.mu.Unlock()
+}
+
+// LeaseHeld reports whether this node holds its lease now, judged from the clock at the
+// call: a process frozen past its lease (SIGSTOP, a long GC pause) sees false the moment it
+// runs again, before its heartbeat loop has noticed. Tasks ask it before each batch they
+// write out, so a node that lost its lease stops within one batch.
+func (n *Node) LeaseHeld() bool {
+	n.lease.mu.Lock()
+	defer n.lease.mu.Unlock()
+	return !n.lease.until.IsZero() && time.Now().Before(n.lease.until)
+}
+
+// CaughtUp reports whether this node's replica holds everything the leader had committed
+// when this run joined (its RegisterNode has applied locally). Before that its reads may
+// come from an old snapshot.
+func (n *Node) CaughtUp() bool {
+	select {
+	case <-n.registered:
+		return true
+	default:
+		return false
 	}
 }

@@ -133,6 +133,7 @@ type Node struct {
 	// est is the last term in which this node, as leader, committed a lease barrier;
 	// renewNow asks heartbeatLoop for an attempt at once.
 	est      established
+	lease    leaseClock
 	renewNow chan struct{}
 	// raftStarted is when this process started raft: log entries it holds from before were
 	// accepted before then.
