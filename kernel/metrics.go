@@ -33,6 +33,8 @@ var (
 		"Failed records the running task instance wrote to its dead letter queue.", []string{"connector", "task"}, nil)
 	descTaskFiltered = prometheus.NewDesc("tributary_task_records_filtered_total",
 		"Records a transform or predicate dropped.", []string{"connector", "task"}, nil)
+	descLeaseStops = prometheus.NewDesc("tributary_source_lease_stops_total",
+		"Source batches held back, and their task stopped, because this node's lease had expired when they were about to be produced.", nil, nil)
 	descLeader = prometheus.NewDesc("tributary_raft_leader",
 		"1 if this node is the Raft leader.", nil, nil)
 	descIndex = prometheus.NewDesc("tributary_raft_applied_index",
@@ -49,7 +51,7 @@ type nodeCollector struct{ n *Node }
 
 func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descTaskStarts, descTaskRecords, descTaskState, descTaskFailures, descTaskSkipped,
-		descTaskDeadLettered, descTaskFiltered, descLeader, descIndex, descPluginUp, descPluginRestarts, descPluginRetired} {
+		descTaskDeadLettered, descTaskFiltered, descLeaseStops, descLeader, descIndex, descPluginUp, descPluginRestarts, descPluginRetired} {
 		ch <- d
 	}
 }
@@ -57,6 +59,7 @@ func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	n := c.n
 	if rt := n.Runtime; rt != nil {
+		ch <- prometheus.MustNewConstMetric(descLeaseStops, prometheus.CounterValue, float64(rt.LeaseStops()))
 		for k, starts := range rt.Starts() {
 			ch <- prometheus.MustNewConstMetric(descTaskStarts, prometheus.CounterValue, float64(starts), k.Connector, strconv.Itoa(int(k.Task)))
 		}

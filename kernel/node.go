@@ -169,6 +169,7 @@ func (n *Node) Run(ctx context.Context) error {
 		DefaultConverters:   n.cfg.Converters,
 		Providers:           config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...),
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
+		LeaseHeld:           n.Cluster.LeaseHeld,
 		Logger:              n.log,
 	})
 	if err != nil {

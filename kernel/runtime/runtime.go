@@ -8,6 +8,7 @@ import (
 	"maps"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -49,6 +50,12 @@ type Config struct {
 	MetadataRefreshInterval time.Duration
 	// Logger receives the runtime's logs; default slog.Default().
 	Logger *slog.Logger
+	// LeaseHeld, if set, reports whether this node holds its lease at the moment of the
+	// call. A source task asks it before each batch it hands to its producer and stops,
+	// producing nothing more, when it answers false: a node frozen past its lease (SIGSTOP,
+	// a long pause) has had its tasks given away, and must not write for them once it
+	// runs again, before its heartbeat loop has noticed. nil means always held.
+	LeaseHeld func() bool
 }
 
 // Timing the runtime does not expose.
@@ -90,15 +97,25 @@ type Runtime struct {
 	cfg Config
 	log *slog.Logger
 
-	mu      sync.Mutex
-	tasks   map[state.TaskKey]*workerTask // the current instance per task, including stopping ones
-	starts  map[state.TaskKey]int
+	mu     sync.Mutex
+	tasks  map[state.TaskKey]*workerTask // the current instance per task, including stopping ones
+	starts map[state.TaskKey]int
+	// refused holds, per task, the newest epoch the state refused from this node: a
+	// replica that is behind may still assign it, and starting it again would only loop.
+	refused map[state.TaskKey]uint64
 	fenced  bool
 	running bool
 	kick    chan struct{}
 
 	commitMu sync.Mutex // one offset commit at a time, so they apply in the order taken
+
+	// leaseStops counts source batches not produced because the lease had expired.
+	leaseStops atomic.Int64
 }
+
+// LeaseStops returns how many source batches this node held back, stopping their task,
+// because its lease had expired when they were about to be produced.
+func (r *Runtime) LeaseStops() int64 { return r.leaseStops.Load() }
 
 // New returns a Runtime for cfg.
 func New(cfg Config) (*Runtime, error) {
@@ -124,12 +141,16 @@ func New(cfg Config) (*Runtime, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.LeaseHeld == nil {
+		cfg.LeaseHeld = func() bool { return true }
+	}
 	return &Runtime{
-		cfg:    cfg,
-		log:    cfg.Logger.With("node", cfg.NodeID),
-		tasks:  map[state.TaskKey]*workerTask{},
-		starts: map[state.TaskKey]int{},
-		kick:   make(chan struct{}, 1),
+		cfg:     cfg,
+		log:     cfg.Logger.With("node", cfg.NodeID),
+		tasks:   map[state.TaskKey]*workerTask{},
+		starts:  map[state.TaskKey]int{},
+		refused: map[state.TaskKey]uint64{},
+		kick:    make(chan struct{}, 1),
 	}, nil
 }
 
@@ -267,17 +288,48 @@ func (r *Runtime) reconcile(ctx context.Context) {
 		}
 		t.setPaused(d.connector.TargetState == clusterv1.TargetState_TARGET_STATE_PAUSED)
 	}
-	if r.fenced || ctx.Err() != nil {
-		return
+	if r.fenced || !r.cfg.LeaseHeld() || ctx.Err() != nil {
+		return // SetFenced(false) reconciles again once the lease is back
 	}
 	for key, d := range desired {
 		if _, ok := r.tasks[key]; ok {
 			continue // running, or still stopping: start the new epoch once it has stopped
 		}
+		if d.assignment.Epoch <= r.refused[key] {
+			continue // the state refused this epoch: wait for the replica to catch up
+		}
 		r.starts[key]++
 		t := newWorkerTask(ctx, r, key, d, r.starts[key])
 		r.tasks[key] = t
-		go t.run()
+		go func() {
+			t.run()
+			r.forgetStopped(t)
+		}()
+	}
+}
+
+// refuse records that the state refused epoch of task key from this node.
+func (r *Runtime) refuse(key state.TaskKey, epoch uint64) {
+	r.mu.Lock()
+	if epoch > r.refused[key] {
+		r.refused[key] = epoch
+	}
+	r.mu.Unlock()
+}
+
+// forgetStopped drops an instance that has ended because it was asked to stop — moved,
+// fenced by a refused commit or status report, or stopped with the node — and reconciles
+// again, so a task given back to this node starts anew. A task that failed for good is
+// kept: it shows FAILED until its assignment's epoch changes.
+func (r *Runtime) forgetStopped(t *workerTask) {
+	r.mu.Lock()
+	forgot := r.tasks[t.key] == t && t.stopRequested()
+	if forgot {
+		delete(r.tasks, t.key)
+	}
+	r.mu.Unlock()
+	if forgot {
+		r.wake()
 	}
 }
 
@@ -288,20 +340,18 @@ func stopReason(assigned bool, d desiredTask, t *workerTask) string {
 	return fmt.Sprintf("epoch changed from %d to %d", t.epoch, d.assignment.Epoch)
 }
 
-// stopLocked asks t to stop and, once it has, forgets it and reconciles again.
+// stopLocked asks t to stop; once it has, forgetStopped drops it and reconciles again. An
+// instance that had already ended (it failed for good) is dropped here.
 func (r *Runtime) stopLocked(t *workerTask, mode stopMode) {
-	if !t.stop(mode) {
-		return
-	}
-	go func() {
-		<-t.done
-		r.mu.Lock()
+	t.stop(mode)
+	select {
+	case <-t.done:
 		if r.tasks[t.key] == t {
 			delete(r.tasks, t.key)
 		}
-		r.mu.Unlock()
 		r.wake()
-	}()
+	default:
+	}
 }
 
 // stopAll stops every task and waits until they have stopped.

@@ -349,6 +349,15 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 			return fmt.Errorf("topic creation: %w", err)
 		}
 	}
+	// The last moment before records leave for Kafka: a node that lost its lease (its
+	// tasks may already run elsewhere) writes nothing more. A transactional producer would
+	// begin its transaction here, which fences such writes at the broker instead.
+	if !t.r.cfg.LeaseHeld() {
+		t.log.Warn("this node's lease has expired: stopping the task without producing its batch", "records", len(recs))
+		t.r.leaseStops.Add(1)
+		t.stop(stopQuiet)
+		return nil
+	}
 	first := s.tracker.addBatch(recs)
 	if len(skipped) > 0 {
 		for j := range skipped {

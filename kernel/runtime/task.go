@@ -156,8 +156,12 @@ func (t *workerTask) stop(mode stopMode) bool {
 	}
 }
 
-// fence stops the instance quietly: the state refused its epoch.
-func (t *workerTask) fence() { t.stop(stopQuiet) }
+// fence stops the instance quietly: the state refused its epoch, so this node will not
+// start the task under that epoch again (its replica may still show it, being behind).
+func (t *workerTask) fence() {
+	t.r.refuse(t.key, t.epoch)
+	t.stop(stopQuiet)
+}
 
 func (t *workerTask) stopRequested() bool { return stopMode(t.mode.Load()) != running }
 func (t *workerTask) quiet() bool         { return stopMode(t.mode.Load()) == stopQuiet }

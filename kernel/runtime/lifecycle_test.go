@@ -1,0 +1,122 @@
+package runtime
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tributary-dev/tributary/kernel/state"
+	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
+)
+
+// staleStore serves reads from an old copy of the state until catchUp, as the replica of a
+// node restarted from an old data dir does, while its writes reach the real state (which
+// refuses the epochs the old copy holds).
+type staleStore struct {
+	*state.MemStore
+	mu      sync.Mutex
+	old     *state.State // nil once caught up
+	caught  chan struct{}
+	catchMu sync.Once
+}
+
+func newStaleStore(real *state.MemStore) *staleStore {
+	var snap *clusterv1.Snapshot
+	real.Read(func(s *state.State) { snap = s.Snapshot() })
+	return &staleStore{MemStore: real, old: state.Restore(snap), caught: make(chan struct{})}
+}
+
+func (s *staleStore) Read(fn func(*state.State)) {
+	s.mu.Lock()
+	old := s.old
+	s.mu.Unlock()
+	if old != nil {
+		fn(old)
+		return
+	}
+	s.MemStore.Read(fn)
+}
+
+func (s *staleStore) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.old != nil {
+		return s.caught
+	}
+	return s.MemStore.Changed()
+}
+
+func (s *staleStore) catchUp() {
+	s.catchMu.Do(func() {
+		s.mu.Lock()
+		s.old = nil
+		s.mu.Unlock()
+		close(s.caught)
+	})
+}
+
+// TestFencedTaskGivenBackToTheSameNodeStartsAgain: a node acting on an old copy of the
+// state starts a task whose epoch the state has since moved on from; the state refuses it
+// and the instance stops. When the task is then assigned back to this node, it must run
+// again under the new epoch, not stay UNASSIGNED behind the fenced instance.
+func TestFencedTaskGivenBackToTheSameNodeStartsAgain(t *testing.T) {
+	h := newHarness(t, "n1", "n2")
+	h.createTopic("src", 1)
+	h.putConnector(genConnector("gen", map[string]string{"topic": "src", "name": "g0", "batch": "10", "sleep.ms": "5"}))
+	h.assign("gen", 0, "n1")
+	store := newStaleStore(h.store) // n1's replica from before it went down
+	h.assign("gen", 0, "n2")        // while n1 was down, the task moved
+
+	rt, _ := h.startWith("n1", func(c *Config) { c.Store = store })
+	eventually(t, "n1 starts the task from its old copy", func() bool {
+		return rt.Starts()[state.TaskKey{Connector: "gen", Task: 0}] == 1
+	})
+	eventually(t, "the state refuses the old epoch and n1 stops the instance", func() bool {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return len(rt.tasks) == 0
+	})
+
+	h.assign("gen", 0, "n1") // given back to n1, under a new epoch
+	store.catchUp()
+	eventually(t, "the task runs on n1 under its new epoch", func() bool {
+		st := h.status("gen", 0)
+		return st != nil && st.WorkerId == "n1" && stateIs(h, "gen", 0, clusterv1.TaskState_TASK_STATE_RUNNING)()
+	})
+	if n := rt.Starts()[state.TaskKey{Connector: "gen", Task: 0}]; n != 2 {
+		t.Errorf("n1 started the task %d times; want 2 (the fenced instance, then the new epoch)", n)
+	}
+}
+
+// TestExpiredLeaseStopsProducingWithinOneBatch: a node whose lease has run out (frozen past
+// it, its heartbeat loop not yet awake to say so) must hand no further batch to its
+// producer: the task stops at the next batch, is not started again while the lease is not
+// held, and starts again once it is.
+func TestExpiredLeaseStopsProducingWithinOneBatch(t *testing.T) {
+	h := newHarness(t, "n1")
+	h.createTopic("src", 1)
+	h.putConnector(genConnector("gen", map[string]string{"topic": "src", "name": "g0", "batch": "20", "sleep.ms": "5"}))
+	h.assign("gen", 0, "n1")
+	var lease atomic.Bool
+	lease.Store(true)
+	rt, _ := h.startWith("n1", func(c *Config) { c.LeaseHeld = lease.Load })
+	key := state.TaskKey{Connector: "gen", Task: 0}
+	eventually(t, "the task produces", func() bool { return h.highWatermarks("src", 1)[0] >= 100 })
+
+	lease.Store(false) // the clock says the lease is gone; nobody has called SetFenced
+	eventually(t, "the task stops at its next batch", func() bool {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return rt.LeaseStops() == 1 && len(rt.tasks) == 0
+	})
+	stopped := h.highWatermarks("src", 1)[0]
+	never(t, "record produced or task started while the lease is not held", func() bool {
+		return h.highWatermarks("src", 1)[0] != stopped || rt.Starts()[key] != 1
+	})
+
+	lease.Store(true)
+	rt.SetFenced(false) // what the heartbeat loop does once it holds the lease again
+	eventually(t, "the task runs and produces again", func() bool {
+		return rt.Starts()[key] == 2 && h.highWatermarks("src", 1)[0] > stopped
+	})
+}
