@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -140,6 +141,9 @@ type Node struct {
 	raftStarted time.Time
 	// wrapTransport, when set (tests), wraps the transport raft uses.
 	wrapTransport func(raft.Transport) raft.Transport
+	// rpcApplyHook, when set (tests), runs first in the cluster service's Apply, as if the
+	// process stalled there.
+	rpcApplyHook atomic.Pointer[func()]
 	// registered is closed once this run's RegisterNode has been applied locally; every
 	// entry before it (the whole log replayed after a restart) has been applied too.
 	registered chan struct{}
@@ -316,7 +320,13 @@ func (n *Node) applyOnce(ctx context.Context, cmd *clusterv1.Command, data []byt
 	if err != nil {
 		return 0, err
 	}
-	resp, err := cl.Apply(ctx, &clusterv1.ApplyRequest{Command: cmd})
+	// Each forwarded try has its own deadline: a leader that stalls (SIGSTOP, a long
+	// pause) must not hold the write until the caller's deadline while the others elect a
+	// new one. Apply retries, re-resolving the leader, within the caller's deadline. A try
+	// that timed out may still have been applied; every command is safe to apply twice.
+	tctx, cancel := context.WithTimeout(ctx, n.forwardTimeout())
+	defer cancel()
+	resp, err := cl.Apply(tctx, &clusterv1.ApplyRequest{Command: cmd})
 	if err != nil {
 		return 0, err
 	}
@@ -324,6 +334,13 @@ func (n *Node) applyOnce(ctx context.Context, cmd *clusterv1.Command, data []byt
 		return resp.Index, &state.Error{Code: state.Code(resp.ErrorCode), Message: resp.Error}
 	}
 	return resp.Index, nil
+}
+
+// forwardTimeout bounds one forwarded try: long enough for a loaded leader to commit,
+// short enough that a write waiting on a stalled one goes to its successor about when
+// the successor is elected (a heartbeat timeout and an election, each RaftTimeout).
+func (n *Node) forwardTimeout() time.Duration {
+	return max(time.Second, 2*n.cfg.RaftTimeout)
 }
 
 func (n *Node) applyLocal(data []byte) (uint64, error) {

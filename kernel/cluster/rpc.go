@@ -23,6 +23,9 @@ func (r *rpcServer) notLeader() error {
 }
 
 func (r *rpcServer) Apply(_ context.Context, req *clusterv1.ApplyRequest) (*clusterv1.ApplyResponse, error) {
+	if hook := r.n.rpcApplyHook.Load(); hook != nil {
+		(*hook)()
+	}
 	if !r.n.IsLeader() {
 		return nil, r.notLeader()
 	}
