@@ -218,15 +218,15 @@ func (e *entity) cursor(doc any, items []any) []sdk.SourceRecord {
 
 // The schemas of castorm's SchemedKvSourceRecordMapper.
 var (
-	castormKeySchema = &data.Schema{Type: data.TypeStruct, Name: "com.github.castorm.kafka.connect.http.Key", Doc: "Message Key",
-		Fields: []data.Field{{Name: "key", Schema: &data.Schema{Type: data.TypeString, Optional: true, Doc: "HTTP Record Key"}}}}
-	castormValueSchema = &data.Schema{Type: data.TypeStruct, Name: "com.github.castorm.kafka.connect.http.Value", Doc: "Message Value",
-		Fields: []data.Field{
-			{Name: "value", Schema: &data.Schema{Type: data.TypeString, Doc: "HTTP Record Value"}},
-			{Name: "key", Schema: &data.Schema{Type: data.TypeString, Optional: true, Doc: "HTTP Record Key"}},
-			{Name: "timestamp", Schema: &data.Schema{Type: data.TypeInt64, Optional: true, Doc: "HTTP Record Timestamp"}},
-		}}
+	castormKeySchema = withDoc(data.StructOf("com.github.castorm.kafka.connect.http.Key",
+		data.NewField("key", &data.Schema{Type: data.TypeString, Optional: true, Doc: "HTTP Record Key"})), "Message Key")
+	castormValueSchema = withDoc(data.StructOf("com.github.castorm.kafka.connect.http.Value",
+		data.NewField("value", &data.Schema{Type: data.TypeString, Doc: "HTTP Record Value"}),
+		data.NewField("key", &data.Schema{Type: data.TypeString, Optional: true, Doc: "HTTP Record Key"}),
+		data.NewField("timestamp", &data.Schema{Type: data.TypeInt64, Optional: true, Doc: "HTTP Record Timestamp"})), "Message Value")
 )
+
+func withDoc(s *data.Schema, doc string) *data.Schema { s.Doc = doc; return s }
 
 // castormRecords maps each item as castorm's JacksonKvRecordHttpResponseParser and
 // SchemedKvSourceRecordMapper do: key and value structs, the offset the record's offset
@@ -244,7 +244,7 @@ func (e *entity) castormRecords(req request, res *response, items []any) ([]sdk.
 		var r kv
 		v, _ := e.s.valuePointer.lookup(it)
 		if m, isObj := v.(data.Map); isObj {
-			r.value = string(data.AppendJSON(nil, m))
+			r.value = string(appendJSON(nil, m))
 		} else {
 			r.value = text(v)
 		}

@@ -108,5 +108,34 @@ func text(v any) string {
 	case nil:
 		return ""
 	}
-	return string(data.AppendJSON(nil, v))
+	return string(appendJSON(nil, v))
+}
+
+// appendJSON appends a value from decodeJSON as JSON: a data.Map (string keys) as an
+// object in its order, which data.AppendJSON would write as pairs.
+func appendJSON(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case data.Map:
+		dst = append(dst, '{')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			k, _ := e.Key.(string)
+			dst = data.AppendJSONString(dst, k)
+			dst = append(dst, ':')
+			dst = appendJSON(dst, e.Value)
+		}
+		return append(dst, '}')
+	case []any:
+		dst = append(dst, '[')
+		for i, item := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSON(dst, item)
+		}
+		return append(dst, ']')
+	}
+	return data.AppendJSON(dst, v)
 }
