@@ -10,7 +10,7 @@ import (
 
 // base is a Confluent config against a's API with short intervals.
 func (a *api) base(kv ...string) map[string]string {
-	return with(cfg("topic.name.pattern", "t-${entityName}", "request.interval.ms", "20", "retry.backoff.ms", "1",
+	return with(cfg("topic.name.pattern", "t", "request.interval.ms", "20", "retry.backoff.ms", "1",
 		"http.request.timeout.ms", "5000"), kv...)
 }
 
@@ -20,7 +20,7 @@ func (a *api) base(kv ...string) map[string]string {
 func TestIncrementingPagesAndResumes(t *testing.T) {
 	a := newAPI(t)
 	a.add("orders", 25)
-	c := a.base("url", a.srv.URL+"/inc/${entityName}?offset=${offset}", "entity.names", "orders", "http.offset.mode", "SIMPLE_INCREMENTING")
+	c := a.base("url", a.srv.URL+"/inc/${entityName}?offset=${offset}", "entity.names", "orders", "http.offset.mode", "SIMPLE_INCREMENTING", "topic.name.pattern", "t-${entityName}")
 	tk := openTask(t, confluentClass, c)
 	recs := poll(t, tk, 25)
 	if got := ids(t, recs); got != want("orders", 0, 25) {
