@@ -184,6 +184,7 @@ func TestKernelKilledMidStream(t *testing.T) {
 	a.pageSize = 5
 	a.add("x", 30)
 	a.add("y", 12)
+	start := time.Now()
 	dataDir, ports := t.TempDir(), testsvc.DevPorts(t)
 	dev := testsvc.StartDev(t, testsvc.DevOptions{DataDir: dataDir, Ports: ports, Plugins: []string{pluginBinary(t)}})
 	body, _ := json.Marshal(map[string]string{
@@ -227,10 +228,12 @@ func TestKernelKilledMidStream(t *testing.T) {
 		seen = read(dev.Brokers, "api-x")
 		return len(seen) >= 5
 	}, dev.Logs)
+	t.Logf("%v: %d records in api-x; SIGKILL the kernel", time.Since(start).Round(time.Millisecond), len(seen))
 	dev.Kill()
 	a.add("x", 5)
 	a.add("y", 3)
 	dev2 := testsvc.StartDev(t, testsvc.DevOptions{DataDir: dataDir, Ports: ports, Plugins: []string{pluginBinary(t)}})
+	t.Logf("%v: kernel restarted", time.Since(start).Round(time.Millisecond))
 	for entity, n := range map[string]int{"x": 35, "y": 15} {
 		var got []string
 		testsvc.Eventually(t, 60*time.Second, fmt.Sprintf("all %d items of %s in api-%s", n, entity, entity), func() bool {
@@ -246,7 +249,7 @@ func TestKernelKilledMidStream(t *testing.T) {
 		if len(d) != n {
 			t.Fatalf("api-%s holds %d distinct records, want %d", entity, len(d), n)
 		}
-		t.Logf("api-%s: %d records for %d items (%d delivered again after the kill)", entity, len(got), n, len(got)-n)
+		t.Logf("%v: api-%s: %d records for %d items (%d delivered again after the kill)", time.Since(start).Round(time.Millisecond), entity, len(got), n, len(got)-n)
 	}
 }
 
