@@ -192,7 +192,7 @@ func TestKernelKilledMidStream(t *testing.T) {
 		"http.request.parameters": "after=${offset}", "http.initial.offset": "-1", "entity.names": "x,y",
 		"topic.name.pattern": "api-${entityName}", "http.offset.mode": "CHAINING", "http.offset.json.pointer": "/id",
 		"http.response.data.json.pointer": "/data", "request.interval.ms": "50",
-		"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
 		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
 		"topic.creation.default.replication.factor": "1", "topic.creation.default.partitions": "1",
 	})
@@ -239,7 +239,9 @@ func TestKernelKilledMidStream(t *testing.T) {
 		testsvc.Eventually(t, 60*time.Second, fmt.Sprintf("all %d items of %s in api-%s", n, entity, entity), func() bool {
 			got = read(dev2.Brokers, "api-"+entity)
 			return len(distinct(got)) >= n
-		}, func() string { return fmt.Sprintf("%d records, %d distinct; %s", len(got), len(distinct(got)), dev2.Logs()) })
+		}, func() string {
+			return fmt.Sprintf("%d records, %d distinct; %s", len(got), len(distinct(got)), dev2.Logs())
+		})
 		d := distinct(got)
 		for i := range n {
 			if d[i] != itemJSON(entity, i) {
