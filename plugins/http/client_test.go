@@ -113,9 +113,11 @@ func TestRetriesThenFails(t *testing.T) {
 	a.add("e", 1)
 	a.queue(fault{status: 500, body: "oops"}, fault{status: 502, body: "oops"})
 	c := a.base("url", a.srv.URL+"/inc/e?offset=${offset}&api_key=SECRETKEY", "max.retries", "2")
-	if got := ids(t, poll(t, openTask(t, confluentClass, c), 1)); got != want("e", 0, 1) {
+	first := openTask(t, confluentClass, c)
+	if got := ids(t, poll(t, first, 1)); got != want("e", 0, 1) {
 		t.Fatalf("ids %s", got)
 	}
+	_ = first.Close() // so that it takes none of the faults queued next
 	long := fault{status: 500, body: strings.Repeat("x", 1000)}
 	a.queue(long, long, long)
 	err := pollErr(t, openTask(t, confluentClass, with(c, "max.retries", "2")))
