@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,9 +17,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 func TestBasicAuth(t *testing.T) {
@@ -85,21 +89,34 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	}
 }
 
-// TestRetryAfter honours a 429's and a 503's Retry-After before asking again.
+// TestRetryAfter honours a 429's and a 503's Retry-After before asking again: the client
+// waits what the header says (recorded through its wait hook, not measured on the clock),
+// not its own backoff.
 func TestRetryAfter(t *testing.T) {
 	a := newAPI(t)
 	a.add("e", 2)
-	a.queue(fault{status: 429, retryAfter: "1", body: "slow down"})
+	a.queue(fault{status: 429, retryAfter: "1", body: "slow down"}, fault{status: 503, retryAfter: "2", body: "busy"})
 	c := a.base("url", a.srv.URL+"/inc/e?offset=${offset}", "retry.backoff.ms", "1", "retry.on.status.codes", "500-502")
-	tk := openTask(t, confluentClass, c)
-	if got := ids(t, poll(t, tk, 2)); got != want("e", 0, 2) {
-		t.Fatalf("ids %s", got)
+	def, errs := confluentDef.Parse(c)
+	if len(errs) > 0 {
+		t.Fatal(errs)
 	}
-	a.mu.Lock()
-	gap := a.times[1].Sub(a.times[0])
-	a.mu.Unlock()
-	if gap < time.Second {
-		t.Fatalf("asked again %v after a 429 with Retry-After: 1; want at least 1s", gap)
+	s, serrs := parseConfluent(def)
+	if len(serrs) > 0 {
+		t.Fatal(serrs)
+	}
+	cl, err := newClient(s, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waits []time.Duration
+	cl.wait = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	res, err := cl.do(context.Background(), request{method: "GET", url: a.srv.URL + "/inc/e?offset=0"})
+	if err != nil || res.status != http.StatusOK {
+		t.Fatalf("do = %v, %v; want 200 after the retries", res, err)
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(waits, want) {
+		t.Fatalf("waits before asking again = %v; want %v (the Retry-After of the 429, then of the 503)", waits, want)
 	}
 	if d := parseRetryAfter(time.Unix(100, 0).UTC().Format(http.TimeFormat), time.Unix(97, 0)); d != 3*time.Second {
 		t.Fatalf("Retry-After as an HTTP date 3s ahead: %v", d)
