@@ -49,6 +49,9 @@ type Config struct {
 	Voters int `yaml:"voters"`
 	// LeaveOnShutdown removes the node from the cluster when it stops gracefully.
 	LeaveOnShutdown bool `yaml:"leave_on_shutdown"`
+	// Standalone refuses every join: the node is a one-node cluster for good (tributary
+	// dev), so an agent pointed at it by mistake cannot take its tasks or its quorum.
+	Standalone bool `yaml:"-"`
 
 	PluginDir string `yaml:"plugin_dir"`
 	// PluginRescanInterval is how often the plugin dir is checked for new, changed and
@@ -71,6 +74,9 @@ type Config struct {
 	Lease               time.Duration `yaml:"lease"`
 	DeadAfter           time.Duration `yaml:"dead_after"`
 	LogLevel            string        `yaml:"log_level"`
+	// ShutdownTimeout bounds a graceful stop (SIGTERM): tasks drain and commit within it,
+	// and a node that needs longer says what it waited for (default 3s).
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// SnapshotThreshold is how many Raft log entries trigger a snapshot (default 4096).
 	SnapshotThreshold uint64 `yaml:"snapshot_threshold"`
 	// SnapshotInterval is how often the threshold is checked (default 10s).
@@ -104,6 +110,7 @@ func DefaultConfig() Config {
 			"value.converter.schemas.enable": "false",
 		},
 		OffsetFlushInterval: time.Second,
+		ShutdownTimeout:     3 * time.Second,
 		LogLevel:            "info",
 	}
 }

@@ -138,7 +138,7 @@ func (n *Node) Run(ctx context.Context) error {
 		DataDir:  n.cfg.DataDir,
 		RaftBind: hostPort(n.cfg.BindAddr, raftPort), RaftAdvertise: n.addrs.Raft,
 		RPCBind: hostPort(n.cfg.BindAddr, clusterPort), RPCAdvertise: n.addrs.Cluster,
-		Bootstrap: bootstrap, Join: join, Voters: n.cfg.Voters,
+		Bootstrap: bootstrap, Join: join, Voters: n.cfg.Voters, RefuseJoins: n.cfg.Standalone,
 		Self:              &clusterv1.Node{AdminAddr: n.addrs.Admin, RestAddr: n.addrs.REST, Plugins: pluginNames},
 		HeartbeatInterval: n.cfg.HeartbeatInterval, Lease: n.cfg.Lease, DeadAfter: n.cfg.DeadAfter,
 		SnapshotThreshold: n.cfg.SnapshotThreshold, SnapshotInterval: n.cfg.SnapshotInterval,
@@ -170,6 +170,7 @@ func (n *Node) Run(ctx context.Context) error {
 		Providers:           config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...),
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
 		LeaseHeld:           n.Cluster.LeaseHeld,
+		ShutdownTimeout:     n.cfg.ShutdownTimeout,
 		Logger:              n.log,
 	})
 	if err != nil {
@@ -186,9 +187,15 @@ func (n *Node) Run(ctx context.Context) error {
 		Version:  Version,
 		Members:  n.members,
 		Operator: operator{n},
-		Logger:   n.log,
+		Health: func() admin.Health {
+			v := n.Cluster.View()
+			return admin.Health{Leader: v.Leader, Known: v.Known, Live: v.Live, CaughtUp: n.Cluster.CaughtUp()}
+		},
+		Logger: n.log,
 	})
-	gs := grpc.NewServer()
+	// Requests carry at most a connector config (config.MaxConfigBytes, refused by name past
+	// it); answers (status of many connectors, offsets) may be larger.
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(4*config.MaxConfigBytes), grpc.MaxSendMsgSize(cluster.MaxMessageBytes))
 	n.Admin.Register(gs)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
@@ -270,19 +277,26 @@ func (n *Node) Run(ctx context.Context) error {
 		n.log.Error("node part failed; shutting down", "err", err)
 	}
 	// Shutdown in order: stop taking requests, stop tasks while Raft can still take their
-	// final offsets, then leave (if asked) and let the deferred closes stop plugins and Raft.
-	shutCtx, shutCancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer shutCancel()
-	hs.Shutdown(shutCtx)
+	// final offsets (the runtime bounds that by shutdown_timeout), then leave (if asked) and
+	// let the deferred closes stop plugins and Raft.
+	start := time.Now()
+	reqCtx, reqCancel := context.WithTimeout(context.Background(), time.Second)
+	if hs.Shutdown(reqCtx) != nil {
+		hs.Close() // requests still running after a second are cut
+	}
+	reqCancel()
 	gs.Stop()
 	rtCancel()
 	schedCancel()
 	wg.Wait()
 	if n.cfg.LeaveOnShutdown {
-		if lerr := n.Cluster.Leave(shutCtx); lerr != nil {
+		leaveCtx, leaveCancel := context.WithTimeout(context.Background(), max(time.Second, n.cfg.ShutdownTimeout-time.Since(start)))
+		if lerr := n.Cluster.Leave(leaveCtx); lerr != nil {
 			n.log.Warn("leave failed", "err", lerr)
 		}
+		leaveCancel()
 	}
+	n.log.Info("node stopped its tasks", "took", time.Since(start).Round(time.Millisecond))
 	return err
 }
 

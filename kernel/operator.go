@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tributary-dev/tributary/kernel/cluster"
 	"github.com/tributary-dev/tributary/kernel/state"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
@@ -33,7 +34,8 @@ func (o operator) leaderAdmin() (adminv1.AdminClient, func(), error) {
 	if addr == "" {
 		return nil, nil, fmt.Errorf("no leader known (leader id %q): the cluster may be electing; retry", id)
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cluster.MaxMessageBytes)))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,17 +3,50 @@
 # 127.0.0.1:9092 and agents node1..node3 on the loopback addresses 127.0.0.1..3, each with
 # the default ports (REST 8083, admin 8084, cluster 8085, Raft 8086) and bootstrap_expect 3.
 #
-#   scripts/cluster.sh start     start broker and nodes (data and logs in $CLUSTER_DIR)
-#   scripts/cluster.sh status    tributary members, as seen from node1
-#   scripts/cluster.sh stop      stop everything (SIGTERM)
-#   scripts/cluster.sh kill N    SIGKILL node N, to watch its tasks move
+#   scripts/cluster.sh start [N]   start the broker and all nodes, or node N alone; refuses
+#                                  ports already taken, waits until each node is healthy
+#   scripts/cluster.sh status      each process and its /health, then tributary members
+#   scripts/cluster.sh stop [N]    stop everything, or node N (SIGTERM, then waits)
+#   scripts/cluster.sh kill N      SIGKILL node N, to watch its tasks move
+# Data and logs live in $CLUSTER_DIR (default /tmp/tributary-cluster).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${TRIBUTARY_BIN:-$root/bin}
 dir=${CLUSTER_DIR:-/tmp/tributary-cluster}
+ports=(8083 8084 8085 8086)
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+# running FILE: the pid in FILE is a live process.
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# taken HOST PORT: something listens there already.
+taken() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# healthy N: node N's REST /health answers 200.
+healthy() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.$1:8083/health" 2>/dev/null || true)
+  [ "$code" = 200 ]
+}
+
+start_broker() {
+  if running "$dir/broker.pid"; then echo "broker already running, pid $(cat "$dir/broker.pid")"; return; fi
+  taken 127.0.0.1 9092 && die "127.0.0.1:9092 is taken by another process; stop it (ss -ltnp 'sport = :9092') or set up the cluster elsewhere"
+  mkdir -p "$dir"
+  nohup "$bin/tributary" broker --port 9092 --data-dir "$dir/kafka" >"$dir/broker.log" 2>&1 &
+  echo $! >"$dir/broker.pid"
+  for _ in $(seq 1 100); do taken 127.0.0.1 9092 && break; sleep 0.1; done
+  running "$dir/broker.pid" || die "the broker exited; see $dir/broker.log: $(tail -3 "$dir/broker.log")"
+  echo "broker  pid $(cat "$dir/broker.pid")  127.0.0.1:9092"
+}
 
 start_node() {
   local n=$1 host=127.0.0.$1
+  if running "$dir/node$n/pid"; then echo "node$n already running, pid $(cat "$dir/node$n/pid")"; return; fi
+  for p in "${ports[@]}"; do
+    taken "$host" "$p" && die "$host:$p is taken by another process (a tributary dev?); stop it first (ss -ltnp 'sport = :$p')"
+  done
   mkdir -p "$dir/node$n"
   cat >"$dir/node$n/agent.yaml" <<YAML
 node_id: node$n
@@ -30,30 +63,72 @@ YAML
   echo "node$n  pid $(cat "$dir/node$n/pid")  admin $host:8084  rest http://$host:8083  log $dir/node$n/agent.log"
 }
 
+# wait_healthy N...: wait (up to 60 s) until each node answers /health, failing loudly
+# with the end of its log if it exits or never does.
+wait_healthy() {
+  local n
+  for n in "$@"; do
+    for _ in $(seq 1 300); do
+      healthy "$n" && break
+      running "$dir/node$n/pid" || die "node$n exited; the end of $dir/node$n/agent.log:
+$(tail -5 "$dir/node$n/agent.log")"
+      sleep 0.2
+    done
+    healthy "$n" || die "node$n is not healthy after 60 s; see $dir/node$n/agent.log"
+  done
+}
+
+stop_pid() { # FILE NAME
+  running "$1" || return 0
+  local pid
+  pid=$(cat "$1")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && { echo "$2 did not stop in 10 s; SIGKILL"; kill -9 "$pid"; }
+  echo "$2 stopped"
+}
+
 case ${1:-start} in
 start)
-  mkdir -p "$dir"
-  nohup "$bin/tributary" broker --port 9092 --data-dir "$dir/kafka" >"$dir/broker.log" 2>&1 &
-  echo $! >"$dir/broker.pid"
-  echo "broker pid $(cat "$dir/broker.pid")  127.0.0.1:9092"
-  for n in 1 2 3; do start_node "$n"; done
-  for _ in $(seq 1 300); do
-    alive=$("$bin/tributary" --addr 127.0.0.1:8084 members -o json 2>/dev/null | grep -c '"alive": *true' || true)
-    [ "$alive" = 3 ] && break
-    sleep 0.2
-  done
-  "$bin/tributary" --addr 127.0.0.1:8084 members
+  if [ -n "${2:-}" ]; then
+    [[ $2 =~ ^[123]$ ]] || die "no node $2: nodes are 1, 2 and 3"
+    start_node "$2"
+    wait_healthy "$2"
+  else
+    start_broker
+    for n in 1 2 3; do start_node "$n"; done
+    wait_healthy 1 2 3
+  fi
+  "$bin/tributary" --addr 127.0.0.1:8084 members || "$bin/tributary" --addr "127.0.0.${2:-1}:8084" members
   ;;
 status)
-  "$bin/tributary" --addr 127.0.0.1:8084 members
+  running "$dir/broker.pid" && echo "broker  pid $(cat "$dir/broker.pid")  running" || echo "broker  not running"
+  for n in 1 2 3; do
+    if running "$dir/node$n/pid"; then
+      if healthy "$n"; then h=healthy; else h="not healthy"; fi
+      echo "node$n   pid $(cat "$dir/node$n/pid")  running, $h"
+    else
+      echo "node$n   not running"
+    fi
+  done
+  for n in 1 2 3; do
+    healthy "$n" && { "$bin/tributary" --addr "127.0.0.$n:8084" members; exit 0; }
+  done
+  die "no node is healthy"
   ;;
 kill)
-  kill -9 "$(cat "$dir/node${2:?node number}/pid")" && echo "node$2 killed"
+  [[ ${2:-} =~ ^[123]$ ]] || die "kill N: N is 1, 2 or 3"
+  running "$dir/node$2/pid" || die "node$2 is not running"
+  kill -9 "$(cat "$dir/node$2/pid")" && echo "node$2 killed"
   ;;
 stop)
-  for n in 1 2 3; do [ -f "$dir/node$n/pid" ] && kill "$(cat "$dir/node$n/pid")" 2>/dev/null || true; done
-  [ -f "$dir/broker.pid" ] && kill "$(cat "$dir/broker.pid")" 2>/dev/null || true
-  echo stopped
+  if [ -n "${2:-}" ]; then
+    [[ $2 =~ ^[123]$ ]] || die "no node $2: nodes are 1, 2 and 3"
+    stop_pid "$dir/node$2/pid" "node$2"
+  else
+    for n in 1 2 3; do stop_pid "$dir/node$n/pid" "node$n"; done
+    stop_pid "$dir/broker.pid" broker
+  fi
   ;;
 *)
   sed -n '2,11p' "$0"; exit 2

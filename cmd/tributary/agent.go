@@ -73,6 +73,7 @@ func addNodeFlags(f *pflag.FlagSet, cfg *kernel.Config) {
 	f.DurationVar(&cfg.Lease, "lease", cfg.Lease, "how long a node runs tasks without reaching the leader (default 1.5s)")
 	f.DurationVar(&cfg.DeadAfter, "dead-after", cfg.DeadAfter, "how long the leader waits before moving a silent node's tasks (default 2.5s)")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long a graceful stop lets tasks drain and commit")
 	f.StringSliceVar(&cfg.ConfigProvidersAllowedPaths, "config-providers-allowed-paths", cfg.ConfigProvidersAllowedPaths, "directories ${file:} and ${dir:} placeholders may read (default: any)")
 	f.Uint64Var(&cfg.SnapshotThreshold, "snapshot-threshold", cfg.SnapshotThreshold, "Raft log entries that trigger a snapshot (default 4096)")
 	f.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", cfg.SnapshotInterval, "how often the snapshot threshold is checked (default 10s)")

@@ -24,6 +24,7 @@ func newDevCmd() *cobra.Command {
 	cfg.NodeID = "dev"
 	cfg.DataDir = ".tributary"
 	cfg.Bootstrap = true
+	cfg.Standalone = true
 	var brokerPort int
 	var seed bool
 	cmd := &cobra.Command{

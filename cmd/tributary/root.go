@@ -8,6 +8,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
+
+	"github.com/tributary-dev/tributary/kernel/cluster"
 )
 
 // DefaultAdminAddr is where the CLI finds a node's admin gRPC service by default.
@@ -47,7 +49,8 @@ func register(c func() *cobra.Command) { subcommands = append(subcommands, c) }
 
 // dialAdmin connects to the admin service at --addr.
 func dialAdmin() (adminv1.AdminClient, func(), error) {
-	conn, err := grpc.NewClient(flags.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(flags.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cluster.MaxMessageBytes)))
 	if err != nil {
 		return nil, nil, err
 	}

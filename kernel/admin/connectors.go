@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -19,6 +20,9 @@ import (
 
 // ListConnectors implements adminv1.AdminServer.
 func (s *Service) ListConnectors(context.Context, *adminv1.ListConnectorsRequest) (*adminv1.ListConnectorsResponse, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
 	resp := &adminv1.ListConnectorsResponse{Names: []string{}}
 	s.cfg.Store.Read(func(st *state.State) {
 		for _, c := range st.Connectors() {
@@ -100,6 +104,9 @@ func (s *Service) putConnector(ctx context.Context, name string, in map[string]s
 			"Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
 	}
 	cfg[config.KeyName] = name
+	if err := config.CheckSize(cfg); err != nil {
+		return nil, false, status.Error(codes.InvalidArgument, err.Error())
+	}
 	class := strings.TrimSpace(cfg[config.KeyClass])
 	if class == "" {
 		return nil, false, status.Errorf(codes.InvalidArgument,
@@ -348,6 +355,9 @@ func (s *Service) info(c *clusterv1.Connector) *adminv1.ConnectorInfo {
 
 // GetConnector implements adminv1.AdminServer.
 func (s *Service) GetConnector(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.ConnectorInfo, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
 	c := s.connector(req.GetName())
 	if c == nil {
 		return nil, notFound(req.GetName())
@@ -368,10 +378,14 @@ func (s *Service) DeleteConnector(ctx context.Context, req *adminv1.ConnectorReq
 
 // GetConnectorStatus implements adminv1.AdminServer.
 func (s *Service) GetConnectorStatus(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.ConnectorStatus, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
 	var out *adminv1.ConnectorStatus
+	h := s.clusterHealth()
 	s.cfg.Store.Read(func(st *state.State) {
 		if c := st.Connector(req.GetName()); c != nil {
-			out = s.status(st, c)
+			out = s.status(st, c, h)
 		}
 	})
 	if out == nil {
@@ -384,7 +398,7 @@ func (s *Service) GetConnectorStatus(_ context.Context, req *adminv1.ConnectorRe
 // state (there is no connector instance apart from its tasks); its worker is the node of
 // task 0, or the node answering while task 0 is unplaced. A task with no assignment or no
 // report yet is UNASSIGNED. A STOPPED connector has no tasks.
-func (s *Service) status(st *state.State, c *clusterv1.Connector) *adminv1.ConnectorStatus {
+func (s *Service) status(st *state.State, c *clusterv1.Connector, h *Health) *adminv1.ConnectorStatus {
 	out := &adminv1.ConnectorStatus{
 		Name:      c.Name,
 		Connector: &adminv1.StateInfo{State: targetName(c.TargetState), WorkerId: s.cfg.NodeID},
@@ -393,16 +407,54 @@ func (s *Service) status(st *state.State, c *clusterv1.Connector) *adminv1.Conne
 	if a := st.Assignment(state.TaskKey{Connector: c.Name, Task: 0}); a != nil {
 		out.Connector.WorkerId = a.Node
 	}
+	out.Connector.Trace = s.clusterTrace(h)
 	if c.TargetState == clusterv1.TargetState_TARGET_STATE_STOPPED {
 		return out
 	}
 	for i := range c.Tasks {
-		out.Tasks = append(out.Tasks, taskStatus(st, state.TaskKey{Connector: c.Name, Task: int32(i)}))
+		out.Tasks = append(out.Tasks, taskStatus(st, state.TaskKey{Connector: c.Name, Task: int32(i)}, h))
 	}
 	return out
 }
 
-func taskStatus(st *state.State, k state.TaskKey) *adminv1.TaskStatus {
+// clusterHealth returns what the node knows of the cluster now, nil when Config.Health is not
+// set.
+func (s *Service) clusterHealth() *Health {
+	if s.cfg.Health == nil {
+		return nil
+	}
+	h := s.cfg.Health()
+	return &h
+}
+
+// readable refuses a read while this node's replica has not caught up with the leader
+// (just restarted): it could say "not found" of a connector that exists. The caller is
+// told to retry, or to ask another node.
+func (s *Service) readable() error {
+	h := s.clusterHealth()
+	if h == nil || h.CaughtUp {
+		return nil
+	}
+	return status.Errorf(codes.Unavailable, "node %s is catching up with the cluster's state after a restart and cannot "+
+		"answer reads yet; retry in a moment or ask another node", s.cfg.NodeID)
+}
+
+// clusterTrace says, for a status answer, why the states in it may not be what runs:
+// there is no leader, or this node has lost touch with it. "" when neither.
+func (s *Service) clusterTrace(h *Health) string {
+	switch {
+	case h == nil || h.Known:
+		return ""
+	case h.Leader == "":
+		return fmt.Sprintf("the cluster has no leader (as seen by node %s): no task runs until one is elected, "+
+			"since every node stops its tasks when its lease runs out", s.cfg.NodeID)
+	default:
+		return fmt.Sprintf("node %s has not heard from leader %s within its lease: these states are as this node last "+
+			"knew them, and its own tasks have stopped", s.cfg.NodeID, h.Leader)
+	}
+}
+
+func taskStatus(st *state.State, k state.TaskKey, h *Health) *adminv1.TaskStatus {
 	ts := &adminv1.TaskStatus{Id: k.Task, State: "UNASSIGNED"}
 	a, rep := st.Assignment(k), st.TaskStatus(k)
 	if a == nil || rep == nil {
@@ -417,6 +469,19 @@ func taskStatus(st *state.State, k state.TaskKey) *adminv1.TaskStatus {
 	ts.WorkerId, ts.Trace = rep.WorkerId, rep.Trace
 	if ts.WorkerId == "" {
 		ts.WorkerId = a.Node
+	}
+	if ts.State == "FAILED" || h == nil {
+		return ts // a failure's trace stays what the task reported
+	}
+	switch {
+	case h.Leader == "":
+		ts.State, ts.WorkerId = "UNASSIGNED", a.Node
+		ts.Trace = fmt.Sprintf("the cluster has no leader: node %s stopped this task when its lease ran out, "+
+			"and no node may run it until a leader is elected", a.Node)
+	case h.Known && !h.Live[a.Node]:
+		ts.State, ts.WorkerId = "UNASSIGNED", a.Node
+		ts.Trace = fmt.Sprintf("node %s has missed its lease (leader %s has not heard from it): the task is "+
+			"not running there and moves to a live node", a.Node, h.Leader)
 	}
 	return ts
 }
@@ -433,8 +498,12 @@ func targetName(t clusterv1.TargetState) string {
 
 // taskStatusOf returns one task's status (GET /connectors/{name}/tasks/{id}/status).
 func (s *Service) taskStatusOf(name string, task int32) (*adminv1.TaskStatus, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
 	var out *adminv1.TaskStatus
 	var found bool
+	h := s.clusterHealth()
 	s.cfg.Store.Read(func(st *state.State) {
 		c := st.Connector(name)
 		if c == nil {
@@ -442,7 +511,7 @@ func (s *Service) taskStatusOf(name string, task int32) (*adminv1.TaskStatus, er
 		}
 		found = true
 		if task >= 0 && int(task) < len(c.Tasks) && c.TargetState != clusterv1.TargetState_TARGET_STATE_STOPPED {
-			out = taskStatus(st, state.TaskKey{Connector: name, Task: task})
+			out = taskStatus(st, state.TaskKey{Connector: name, Task: task}, h)
 		}
 	})
 	if !found {
@@ -456,6 +525,9 @@ func (s *Service) taskStatusOf(name string, task int32) (*adminv1.TaskStatus, er
 
 // GetTaskConfigs implements adminv1.AdminServer. Secrets are masked.
 func (s *Service) GetTaskConfigs(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.TaskConfigsResponse, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
 	c := s.connector(req.GetName())
 	if c == nil {
 		return nil, notFound(req.GetName())

@@ -43,6 +43,9 @@ type sinkOffset struct {
 // offsets as the connector wrote them, sink ones in Kafka Connect's
 // {"kafka_topic","kafka_partition"} → {"kafka_offset"} shape. It answers in any state.
 func (s *Service) GetOffsets(_ context.Context, req *adminv1.ConnectorRequest) (*adminv1.Offsets, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
 	var (
 		found  bool
 		source []*clusterv1.SourceOffset

@@ -15,12 +15,14 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/kernel/config"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
-// maxBody bounds a request body; connector configs are small.
-const maxBody = 4 << 20
+// maxBody bounds a request body: a connector config of config.MaxConfigBytes with room
+// for JSON's quoting. A larger body is refused with 413 before it is read whole.
+const maxBody = config.MaxConfigBytes + config.MaxConfigBytes/4
 
 // RESTHandler returns the Kafka Connect–compatible REST API: the same paths, JSON shapes
 // and status codes as Apache Kafka Connect, each mapped onto a Service method.
@@ -86,6 +88,9 @@ func (r *rest) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if err := h(w, req); err != nil {
 			code, msg := httpStatus(err)
+			if code == http.StatusServiceUnavailable {
+				w.Header().Set("Retry-After", "1")
+			}
 			if code >= 500 {
 				r.s.log.Warn("REST request failed", "method", req.Method, "path", req.URL.Path, "status", code, "err", msg)
 			}
@@ -314,6 +319,11 @@ func decodeBody(req *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, req.Body, maxBody))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is larger than %d bytes; "+
+				"a connector config may hold at most %d (read large values from a file with a config provider)", maxBody, config.MaxConfigBytes)}
+		}
 		if errors.Is(err, io.EOF) {
 			return badRequest("Request body is empty; send a JSON object")
 		}
@@ -390,8 +400,21 @@ func (r *rest) serverInfo(w http.ResponseWriter, req *http.Request) error {
 	return nil
 }
 
+// health answers KIP-1017's GET /health: 200 healthy; 503 starting while the node's
+// replica catches up after a (re)start; 500 unhealthy while it knows of no leader.
 func (r *rest) health(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, healthJSON{Status: "healthy", Message: "Worker has completed startup and is ready to handle requests."})
+	h := r.s.clusterHealth()
+	switch {
+	case h != nil && !h.CaughtUp:
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, healthJSON{Status: "starting",
+			Message: fmt.Sprintf("Node %s is catching up with the cluster's state and is not ready to handle requests yet.", r.s.cfg.NodeID)})
+	case h != nil && h.Leader == "":
+		writeJSON(w, http.StatusInternalServerError, healthJSON{Status: "unhealthy",
+			Message: fmt.Sprintf("The cluster has no leader (as seen by node %s): no task runs and no change can be made until one is elected.", r.s.cfg.NodeID)})
+	default:
+		writeJSON(w, http.StatusOK, healthJSON{Status: "healthy", Message: "Worker has completed startup and is ready to handle requests."})
+	}
 	return nil
 }
 

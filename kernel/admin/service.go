@@ -56,11 +56,31 @@ type Config struct {
 	// Operator, when set, serves ListMembers and the Raft operator calls; the kernel
 	// implements it and forwards to the leader where only the leader knows.
 	Operator Operator
+	// Health, when set, tells status answers what this node knows of the cluster's
+	// leader and liveness: tasks on nodes that have missed their lease show UNASSIGNED,
+	// and every status says when there is no leader. nil: statuses are the reports in the
+	// state, as written.
+	Health func() Health
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
 	// a hung plugin cannot hang the API. Zero means 30 seconds.
 	PluginTimeout time.Duration
 	// Logger defaults to a logger that discards.
 	Logger *slog.Logger
+}
+
+// Health is what the answering node knows of the cluster when it answers.
+type Health struct {
+	// Leader is the leader's id; "" when this node knows of no leader.
+	Leader string
+	// Known is true when Live is the leader's current liveness record (this node is the
+	// leader, or heard from it within its lease).
+	Known bool
+	// Live holds the nodes the leader holds alive.
+	Live map[string]bool
+	// CaughtUp is true once this node's replica holds what the leader had committed when
+	// the node (re)joined; before that reads are refused rather than answered from an old
+	// snapshot.
+	CaughtUp bool
 }
 
 // DefaultPluginTimeout is the PluginTimeout used when Config leaves it zero.

@@ -156,8 +156,12 @@ func (n *Node) heartbeat(ctx context.Context) bool {
 	}
 	cctx, cancel := context.WithTimeout(ctx, n.cfg.HeartbeatInterval*2)
 	defer cancel()
-	_, err = cl.Heartbeat(cctx, &clusterv1.HeartbeatRequest{NodeId: n.cfg.NodeID})
-	return err == nil
+	resp, err := cl.Heartbeat(cctx, &clusterv1.HeartbeatRequest{NodeId: n.cfg.NodeID})
+	if err != nil {
+		return false
+	}
+	n.heard.set(resp.LeaderId, resp.Live)
+	return true
 }
 
 // renewAsLeader commits a raft barrier in the current term. Success proves that a quorum

@@ -226,3 +226,51 @@ func (n *Node) newestTermBefore(term uint64) (uint64, bool) {
 	}
 	return 0, false
 }
+
+// heardLive is what a follower last heard from the leader in a heartbeat answer: who led
+// and whom it held alive.
+type heardLive struct {
+	mu     sync.Mutex
+	leader string
+	live   map[string]bool
+	at     time.Time
+}
+
+func (h *heardLive) set(leader string, live []string) {
+	m := make(map[string]bool, len(live))
+	for _, id := range live {
+		m[id] = true
+	}
+	h.mu.Lock()
+	h.leader, h.live, h.at = leader, m, time.Now()
+	h.mu.Unlock()
+}
+
+// View is what this node can say about the cluster's health for a status answer.
+type View struct {
+	// Leader is the leader's id, "" when this node knows of none.
+	Leader string
+	// Known is false when this node cannot vouch for liveness: it has no leader, or has
+	// not heard from one within its lease (so its own tasks have stopped too).
+	Known bool
+	// Live holds the nodes the leader holds alive; meaningful when Known.
+	Live map[string]bool
+}
+
+// View returns the leader's liveness record: the leader's own, or on a follower the one
+// its last heartbeat brought back, if that came within the lease.
+func (n *Node) View() View {
+	leader := n.LeaderID()
+	if leader == "" {
+		return View{}
+	}
+	if n.IsLeader() {
+		return View{Leader: leader, Known: true, Live: n.Live()}
+	}
+	n.heard.mu.Lock()
+	defer n.heard.mu.Unlock()
+	if n.heard.at.IsZero() || time.Since(n.heard.at) > n.cfg.Lease || n.heard.leader != leader {
+		return View{Leader: leader}
+	}
+	return View{Leader: leader, Known: true, Live: maps.Clone(n.heard.live)}
+}

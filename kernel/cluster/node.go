@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +42,8 @@ type Config struct {
 	// Join lists cluster RPC addresses of existing members to join through (retried until
 	// one answers) when there is no Raft state on disk yet.
 	Join []string
+	// RefuseJoins makes the node refuse every join request (a one-node dev cluster).
+	RefuseJoins bool
 	// Voters caps the number of Raft voters; nodes joining beyond it are non-voters that
 	// still run tasks. Default 5.
 	Voters int
@@ -135,6 +139,7 @@ type Node struct {
 	// renewNow asks heartbeatLoop for an attempt at once.
 	est      established
 	lease    leaseClock
+	heard    heardLive
 	renewNow chan struct{}
 	// raftStarted is when this process started raft: log entries it holds from before were
 	// accepted before then.
@@ -234,7 +239,7 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: rpc listen on %s: %w", n.cfg.RPCBind, err)
 	}
-	n.rpc = grpc.NewServer()
+	n.rpc = grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
 	clusterv1.RegisterClusterServer(n.rpc, &rpcServer{n: n})
 	go n.rpc.Serve(n.rpcLis)
 
@@ -370,6 +375,12 @@ func (n *Node) waitApplied(ctx context.Context, idx uint64) error {
 
 var errNoLeader = errors.New("no known leader")
 
+// MaxMessageBytes bounds every message of the cluster service, set explicitly on its
+// server and clients: a forwarded command carries a connector's config (at most
+// config.MaxConfigBytes) and its task configs, and a write larger than this is refused
+// where it enters, not half-way through a forward.
+const MaxMessageBytes = 64 << 20
+
 // leaderClient returns a cluster RPC client for the current leader.
 func (n *Node) leaderClient() (clusterv1.ClusterClient, error) {
 	id := n.LeaderID()
@@ -394,7 +405,8 @@ func (n *Node) client(addr string) (clusterv1.ClusterClient, error) {
 	if c := n.conns[addr]; c != nil {
 		return clusterv1.NewClusterClient(c), nil
 	}
-	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)))
 	if err != nil {
 		return nil, err
 	}
@@ -520,11 +532,36 @@ func (n *Node) RemovePeer(ctx context.Context, id string) error {
 		_, err = cl.Leave(ctx, &clusterv1.LeaveRequest{NodeId: id})
 		return err
 	}
+	if err := n.checkKnown(id); err != nil {
+		return err
+	}
 	if _, err := n.Apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_RemoveNode{
 		RemoveNode: &clusterv1.RemoveNode{Id: id}}}); err != nil && state.CodeOf(err) != state.CodeNotFound {
 		return err
 	}
 	return n.raft.RemoveServer(raft.ServerID(id), 0, 10*time.Second).Error()
+}
+
+// checkKnown fails, naming the ids the cluster knows, unless id is a Raft server or a
+// node registered in the state.
+func (n *Node) checkKnown(id string) error {
+	known := map[string]bool{}
+	if servers, err := n.Servers(); err == nil {
+		for _, s := range servers {
+			known[string(s.ID)] = true
+		}
+	}
+	n.Read(func(s *state.State) {
+		for _, nd := range s.Nodes() {
+			known[nd.Id] = true
+		}
+	})
+	if known[id] {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(known))
+	return &state.Error{Code: state.CodeNotFound,
+		Message: fmt.Sprintf("no node %q in the cluster; its nodes are %s", id, strings.Join(ids, ", "))}
 }
 
 // TransferLeadership hands leadership to the given server, or to any if id is "".

@@ -47,6 +47,11 @@ func (r *rpcServer) Join(ctx context.Context, req *clusterv1.JoinRequest) (*clus
 	if req.GetNode().GetId() == "" || req.Node.RaftAddr == "" || req.Node.RpcAddr == "" {
 		return nil, status.Error(codes.InvalidArgument, "join: node id, raft_addr and rpc_addr are required")
 	}
+	if r.n.cfg.RefuseJoins {
+		return nil, status.Errorf(codes.FailedPrecondition,
+			"join: node %s is a standalone cluster (tributary dev) and accepts no other nodes; "+
+				"start the agents of a cluster with join addresses of their own", r.n.cfg.NodeID)
+	}
 	if !r.n.IsLeader() {
 		// Forward one hop so any member's address works as a join address.
 		cl, err := r.n.leaderClient()
@@ -74,6 +79,9 @@ func (r *rpcServer) Leave(ctx context.Context, req *clusterv1.LeaveRequest) (*cl
 		return nil, r.notLeader()
 	}
 	if err := r.n.RemovePeer(ctx, req.NodeId); err != nil {
+		if state.CodeOf(err) == state.CodeNotFound {
+			return nil, status.Error(codes.NotFound, err.Error())
+		}
 		return nil, status.Errorf(codes.Unavailable, "leave: %v", err)
 	}
 	return &clusterv1.LeaveResponse{}, nil
@@ -89,5 +97,9 @@ func (r *rpcServer) Heartbeat(ctx context.Context, req *clusterv1.HeartbeatReque
 		return nil, status.Errorf(codes.Unavailable, "node %s leads but has not committed in its term yet", r.n.cfg.NodeID)
 	}
 	r.n.live.touch(req.NodeId)
-	return &clusterv1.HeartbeatResponse{LeaderId: r.n.cfg.NodeID, LeaseMs: r.n.cfg.Lease.Milliseconds()}, nil
+	resp := &clusterv1.HeartbeatResponse{LeaderId: r.n.cfg.NodeID, LeaseMs: r.n.cfg.Lease.Milliseconds()}
+	for id := range r.n.Live() {
+		resp.Live = append(resp.Live, id)
+	}
+	return resp, nil
 }

@@ -222,8 +222,34 @@ func Effective(desc *pluginv1.ConnectorDescriptor, cfg map[string]string) map[st
 	return out
 }
 
+// MaxTasks bounds tasks.max: every task is a record in the replicated state and a
+// process-side instance; a typo of 100000 must be refused, not scheduled.
+const MaxTasks = 1024
+
+// MaxConfigBytes bounds a connector's config (the sum of its keys' and values' lengths),
+// checked before anything is replicated. Kafka Connect stores configs in a topic whose
+// records are bounded by max.request.size, 1 MiB by default: the same bound.
+const MaxConfigBytes = 1 << 20
+
+// CheckSize refuses a config larger than MaxConfigBytes, naming its largest key.
+func CheckSize(cfg map[string]string) error {
+	total, largest, largestLen := 0, "", -1
+	for k, v := range cfg {
+		total += len(k) + len(v)
+		if len(v) > largestLen {
+			largest, largestLen = k, len(v)
+		}
+	}
+	if total <= MaxConfigBytes {
+		return nil
+	}
+	return fmt.Errorf("the connector config is %d bytes, more than the %d a config may hold (its largest value is %q, %d bytes); "+
+		"keep large data out of the config: read it from a file with a config provider (${file:path:key}) or from the connector's own source",
+		total, MaxConfigBytes, largest, largestLen)
+}
+
 // TasksMax returns the tasks.max of cfg: 1 when unset, an error when it is not a whole
-// number of at least 1.
+// number from 1 to MaxTasks.
 func TasksMax(cfg map[string]string) (int, error) {
 	v, ok := cfg[KeyTasksMax]
 	if !ok {
@@ -235,6 +261,9 @@ func TasksMax(cfg map[string]string) (int, error) {
 	}
 	if n < 1 {
 		return 0, &kc.ConfigError{Key: KeyTasksMax, Value: v, Reason: "Value must be at least 1"}
+	}
+	if n > MaxTasks {
+		return 0, &kc.ConfigError{Key: KeyTasksMax, Value: v, Reason: fmt.Sprintf("Value must be no more than %d", MaxTasks)}
 	}
 	return int(n), nil
 }

@@ -1,9 +1,14 @@
 package runtime
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
@@ -119,4 +124,60 @@ func TestExpiredLeaseStopsProducingWithinOneBatch(t *testing.T) {
 	eventually(t, "the task runs and produces again", func() bool {
 		return rt.Starts()[key] == 2 && h.highWatermarks("src", 1)[0] > stopped
 	})
+}
+
+// lockedBuffer is a log sink tests read while the runtime writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestShutdownTimeoutStopsWhatHangsAndSaysWhat: a task whose plugin never answers Close
+// must not hold the node's stop past ShutdownTimeout: the runtime stops it without
+// waiting further, cuts the pending plugin call short, and logs which task held it and
+// what it was waiting for.
+func TestShutdownTimeoutStopsWhatHangsAndSaysWhat(t *testing.T) {
+	h := newHarness(t, "n1")
+	h.createTopic("src", 1)
+	h.putConnector(genConnector("gen", map[string]string{"topic": "src", "name": "g0", "batch": "20", "sleep.ms": "5"}))
+	h.assign("gen", 0, "n1")
+	logs := &lockedBuffer{}
+	rt, stop := h.startWith("n1", func(c *Config) {
+		c.ShutdownTimeout = 100 * time.Millisecond
+		c.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, &testWriter{t: t}), nil))
+	})
+	eventually(t, "the task runs", stateIs(h, "gen", 0, clusterv1.TaskState_TASK_STATE_RUNNING))
+	cutShort := make(chan struct{})
+	h.plugins.source.setCloseHook(func(ctx context.Context) {
+		<-ctx.Done() // hangs until the kernel gives up on the call
+		close(cutShort)
+	})
+	stop()
+	eventually(t, "the pending Close to be cut short", func() bool {
+		select {
+		case <-cutShort:
+			return true
+		default:
+			return false
+		}
+	})
+	out := logs.String()
+	if !strings.Contains(out, "still stopping after the shutdown timeout") || !strings.Contains(out, "gen-0 (waiting for the plugin's Close)") {
+		t.Errorf("the shutdown log does not name the task and what held it:\n%s", out)
+	}
+	if len(rt.Running()) != 0 {
+		t.Errorf("tasks still running after Run returned: %v", rt.Running())
+	}
 }

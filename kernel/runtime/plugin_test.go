@@ -148,7 +148,8 @@ type genSource struct {
 	// pollHook, when set, is called before every Poll; an error it returns is Poll's answer.
 	pollHook func() error
 	// openHook, when set, is called at the start of every Open with the call's context.
-	openHook func(ctx context.Context)
+	openHook  func(ctx context.Context)
+	closeHook func(ctx context.Context)
 }
 
 type genTask struct {
@@ -311,7 +312,13 @@ func (g *genSource) Commit(_ context.Context, req *pluginv1.CommitRequest) (*plu
 	return &pluginv1.CommitResponse{}, nil
 }
 
-func (g *genSource) Close(_ context.Context, req *pluginv1.CloseRequest) (*pluginv1.CloseResponse, error) {
+func (g *genSource) Close(ctx context.Context, req *pluginv1.CloseRequest) (*pluginv1.CloseResponse, error) {
+	g.mu.Lock()
+	hook := g.closeHook
+	g.mu.Unlock()
+	if hook != nil {
+		hook(ctx)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	delete(g.tasks, req.Handle)
@@ -452,6 +459,12 @@ func (g *genSource) setOpenHook(fn func(ctx context.Context)) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.openHook = fn
+}
+
+func (g *genSource) setCloseHook(fn func(ctx context.Context)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closeHook = fn
 }
 
 func (g *genSource) setPollHook(fn func() error) {

@@ -50,6 +50,11 @@ type Config struct {
 	MetadataRefreshInterval time.Duration
 	// Logger receives the runtime's logs; default slog.Default().
 	Logger *slog.Logger
+	// ShutdownTimeout bounds how long Run, once its context ends, lets tasks drain and
+	// commit their final offsets; tasks still stopping then are stopped without their
+	// final commit (their records are re-delivered, as after a crash), and the log names
+	// them and what they were waiting for. Default 3s.
+	ShutdownTimeout time.Duration
 	// LeaseHeld, if set, reports whether this node holds its lease at the moment of the
 	// call. A source task asks it before each batch it hands to its producer and stops,
 	// producing nothing more, when it answers false: a node frozen past its lease (SIGSTOP,
@@ -141,6 +146,9 @@ func New(cfg Config) (*Runtime, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 3 * time.Second
+	}
 	if cfg.LeaseHeld == nil {
 		cfg.LeaseHeld = func() bool { return true }
 	}
@@ -185,7 +193,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.reconcile(ctx)
 		select {
 		case <-ctx.Done():
-			r.stopAll(stopGraceful)
+			r.stopAllWithin(r.cfg.ShutdownTimeout)
 			stopCommits()
 			<-commitsDone
 			r.mu.Lock()
@@ -370,6 +378,51 @@ func (r *Runtime) stopAll(mode stopMode) {
 			delete(r.tasks, t.key)
 		}
 		r.mu.Unlock()
+	}
+}
+
+// stopAllWithin stops every task gracefully, and those still stopping after timeout
+// quietly, logging which they were and what held them; it returns when all have stopped.
+func (r *Runtime) stopAllWithin(timeout time.Duration) {
+	start := time.Now()
+	r.mu.Lock()
+	var waits []*workerTask
+	for _, t := range r.tasks {
+		t.stop(stopGraceful)
+		waits = append(waits, t)
+	}
+	r.mu.Unlock()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for _, t := range waits {
+		select {
+		case <-t.done:
+			continue
+		case <-deadline.C:
+		}
+		var slow []string
+		for _, w := range waits {
+			select {
+			case <-w.done:
+			default:
+				slow = append(slow, fmt.Sprintf("%s (%s)", w.key, w.stopping()))
+				w.hurryUp()
+			}
+		}
+		r.log.Warn("shutdown: tasks still stopping after the shutdown timeout; stopping them without their final commit "+
+			"(their last records are delivered again after the restart)", "timeout", timeout, "tasks", slow)
+		break
+	}
+	for _, t := range waits {
+		<-t.done
+		r.mu.Lock()
+		if r.tasks[t.key] == t {
+			delete(r.tasks, t.key)
+		}
+		r.mu.Unlock()
+	}
+	if d := time.Since(start); d > timeout {
+		r.log.Warn("shutdown: tasks took longer than the shutdown timeout to stop", "took", d.Round(time.Millisecond), "timeout", timeout)
 	}
 }
 

@@ -522,7 +522,7 @@ func TestCommitIsBatchedAndFencedPerTask(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		return &workerTask{r: rt, key: state.TaskKey{Connector: "gen", Task: task}, epoch: epoch, role: role,
-			ctx: ctx, cancel: cancel, log: h.log}, role
+			ctx: ctx, cancel: cancel, hurry: ctx, hurryCancel: cancel, log: h.log}, role
 	}
 	current, currentRole := mk(0, h.epoch("gen", 0), "a")
 	stale, staleRole := mk(1, h.epoch("gen", 1)-1, "b")

@@ -671,12 +671,14 @@ func (ss *sinkSession) finish(err error) {
 		return
 	}
 	if exited, _ := pluginExited(ss.c, err); !exited {
+		t.setPhase("the plugin's final Flush")
 		ctx, cancel := t.rpcContext()
 		if ferr := ss.flush(ctx); ferr != nil {
 			t.log.Warn("final flush failed; committing earlier flushes only", "err", ferr)
 		}
 		cancel()
 	}
+	t.setPhase("the final offset commit")
 	t.r.commit(t.ctx, []*workerTask{t})
 	ss.closePlugin(err)
 }

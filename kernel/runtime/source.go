@@ -441,6 +441,7 @@ func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *failure {
 // the acked offsets and tells the plugin, then closes the plugin task.
 func (s *sourceTask) finish(c *pluginhost.Client, err error) {
 	if !s.t.quiet() {
+		s.t.setPhase("Kafka's acks of the records in flight")
 		deadline := time.Now().Add(drainTimeout)
 		for s.tracker.inFlight() > 0 && time.Now().Before(deadline) && !s.t.quiet() {
 			time.Sleep(5 * time.Millisecond)
@@ -448,6 +449,7 @@ func (s *sourceTask) finish(c *pluginhost.Client, err error) {
 		if n := s.tracker.inFlight(); n > 0 {
 			s.t.log.Warn("records still in flight when the task stopped; their offsets stay uncommitted", "records", n)
 		}
+		s.t.setPhase("the final offset commit")
 		s.t.r.commit(s.t.ctx, []*workerTask{s.t})
 	}
 	if exited, _ := pluginExited(c, err); exited {
@@ -456,6 +458,7 @@ func (s *sourceTask) finish(c *pluginhost.Client, err error) {
 	ctx, cancel := s.t.rpcContext()
 	defer cancel()
 	if !s.t.quiet() {
+		s.t.setPhase("the plugin's Commit of the final offsets")
 		if err := s.deliverCommit(ctx, c); err != nil {
 			s.t.log.Warn("telling the plugin the final offsets failed", "err", err)
 		}

@@ -78,10 +78,15 @@ type workerTask struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	done   chan struct{}
-	mode   atomic.Int32 // stopMode
+	// hurry is cancelled when a stop must end now (the node's shutdown timeout passed),
+	// cutting short the plugin calls a stop makes (final commit, close).
+	hurry       context.Context
+	hurryCancel context.CancelFunc
+	done        chan struct{}
+	mode        atomic.Int32 // stopMode
 
 	paused atomic.Bool
+	phase  atomic.Pointer[string] // what a stopping instance waits for, for the shutdown log
 
 	records      atomic.Int64
 	failures     atomic.Int64 // records that failed a stage
@@ -99,6 +104,7 @@ type workerTask struct {
 
 func newWorkerTask(parent context.Context, r *Runtime, key state.TaskKey, d desiredTask, starts int) *workerTask {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	hurry, hurryCancel := context.WithCancel(context.Background())
 	class := d.connector.Config["connector.class"]
 	if class == "" {
 		class = d.connector.Plugin
@@ -118,6 +124,8 @@ func newWorkerTask(parent context.Context, r *Runtime, key state.TaskKey, d desi
 		secrets:     secrets,
 		ctx:         ctx,
 		cancel:      cancel,
+		hurry:       hurry,
+		hurryCancel: hurryCancel,
 		done:        make(chan struct{}),
 		state:       clusterv1.TaskState_TASK_STATE_UNASSIGNED,
 		statusCh:    make(chan struct{}, 1),
@@ -161,6 +169,23 @@ func (t *workerTask) stop(mode stopMode) bool {
 func (t *workerTask) fence() {
 	t.r.refuse(t.key, t.epoch)
 	t.stop(stopQuiet)
+}
+
+// hurryUp turns the instance's stop quiet and cuts short the plugin call it waits on.
+func (t *workerTask) hurryUp() {
+	t.stop(stopQuiet)
+	t.hurryCancel()
+}
+
+// setPhase records what a stopping instance is waiting for.
+func (t *workerTask) setPhase(p string) { t.phase.Store(&p) }
+
+// stopping says what a stopping instance is waiting for.
+func (t *workerTask) stopping() string {
+	if p := t.phase.Load(); p != nil {
+		return "waiting for " + *p
+	}
+	return "ending its loop"
 }
 
 func (t *workerTask) stopRequested() bool { return stopMode(t.mode.Load()) != running }
@@ -271,6 +296,7 @@ func (t *workerTask) reportLoop() {
 func (t *workerTask) run() {
 	defer close(t.done)
 	defer t.cancel()
+	defer t.hurryCancel()
 	go t.reportLoop()
 
 	if err := t.prepare(); err != nil {
@@ -467,7 +493,7 @@ var errPluginExited = errors.New("plugin process exited")
 // rpcContext returns a context for a plugin call made while stopping: the task's own
 // context may already be cancelled.
 func (t *workerTask) rpcContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(t.ctx), pluginCloseTimeout)
+	return context.WithTimeout(t.hurry, pluginCloseTimeout)
 }
 
 // closePlugin closes the plugin task, unless the process is gone.
@@ -477,6 +503,7 @@ func (t *workerTask) closePlugin(c *pluginhost.Client, close func(context.Contex
 		return
 	default:
 	}
+	t.setPhase("the plugin's Close")
 	ctx, cancel := t.rpcContext()
 	defer cancel()
 	if _, err := close(ctx, &pluginv1.CloseRequest{Handle: t.handle}); err != nil {

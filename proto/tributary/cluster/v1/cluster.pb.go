@@ -518,7 +518,10 @@ type HeartbeatResponse struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	LeaderId string                 `protobuf:"bytes,1,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
 	// lease_ms is how long the node may run its tasks without a successful heartbeat.
-	LeaseMs       int64 `protobuf:"varint,2,opt,name=lease_ms,json=leaseMs,proto3" json:"lease_ms,omitempty"`
+	LeaseMs int64 `protobuf:"varint,2,opt,name=lease_ms,json=leaseMs,proto3" json:"lease_ms,omitempty"`
+	// live lists the nodes the leader holds alive at this heartbeat, so a follower can
+	// answer a status read truthfully about tasks on nodes that have gone silent.
+	Live          []string `protobuf:"bytes,3,rep,name=live,proto3" json:"live,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -565,6 +568,13 @@ func (x *HeartbeatResponse) GetLeaseMs() int64 {
 		return x.LeaseMs
 	}
 	return 0
+}
+
+func (x *HeartbeatResponse) GetLive() []string {
+	if x != nil {
+		return x.Live
+	}
+	return nil
 }
 
 // Connector is a deployed connector: its config as the user wrote it (never resolved) and the
@@ -2088,10 +2098,11 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"\x0f\n" +
 	"\rLeaveResponse\"+\n" +
 	"\x10HeartbeatRequest\x12\x17\n" +
-	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"K\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"_\n" +
 	"\x11HeartbeatResponse\x12\x1b\n" +
 	"\tleader_id\x18\x01 \x01(\tR\bleaderId\x12\x19\n" +
-	"\blease_ms\x18\x02 \x01(\x03R\aleaseMs\"\xd8\x03\n" +
+	"\blease_ms\x18\x02 \x01(\x03R\aleaseMs\x12\x12\n" +
+	"\x04live\x18\x03 \x03(\tR\x04live\"\xd8\x03\n" +
 	"\tConnector\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12C\n" +
 	"\x06config\x18\x02 \x03(\v2+.tributary.cluster.v1.Connector.ConfigEntryR\x06config\x12D\n" +
