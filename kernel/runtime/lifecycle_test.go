@@ -181,3 +181,34 @@ func TestShutdownTimeoutStopsWhatHangsAndSaysWhat(t *testing.T) {
 		t.Errorf("tasks still running after Run returned: %v", rt.Running())
 	}
 }
+
+// TestOversizedRecordFollowsTheErrorPolicy: a record larger than max.request.size never
+// reaches the producer: it fails the task with a trace naming the size and the limit, or
+// under errors.tolerance=all it is skipped and counted while the task goes on.
+func TestOversizedRecordFollowsTheErrorPolicy(t *testing.T) {
+	h := newHarness(t, "n1")
+	h.createTopic("big", 1)
+	strict := genConnector("strict", map[string]string{"topic": "big", "name": "s", "batch": "2", "count": "2", "value.bytes": "1048577"})
+	strict.Config["value.converter"] = "bytearray"
+	tolerant := genConnector("tolerant", map[string]string{"topic": "big", "name": "t", "batch": "2", "count": "4", "value.bytes": "1048577"})
+	tolerant.Config["value.converter"] = "bytearray"
+	tolerant.Config["errors.tolerance"] = "all"
+	h.putConnector(strict)
+	h.putConnector(tolerant)
+	h.assign("strict", 0, "n1")
+	h.assign("tolerant", 0, "n1")
+	rt, _ := h.start("n1")
+
+	eventually(t, "the strict task fails naming the limit", func() bool {
+		st := h.status("strict", 0)
+		return st != nil && st.State == clusterv1.TaskState_TASK_STATE_FAILED &&
+			strings.Contains(st.Trace, "1048577 bytes") && strings.Contains(st.Trace, "max.request.size")
+	})
+	eventually(t, "the tolerant task skips all four and commits past them", func() bool {
+		ti, ok := taskInfo(rt, "tolerant", 0)
+		return ok && ti.Failures == 4 && ti.Skipped == 4 && h.sourceOffset("tolerant", `{"g":"t"}`) == `{"n":3}`
+	})
+	if hw := h.highWatermarks("big", 1)[0]; hw != 0 {
+		t.Errorf("%d oversized records reached the topic; want none", hw)
+	}
+}

@@ -24,6 +24,9 @@ func DefaultSaramaConfig() *sarama.Config {
 	c.Producer.Return.Successes = true
 	c.Producer.Return.Errors = true
 	c.Producer.Partitioner = NewPartitioner
+	// A record's bound, as Kafka's max.request.size (1 MiB) rather than sarama's 1,000,000:
+	// a larger record fails its stage (KAFKA_PRODUCE) and follows the error policy.
+	c.Producer.MaxMessageBytes = 1 << 20
 	// Retry for about two minutes, as Kafka's delivery.timeout.ms: 100ms, 200ms, … 1s.
 	// The idempotent producer retries a batch with its sequence numbers, so a retry after
 	// a request that did land is discarded by the broker rather than written twice.

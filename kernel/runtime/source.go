@@ -40,6 +40,9 @@ type sourceTask struct {
 	resultDone chan struct{}
 	// producerRetries is how often the producer retries a request before giving up.
 	producerRetries int
+	// maxRecordBytes bounds one record (key, value and headers), as the producer's
+	// max.request.size does upstream.
+	maxRecordBytes int
 
 	failOnce sync.Once
 	failErr  error
@@ -84,6 +87,7 @@ func (s *sourceTask) init() error {
 	}
 	pc := producerConfig(s.t.r.saramaConfig(), s.t.policy)
 	s.producerRetries = pc.Producer.Retry.Max
+	s.maxRecordBytes = pc.Producer.MaxMessageBytes
 	if s.producer, err = sarama.NewAsyncProducer(s.t.r.cfg.Brokers, pc); err != nil {
 		return fmt.Errorf("kafka producer: %w", err)
 	}
@@ -434,7 +438,27 @@ func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *failure {
 			p.msg.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: b}
 		}
 	}
+	if n := recordBytes(&p.msg); s.maxRecordBytes > 0 && n > s.maxRecordBytes {
+		return &failure{stage: stageKafkaProduce, class: producerClass, rec: rec, err: fmt.Errorf(
+			"the record is %d bytes (key %d, value %d), more than the %d bytes a record may have (the producer's max.request.size): "+
+				"make the connector's records smaller or raise max.request.size", n, len(k), len(v), s.maxRecordBytes)}
+	}
 	return nil
+}
+
+// recordBytes is the size of a message's key, value and headers.
+func recordBytes(m *sarama.ProducerMessage) int {
+	n := 0
+	if m.Key != nil {
+		n += m.Key.Length()
+	}
+	if m.Value != nil {
+		n += m.Value.Length()
+	}
+	for _, h := range m.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
 }
 
 // finish ends a session: unless the task is fenced, it waits for in-flight records, commits

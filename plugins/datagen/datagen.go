@@ -19,6 +19,10 @@ import (
 const (
 	keyTopic      = "topic"
 	keyRecordSize = "record.size"
+	// maxRecordSize is the largest record.size: a record may have at most 1 MiB, and a
+	// larger one is refused when the connector is created, not after the plugin has
+	// built it (a record.size of 2,000,000,000 once grew plugin and kernel to 8 GB).
+	maxRecordSize = 1 << 20
 	keyKeySpace   = "key.space"
 	keyRate       = "rate"
 	keyCount      = "count"
@@ -63,8 +67,8 @@ func (connector) Definition() sdk.Definition {
 		Config: new(sdk.ConfigDef).
 			Define(keyTopic, sdk.TypeString, sdk.High, "The topic to write the records to.",
 				sdk.Required(), sdk.DisplayName("Topic")).
-			Define(keyRecordSize, sdk.TypeInt, sdk.Medium, "The size of each value in bytes. Values of at least 42 bytes begin with the header of package record (sequence number, task, time); shorter ones hold the start of it.",
-				sdk.Default("100"), sdk.DisplayName("Record size"), sdk.AtLeast(1)).
+			Define(keyRecordSize, sdk.TypeInt, sdk.Medium, "The size of each value in bytes, at most 1 MiB (the size a record may have, Kafka's max.request.size). Values of at least 42 bytes begin with the header of package record (sequence number, task, time); shorter ones hold the start of it.",
+				sdk.Default("100"), sdk.DisplayName("Record size"), sdk.Between(1, maxRecordSize)).
 			Define(keyKeySpace, sdk.TypeLong, sdk.Medium, "The number of distinct keys, chosen pseudo-randomly per record; 0 gives every record a null key.",
 				sdk.Default("0"), sdk.DisplayName("Key space"), sdk.AtLeast(0)).
 			Define(keyRate, sdk.TypeDouble, sdk.Medium, "Records per second over all tasks; 0 generates as fast as the pipeline takes them.",

@@ -109,6 +109,8 @@ func TestValidate(t *testing.T) {
 		key, value string
 	}{
 		{keyRecordSize, "0"},
+		{keyRecordSize, "2000000000"},
+		{keyRecordSize, "1048577"},
 		{keyKeySpace, "-1"},
 		{keyCount, "-5"},
 		{keyBatchSize, "0"},

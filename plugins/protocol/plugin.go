@@ -3,7 +3,6 @@ package protocol
 import (
 	"context"
 	"errors"
-	"math"
 	"os/exec"
 
 	"github.com/hashicorp/go-plugin"
@@ -99,19 +98,24 @@ func NewClients(conn *grpc.ClientConn, done <-chan struct{}) *Clients {
 // as in tests connecting without a process).
 func (c *Clients) Done() <-chan struct{} { return c.done }
 
+// MaxMessageBytes bounds one message between kernel and plugin, set explicitly on both
+// ends: a Poll answer or Put request is a whole batch (up to 1024 records of the 1 MiB a
+// record may have), far beyond gRPC's 4 MiB default; a plugin that sends more (a runaway
+// record) fails its call with ResourceExhausted instead of growing the kernel's memory.
+const MaxMessageBytes = 1 << 30
+
 // ClientDialOptions are every option the kernel's connection to a plugin needs: the
-// transport options, messages of any size (a Poll answer is a whole batch; gRPC's 4 MiB
-// default would fail large records) and the protocol's codec.
+// transport options, the message bound and the protocol's codec.
 func ClientDialOptions() []grpc.DialOption {
 	return append(DialOptions(), grpc.WithDefaultCallOptions(
-		grpc.MaxCallRecvMsgSize(math.MaxInt32), grpc.MaxCallSendMsgSize(math.MaxInt32),
+		grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes),
 		grpc.ForceCodecV2(Codec)))
 }
 
 // AllServerOptions are every option a plugin's gRPC server needs, added to go-plugin's
-// own: the transport options, messages of any size and the protocol's codec.
+// own: the transport options, the message bound and the protocol's codec.
 func AllServerOptions() []grpc.ServerOption {
-	return append(ServerOptions(), grpc.MaxRecvMsgSize(math.MaxInt32), grpc.MaxSendMsgSize(math.MaxInt32),
+	return append(ServerOptions(), grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes),
 		grpc.ForceServerCodecV2(Codec))
 }
 

@@ -114,6 +114,19 @@ func AtLeast(lowest float64) KeyOption {
 	})
 }
 
+// Between accepts only numbers from lowest to highest, as ConfigDef.Range.between, whose
+// wording it keeps.
+func Between(lowest, highest float64) KeyOption {
+	return Check(func(v string) error {
+		f, ok := kc.ParseDouble(v)
+		if ok && (f < lowest || f > highest) {
+			return fmt.Errorf("Value must be no less than %s and no more than %s",
+				strconv.FormatFloat(lowest, 'f', -1, 64), strconv.FormatFloat(highest, 'f', -1, 64))
+		}
+		return nil
+	})
+}
+
 // Check adds a check of the key's value, run after the type check when the key is set;
 // its error is reported as the key's.
 func Check(fn func(value string) error) KeyOption {
