@@ -9,7 +9,7 @@ import (
 )
 
 // pathFormat is a parsed Joda-Time DateTimeFormat pattern, as TimeBasedPartitioner's
-// path.format: letters are fields, text in single quotes is literal ('' is a quote), and
+// path.format: letters are fields, text in single quotes is literal (” is a quote), and
 // anything else that is not a letter is literal too.
 type pathFormat struct {
 	parts []formatPart
