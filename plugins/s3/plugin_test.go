@@ -95,7 +95,7 @@ func TestKernelKilledMidFile(t *testing.T) {
 		"connector.class": "io.confluent.connect.s3.S3SinkConnector", "tasks.max": "1", "topics": "orders",
 		keyBucket: bucket, keyStoreURL: s.Endpoint(), keyRegion: s.Region, keyAccessKey: s.AccessKey, keySecretKey: s.SecretKey,
 		keyFormat: formatJSON, keyFlushSize: "10", keyStorageClass: s3StorageClass,
-		"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
 		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
 	})
 	dev.PutConnector(t, "s3", string(body))
