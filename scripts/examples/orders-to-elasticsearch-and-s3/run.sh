@@ -93,8 +93,10 @@ pids+=($!)
 # s3 makes a signed S3 request with curl (SigV4, as any S3 client).
 s3() { curl -sS --fail-with-body --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ak:$sk" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
 s3_keys() { s3 "$s3url/orders-archive?list-type=2" | grep -o '<Key>[^<]*</Key>' | sed -e 's/<Key>//' -e 's/<\/Key>//'; }
-s3_all() { for k in $(s3_keys); do s3 "$s3url/orders-archive/$k"; done; }
-export -f s3 s3_keys s3_all # for wait_for's bash -c
+# s3_get prints an object; = and + in its key are percent-encoded, as SigV4 signs them.
+s3_get() { local k=${1//+/%2B}; s3 "$s3url/orders-archive/${k//=/%3D}"; }
+s3_all() { for k in $(s3_keys); do s3_get "$k"; done; }
+export -f s3 s3_keys s3_get s3_all # for wait_for's bash -c
 export s3url ak sk
 wait_for 30 "versitygw" curl -s "$s3url/"
 s3 -X PUT "$s3url/orders-archive"
@@ -149,7 +151,7 @@ echo "==> the archive in S3 keeps every version, the deleted order too"
 wait_for 60 "the delete in S3" bash -c 's3_all | grep -q "\"__deleted\":\"true\""' || fail
 for k in $(s3_keys); do
   echo "    s3://orders-archive/$k"
-  s3 "$s3url/orders-archive/$k" | sed 's/^/      /'
+  s3_get "$k" | sed 's/^/      /'
 done
 versions=$(s3_all | wc -l)
 [ "$versions" -eq 6 ] || { echo "the archive holds $versions versions; want 6 (3 snapshot rows, insert, update, delete)" >&2; fail; }
