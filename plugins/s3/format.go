@@ -64,15 +64,18 @@ func (e *lineEncoder) write(r *sdk.SinkRecord) error {
 		if r.ValueSchema != nil && r.ValueSchema.Type != data.TypeBytes {
 			return fmt.Errorf("Invalid schema type for ByteArrayConverter: %s", r.ValueSchema.Type)
 		}
-		e.scratch = append(append(e.scratch[:0], b...), e.sep...)
-	} else {
-		line, err := e.json.write(e.scratch[:0], r.ValueSchema, r.Value)
-		if err != nil {
-			return fmt.Errorf("JsonFormat: %w", err)
+		if _, err := e.out.Write(b); err != nil {
+			return err
 		}
-		e.scratch = append(line, e.sep...)
+		_, err := e.out.Write(e.sep)
+		return err
 	}
-	_, err := e.out.Write(e.scratch)
+	line, err := e.json.write(e.scratch[:0], r.ValueSchema, r.Value)
+	if err != nil {
+		return fmt.Errorf("JsonFormat: %w", err)
+	}
+	e.scratch = append(line, e.sep...)
+	_, err = e.out.Write(e.scratch)
 	return err
 }
 

@@ -17,6 +17,10 @@ import (
 type partitioner struct {
 	cfg *config
 	buf []byte
+	// last is DefaultPartitioner's encoding of lastPartition: a writer sees one Kafka
+	// partition, so it is made once.
+	last          string
+	lastPartition int32
 }
 
 // encode returns the record's encoded partition: partition=<p>, <field>=<value>[/…], or
@@ -34,9 +38,10 @@ func (p *partitioner) encode(r *sdk.SinkRecord, now int64) (string, error) {
 		p.buf = p.cfg.pathFormat.appendFormat(p.buf[:0], b)
 		return string(p.buf), nil
 	}
-	p.buf = append(p.buf[:0], "partition="...)
-	p.buf = strconv.AppendInt(p.buf, int64(r.Partition), 10)
-	return string(p.buf), nil
+	if p.last == "" || p.lastPartition != r.Partition {
+		p.last, p.lastPartition = "partition="+strconv.Itoa(int(r.Partition)), r.Partition
+	}
+	return p.last, nil
 }
 
 // fieldPartition is FieldPartitioner.encodePartition: the value must be a struct; each
