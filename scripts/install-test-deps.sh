@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use that a bare machine lacks: PostgreSQL, MariaDB, Redis, kcat, python3-grpcio and
-# python3-protobuf, pip, setuptools, wheel and venv for Python (Debian) and grpcurl (built
-# from the Go module proxy into the tool cache). Safe to run repeatedly; quick when done.
+# python3-protobuf, pip, setuptools, wheel and venv for Python (Debian), and grpcurl and
+# versitygw (the S3 server of the S3 sink's tests), built from the Go module proxy into the
+# tool cache. Safe to run repeatedly; quick when done.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -26,4 +27,4 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-"$here/install-tools.sh" grpcurl
+"$here/install-tools.sh" grpcurl versitygw

@@ -1,5 +1,5 @@
-// Package testsvc starts the real services tests need — PostgreSQL, MariaDB, Redis, an
-// Elasticsearch look-alike — each on a free port in the test's temp dir, and
+// Package testsvc starts the real services tests need — PostgreSQL, MariaDB, Redis, S3
+// (versitygw), an Elasticsearch look-alike — each on a free port in the test's temp dir, and
 // stops them when the test ends. It is written once, here, so that connector tests and
 // the end-to-end tests of cmd/tributary start a service the same way.
 //

@@ -99,7 +99,7 @@ func run() int {
 	flag.DurationVar(&latencyFor, "latency-for", 10*time.Second, "how long each latency run measures, after 2s of warm-up")
 	flag.IntVar(&failoverRounds, "failover-rounds", 0, "SIGKILL rounds of the failover benchmark, alternately of a follower and of the leader (default 2×-n)")
 	flag.IntVar(&connectors, "connectors", 100, "connectors in the footprint benchmark")
-	flag.StringVar(&only, "only", "", "comma-separated benchmarks to run: boundary,source,source4,sink,latency,footprint,failover,postgres,elasticsearch,redis,jdbc (default all)")
+	flag.StringVar(&only, "only", "", "comma-separated benchmarks to run: boundary,source,source4,sink,latency,footprint,failover,postgres,elasticsearch,redis,s3,jdbc (default all)")
 	flag.StringVar(&env.profile, "profile", "", "write CPU and allocation profiles of the kernel and the datagen plugin to this directory")
 	flag.Func("agent-env", "an environment variable KEY=VALUE for the kernel nodes and their plugins, e.g. GOGC=200 (repeatable; for experiments)", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -188,7 +188,7 @@ func run() int {
 
 	phase("boundary", func() error { return benchBoundary(ctx, env, &t) })
 	needBroker := false
-	for _, b := range []string{"source", "source4", "sink", "latency", "footprint", "failover", "postgres", "elasticsearch", "redis", "jdbc"} {
+	for _, b := range []string{"source", "source4", "sink", "latency", "footprint", "failover", "postgres", "elasticsearch", "redis", "s3", "jdbc"} {
 		needBroker = needBroker || enabled(b)
 	}
 	if needBroker {
@@ -207,6 +207,7 @@ func run() int {
 		phase("sink", func() error { return benchSink(ctx, env, &t) })
 		phase("elasticsearch", func() error { return benchElasticsearch(ctx, env, &t) })
 		phase("redis", func() error { return benchRedis(ctx, env, &t) })
+		phase("s3", func() error { return benchS3(ctx, env, &t) })
 		phase("latency", func() error { return benchLatency(ctx, env, &t, latencyFor) })
 		phase("footprint", func() error { return benchFootprint(ctx, env, &t, connectors) })
 		phase("failover", func() error { return benchFailover(ctx, env, &t, failoverRounds) })
