@@ -24,29 +24,22 @@ import (
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
-// fileBinary is the real plugins/file binary, built once by TestMain.
-var fileBinary string
+// fileBinary returns the real plugins/file binary: $TRIBUTARY_BIN's (make test's -race
+// build in bin/race), or one built once for this test binary, with -race when the tests
+// run with it (testsvc.Built). Its stderr reaches the host's log, where newHost looks for
+// the race detector's reports.
+func fileBinary(tb testing.TB) string {
+	tb.Helper()
+	return testsvc.Built(tb, "plugins/tributary-file", "../../plugins/file")
+}
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(helperEnv); dir != "" {
 		runHelperKernel(dir)
 		return
 	}
-	dir, err := os.MkdirTemp("", "pluginhost-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fileBinary = filepath.Join(dir, "tributary-file")
-	build := exec.Command("go", "build", "-o", fileBinary, "github.com/tributary-dev/tributary/plugins/file")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "build the file plugin: %v\n", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	testsvc.RemoveBuilt()
 	os.Exit(code)
 }
 
@@ -104,7 +97,7 @@ func (s *syncBuffer) String() string {
 func pluginDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.Symlink(fileBinary, filepath.Join(dir, "tributary-file")); err != nil {
+	if err := os.Symlink(fileBinary(t), filepath.Join(dir, "tributary-file")); err != nil {
 		t.Fatal(err)
 	}
 	for name, mode := range map[string]os.FileMode{"README": 0o644, "tributary-notes.txt": 0o644, "other-plugin": 0o755} {
@@ -132,6 +125,9 @@ func newHost(t *testing.T, cfg Config) (*Host, *syncBuffer) {
 	}
 	t.Cleanup(func() {
 		_ = h.Close()
+		// The plugin processes have ended: a race one of them reported is in its stderr,
+		// which the host logs.
+		testsvc.CheckRaces(t, "the plugins' log", logs.String())
 		if t.Failed() {
 			t.Logf("host logs:\n%s", logs.String())
 		}
@@ -228,7 +224,7 @@ func TestBrokenBinaryIsSkipped(t *testing.T) {
 }
 
 func TestChecksumPinning(t *testing.T) {
-	b, err := os.ReadFile(fileBinary)
+	b, err := os.ReadFile(fileBinary(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,7 +499,7 @@ func TestCloseKillsProcesses(t *testing.T) {
 // gRPC connection (AutoMTLS, Unix socket), batches of 2000 100-byte lines.
 func BenchmarkPollThroughPlugin(b *testing.B) {
 	dir := b.TempDir()
-	if err := os.Symlink(fileBinary, filepath.Join(dir, "tributary-file")); err != nil {
+	if err := os.Symlink(fileBinary(b), filepath.Join(dir, "tributary-file")); err != nil {
 		b.Fatal(err)
 	}
 	h, err := New(context.Background(), Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
@@ -566,7 +562,7 @@ func TestRestartRetriesWithBackoff(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	real, err := os.ReadFile(fileBinary)
+	real, err := os.ReadFile(fileBinary(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 // SHA-256 (an ELF loader ignores what follows the program). It returns the checksum.
 func installBinary(t *testing.T, dir, name, extra string) string {
 	t.Helper()
-	b, err := os.ReadFile(fileBinary)
+	b, err := os.ReadFile(fileBinary(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,10 @@ import (
 // (make test sets it to the freshly built bin/race) it is $TRIBUTARY_BIN/rel, where rel is
 // "tributary" or "plugins/tributary-<name>"; otherwise the binary is built from pkg, a
 // package path relative to the test's own directory ("." for a plugin testing itself,
-// "../../cmd/tributary"), once per test binary. What Built builds is removed by
-// [RemoveBuilt], which the package's TestMain calls after m.Run.
+// "../../cmd/tributary"), once per test binary, with -race when the test runs with -race
+// (as make test's bin/race is), so a race in the spawned process fails the test that ran it
+// ([CheckRaces]). What Built builds is removed by [RemoveBuilt], which the package's
+// TestMain calls after m.Run.
 func Built(tb testing.TB, rel, pkg string) string {
 	tb.Helper()
 	if dir := os.Getenv("TRIBUTARY_BIN"); dir != "" {
@@ -41,7 +43,11 @@ func Built(tb testing.TB, rel, pkg string) string {
 		built.dirs = append(built.dirs, dir)
 		built.Unlock()
 		b.path = filepath.Join(dir, filepath.Base(rel))
-		if out, err := exec.Command("go", "build", "-o", b.path, pkg).CombinedOutput(); err != nil {
+		args := []string{"build", "-o", b.path}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command("go", append(args, pkg)...).CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}
 	})

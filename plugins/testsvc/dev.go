@@ -52,7 +52,8 @@ func DevPorts(t testing.TB) []int {
 
 // StartDev starts `tributary dev` (the binary from [Built]) without the seed pipeline and
 // waits until its REST API answers. It is stopped (SIGTERM, then SIGKILL after 20 s) when
-// the test ends; a failed test gets its output.
+// the test ends; a race detector report in its output then fails the test ([CheckRaces]),
+// and a failed test gets its output.
 func StartDev(t testing.TB, o DevOptions) *Dev {
 	t.Helper()
 	if o.DataDir == "" {
@@ -88,6 +89,9 @@ func StartDev(t testing.TB, o DevOptions) *Dev {
 			_ = d.cmd.Process.Kill()
 			<-d.exited
 		}
+		// A race in the kernel, or in a plugin (whose stderr the kernel logs), fails the
+		// test that ran it; the output then comes with it.
+		CheckRaces(t, "tributary dev", d.Logs())
 		if t.Failed() {
 			t.Logf("tributary dev output:\n%s", d.Logs())
 		}

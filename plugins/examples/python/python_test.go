@@ -58,7 +58,8 @@ var (
 )
 
 // requirePython skips the test unless /usr/bin/python3 can import grpc and protobuf — or
-// fails it in CI (CI=true), where scripts/install-test-deps.sh has installed them.
+// fails it in CI (the CI environment variable set, to anything: testsvc.Require), where
+// scripts/install-test-deps.sh has installed them.
 func requirePython(t *testing.T) {
 	t.Helper()
 	pythonOnce.Do(func() {
