@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -210,5 +211,43 @@ func TestOversizedRecordFollowsTheErrorPolicy(t *testing.T) {
 	})
 	if hw := h.highWatermarks("big", 1)[0]; hw != 0 {
 		t.Errorf("%d oversized records reached the topic; want none", hw)
+	}
+}
+
+// TestPlannedHandoffDrainsCommitsAndReleases: a task handed off from a live node keeps
+// running there until that node has drained it and committed its final offsets under the
+// old epoch; then it is released and starts on the next node from exactly there, so
+// nothing is delivered twice.
+func TestPlannedHandoffDrainsCommitsAndReleases(t *testing.T) {
+	h := newHarness(t, "n1", "n2")
+	h.createTopic("src", 1)
+	const n = 3000
+	h.putConnector(genConnector("gen", map[string]string{"topic": "src", "name": "g0", "batch": "20", "sleep.ms": "2", "count": fmt.Sprint(n)}))
+	h.assign("gen", 0, "n1")
+	rt1, _ := h.start("n1")
+	rt2, _ := h.start("n2")
+	eventually(t, "n1 produces", func() bool { return h.highWatermarks("src", 1)[0] >= 300 })
+	oldEpoch := h.epoch("gen", 0)
+
+	h.apply(&clusterv1.Command{Cmd: &clusterv1.Command_SetAssignments{SetAssignments: &clusterv1.SetAssignments{
+		Handoff: []*clusterv1.Assignment{{Task: &clusterv1.TaskID{Connector: "gen", Task: 0}, Node: "n2"}}}}})
+	eventually(t, "the task released to n2 and running there", func() bool {
+		st := h.status("gen", 0)
+		return st != nil && st.WorkerId == "n2" && h.epoch("gen", 0) != oldEpoch && stateIs(h, "gen", 0, clusterv1.TaskState_TASK_STATE_RUNNING)()
+	})
+	key := state.TaskKey{Connector: "gen", Task: 0}
+	if rt1.Starts()[key] != 1 || rt2.Starts()[key] != 1 {
+		t.Errorf("starts n1=%d n2=%d; want one each", rt1.Starts()[key], rt2.Starts()[key])
+	}
+	eventually(t, "every record produced", func() bool { return h.highWatermarks("src", 1)[0] >= n })
+	never(t, "record beyond the count (a duplicate)", func() bool { return h.highWatermarks("src", 1)[0] > n })
+	seen := map[string]int{}
+	for _, m := range h.read("src", 0, n) {
+		seen[string(m.Value)]++
+	}
+	for i := range n {
+		if c := seen[fmt.Sprintf("v%d", i)]; c != 1 {
+			t.Fatalf("record v%d delivered %d times; want once (a planned handoff duplicates nothing)", i, c)
+		}
 	}
 }

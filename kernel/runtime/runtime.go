@@ -108,9 +108,12 @@ type Runtime struct {
 	// refused holds, per task, the newest epoch the state refused from this node: a
 	// replica that is behind may still assign it, and starting it again would only loop.
 	refused map[state.TaskKey]uint64
-	fenced  bool
-	running bool
-	kick    chan struct{}
+	// released holds, per task, the newest epoch this node has released (or is releasing)
+	// in a handoff, so it releases each once.
+	released map[state.TaskKey]uint64
+	fenced   bool
+	running  bool
+	kick     chan struct{}
 
 	commitMu sync.Mutex // one offset commit at a time, so they apply in the order taken
 
@@ -153,12 +156,13 @@ func New(cfg Config) (*Runtime, error) {
 		cfg.LeaseHeld = func() bool { return true }
 	}
 	return &Runtime{
-		cfg:     cfg,
-		log:     cfg.Logger.With("node", cfg.NodeID),
-		tasks:   map[state.TaskKey]*workerTask{},
-		starts:  map[state.TaskKey]int{},
-		refused: map[state.TaskKey]uint64{},
-		kick:    make(chan struct{}, 1),
+		cfg:      cfg,
+		log:      cfg.Logger.With("node", cfg.NodeID),
+		tasks:    map[state.TaskKey]*workerTask{},
+		starts:   map[state.TaskKey]int{},
+		refused:  map[state.TaskKey]uint64{},
+		released: map[state.TaskKey]uint64{},
+		kick:     make(chan struct{}, 1),
 	}, nil
 }
 
@@ -267,10 +271,15 @@ type desiredTask struct {
 
 func (r *Runtime) reconcile(ctx context.Context) {
 	desired := map[state.TaskKey]desiredTask{}
+	handoff := map[state.TaskKey]uint64{} // tasks handed off from this node: their epochs
 	r.cfg.Store.Read(func(s *state.State) {
 		for _, a := range s.AssignmentsOf(r.cfg.NodeID) {
 			c := s.Connector(a.GetTask().GetConnector())
 			if c == nil || a.GetTask().GetTask() < 0 || int(a.GetTask().GetTask()) >= len(c.Tasks) {
+				continue
+			}
+			if a.HandoffTo != "" {
+				handoff[state.KeyOf(a.Task)] = a.Epoch
 				continue
 			}
 			switch c.TargetState {
@@ -286,6 +295,14 @@ func (r *Runtime) reconcile(ctx context.Context) {
 		if t.stopRequested() {
 			continue
 		}
+		if epoch, ok := handoff[key]; ok && epoch == t.epoch {
+			// A planned move: drain, commit the final offsets under this epoch (the state
+			// still holds it), close, and only then release the task to its next node.
+			t.log.Info("handing the task off: draining and committing before releasing it")
+			t.releaseOnStop.Store(true)
+			r.stopLocked(t, stopGraceful)
+			continue
+		}
 		d, ok := desired[key]
 		if !ok || d.assignment.Epoch != t.epoch {
 			// Moved, unassigned, stopped, deleted, reconfigured or restarted: the state
@@ -299,6 +316,12 @@ func (r *Runtime) reconcile(ctx context.Context) {
 	if r.fenced || !r.cfg.LeaseHeld() || ctx.Err() != nil {
 		return // SetFenced(false) reconciles again once the lease is back
 	}
+	for key, epoch := range handoff {
+		if _, running := r.tasks[key]; !running && r.released[key] < epoch {
+			r.released[key] = epoch // nothing runs it here: nothing to drain
+			go r.release(ctx, key, epoch)
+		}
+	}
 	for key, d := range desired {
 		if _, ok := r.tasks[key]; ok {
 			continue // running, or still stopping: start the new epoch once it has stopped
@@ -311,9 +334,29 @@ func (r *Runtime) reconcile(ctx context.Context) {
 		r.tasks[key] = t
 		go func() {
 			t.run()
+			if t.releaseOnStop.Load() && !t.quiet() {
+				r.mu.Lock()
+				r.released[t.key] = max(r.released[t.key], t.epoch)
+				r.mu.Unlock()
+				r.release(ctx, t.key, t.epoch)
+			}
 			r.forgetStopped(t)
 		}()
 	}
+}
+
+// release ends a handoff of task key from this node: it has drained and committed under
+// epoch, so the task may start on its next node.
+func (r *Runtime) release(ctx context.Context, key state.TaskKey, epoch uint64) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), applyTimeout)
+	defer cancel()
+	cmd := &clusterv1.Command{Cmd: &clusterv1.Command_ReleaseTask{ReleaseTask: &clusterv1.ReleaseTask{Task: key.ID(), Epoch: epoch}}}
+	if _, err := r.cfg.Store.Apply(actx, cmd); err != nil {
+		// Stale: the leader moved it already (the handoff was overdue) or called it off.
+		r.log.Info("releasing a handed-off task failed", "connector", key.Connector, "task", key.Task, "epoch", epoch, "err", err)
+		return
+	}
+	r.log.Info("task released to its next node", "connector", key.Connector, "task", key.Task, "epoch", epoch)
 }
 
 // refuse records that the state refused epoch of task key from this node.

@@ -86,7 +86,10 @@ type workerTask struct {
 	mode        atomic.Int32 // stopMode
 
 	paused atomic.Bool
-	phase  atomic.Pointer[string] // what a stopping instance waits for, for the shutdown log
+	// releaseOnStop marks an instance stopped for a planned handoff: once it has drained
+	// and committed, the runtime releases the task to its next node.
+	releaseOnStop atomic.Bool
+	phase         atomic.Pointer[string] // what a stopping instance waits for, for the shutdown log
 
 	records      atomic.Int64
 	failures     atomic.Int64 // records that failed a stage

@@ -99,10 +99,25 @@ func describe(sa *clusterv1.SetAssignments) []string {
 	for _, a := range sa.GetAssign() {
 		out = append(out, fmt.Sprintf("%s=%s", state.KeyOf(a.Task), a.Node))
 	}
+	for _, a := range sa.GetHandoff() {
+		out = append(out, fmt.Sprintf("%s~%s", state.KeyOf(a.Task), a.Node))
+	}
 	for _, id := range sa.GetUnassign() {
 		out = append(out, "-"+state.KeyOf(id).String())
 	}
 	return out
+}
+
+// applyPlan applies plan and then releases its handoffs, as the nodes draining those
+// tasks do once they have committed: the placement the plan leads to.
+func applyPlan(t *testing.T, s *state.State, plan *clusterv1.SetAssignments) {
+	t.Helper()
+	mustApply(t, s, setAssignments(plan))
+	for _, a := range s.Assignments() {
+		if a.HandoffTo != "" {
+			mustApply(t, s, &clusterv1.Command{Cmd: &clusterv1.Command_ReleaseTask{ReleaseTask: &clusterv1.ReleaseTask{Task: a.Task, Epoch: a.Epoch}}})
+		}
+	}
 }
 
 // layout returns where every assigned task is.

@@ -38,13 +38,30 @@ type Loop struct {
 	Interval time.Duration
 	// Logger receives a line per applied plan and per failure. Nil means no logging.
 	Logger *slog.Logger
+	// HandoffTimeout is how long a planned handoff may wait for its node to release the
+	// task before the task is moved at once (fencing the node). Zero means
+	// DefaultHandoffTimeout.
+	HandoffTimeout time.Duration
 
 	once sync.Once
 	kick chan struct{}
 
-	// Set and read only by Run's goroutine: the last plan applied and the index it got.
+	// Set and read only by Run's goroutine: the last plan applied and the index it got,
+	// and when this Loop first saw each handoff in progress (by task and epoch).
 	last      *clusterv1.SetAssignments
 	lastIndex uint64
+	handoffs  map[handoffKey]time.Time
+}
+
+// DefaultHandoffTimeout bounds a planned handoff: long enough for a task to drain its
+// records in flight and commit, short enough that a node that never releases (hung, or
+// an older version) does not hold a move back for long.
+const DefaultHandoffTimeout = 15 * time.Second
+
+type handoffKey struct {
+	task  state.TaskKey
+	epoch uint64
+	to    string
 }
 
 // Kick asks the Loop to re-plan now (called when liveness changes). It never blocks; kicks
@@ -97,6 +114,32 @@ func (l *Loop) Run(ctx context.Context) error {
 	}
 }
 
+// overdueHandoffs notes when each handoff in progress was first seen and reports those
+// that have waited past HandoffTimeout.
+func (l *Loop) overdueHandoffs(s *state.State) func(state.TaskKey) bool {
+	timeout := l.HandoffTimeout
+	if timeout <= 0 {
+		timeout = DefaultHandoffTimeout
+	}
+	now := time.Now()
+	seen := map[handoffKey]time.Time{}
+	overdue := map[state.TaskKey]bool{}
+	for _, a := range s.Assignments() {
+		if a.HandoffTo == "" {
+			continue
+		}
+		hk := handoffKey{task: state.KeyOf(a.Task), epoch: a.Epoch, to: a.HandoffTo}
+		since, ok := l.handoffs[hk]
+		if !ok {
+			since = now
+		}
+		seen[hk] = since
+		overdue[hk.task] = now.Sub(since) >= timeout
+	}
+	l.handoffs = seen
+	return func(k state.TaskKey) bool { return overdue[k] }
+}
+
 // step plans once and applies the plan, if there is one.
 func (l *Loop) step(ctx context.Context, log *slog.Logger) error {
 	var live map[string]bool
@@ -115,7 +158,7 @@ func (l *Loop) step(ctx context.Context, log *slog.Logger) error {
 				live[n.Id] = true
 			}
 		}
-		plan = Plan(s, live)
+		plan = PlanWith(s, live, l.overdueHandoffs(s))
 	})
 	if plan == nil {
 		return nil
@@ -128,11 +171,11 @@ func (l *Loop) step(ctx context.Context, log *slog.Logger) error {
 	}
 	applied, err := l.Store.Apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_SetAssignments{SetAssignments: plan}})
 	if err != nil {
-		return fmt.Errorf("apply %d assignments and %d unassignments: %w", len(plan.Assign), len(plan.Unassign), err)
+		return fmt.Errorf("apply %d assignments, %d handoffs and %d unassignments: %w", len(plan.Assign), len(plan.Handoff), len(plan.Unassign), err)
 	}
 	l.last, l.lastIndex = plan, applied
 	log.Info("scheduler: assignments changed", "index", applied,
-		"assigned", len(plan.Assign), "unassigned", len(plan.Unassign))
+		"assigned", len(plan.Assign), "handed off", len(plan.Handoff), "unassigned", len(plan.Unassign))
 	if log.Enabled(ctx, slog.LevelDebug) {
 		for _, a := range plan.Assign {
 			log.Debug("scheduler: assign", "task", state.KeyOf(a.Task).String(), "node", a.Node)

@@ -150,11 +150,61 @@ func TestLoopReassignsOnKick(t *testing.T) {
 	l.Kick()
 	waitFor(t, st, "every task is on n2", allOn("n2"))
 
-	live.set("n1", "n2") // n1 is back
+	live.set("n1", "n2") // n1 is back: n2 is live, so two tasks are handed off, not moved
 	l.Kick()
+	waitFor(t, st, "two tasks handed off from n2 to n1, still on n2", func(s *state.State) bool {
+		return len(handoffs(s, "n1")) == 2 && loads(s)["n2"] == 4
+	})
+	releaseAll(t, st) // n2 drains them, commits, and releases
 	waitFor(t, st, "a is spread again", func(s *state.State) bool {
 		l := loads(s)
-		return l["n1"] == 2 && l["n2"] == 2
+		return l["n1"] == 2 && l["n2"] == 2 && len(handoffs(s, "n1")) == 0
+	})
+}
+
+// handoffs returns the tasks being handed off to node.
+func handoffs(s *state.State, node string) []state.TaskKey {
+	var out []state.TaskKey
+	for _, a := range s.Assignments() {
+		if a.HandoffTo == node {
+			out = append(out, state.KeyOf(a.Task))
+		}
+	}
+	return out
+}
+
+// releaseAll releases every handoff in progress, as the draining nodes do.
+func releaseAll(t *testing.T, st *state.MemStore) {
+	t.Helper()
+	var rel []*clusterv1.Command
+	st.Read(func(s *state.State) {
+		for _, a := range s.Assignments() {
+			if a.HandoffTo != "" {
+				rel = append(rel, &clusterv1.Command{Cmd: &clusterv1.Command_ReleaseTask{ReleaseTask: &clusterv1.ReleaseTask{Task: a.Task, Epoch: a.Epoch}}})
+			}
+		}
+	})
+	for _, c := range rel {
+		mustStoreApply(t, st, c)
+	}
+}
+
+// TestLoopForcesAnOverdueHandoff: a node that never releases a task handed off from it
+// (hung, or too old to know handoffs) holds the move back only for HandoffTimeout; then
+// the task is assigned at once, under a new epoch that fences that node.
+func TestLoopForcesAnOverdueHandoff(t *testing.T) {
+	st := state.NewMemStore()
+	mustStoreApply(t, st, register("n1", "p1"))
+	mustStoreApply(t, st, register("n2", "p1"))
+	mustStoreApply(t, st, put("a", 2))
+	mustStoreApply(t, st, assign("a-0=n1", "a-1=n1"))
+	l := &scheduler.Loop{Store: st, Live: newLiveNodes("n1", "n2").get, IsLeader: func() bool { return true },
+		Interval: 20 * time.Millisecond, HandoffTimeout: 200 * time.Millisecond, Logger: testLogger(t)}
+	startLoop(t, l)
+	waitFor(t, st, "a task handed off to n2", func(s *state.State) bool { return len(handoffs(s, "n2")) == 1 })
+	waitFor(t, st, "the overdue handoff forced: the task on n2 under a new epoch", func(s *state.State) bool {
+		l := loads(s)
+		return l["n1"] == 1 && l["n2"] == 1 && len(handoffs(s, "n2")) == 0
 	})
 }
 

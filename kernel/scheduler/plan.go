@@ -25,8 +25,21 @@ import (
 // The result is deterministic: the same state and live set give the same command, with both
 // lists sorted by task. Assignments of tasks that no longer exist are dropped. Applying the
 // result and planning again returns nil.
+//
+// A move off a node that is live and could still run the task is a handoff, not an
+// assign: the task stays on its node under its epoch, with handoff_to set, while that node
+// drains it and commits its final offsets, and moves when the node releases it (so a
+// planned move duplicates nothing). A handoff in progress to the planned node is left
+// alone; one to another node, or one overdue says has waited too long, becomes an assign,
+// which moves the task at once and fences the old owner. overdue may be nil.
 func Plan(s *state.State, live map[string]bool) *clusterv1.SetAssignments {
+	return PlanWith(s, live, nil)
+}
+
+// PlanWith is Plan with the handoffs overdue reports true for forced into assigns.
+func PlanWith(s *state.State, live map[string]bool, overdue func(state.TaskKey) bool) *clusterv1.SetAssignments {
 	p := newPlanner(s, live)
+	p.overdue = overdue
 	p.keep()
 	p.place()
 	p.balance()
@@ -42,6 +55,7 @@ type planner struct {
 	eligible map[string][]string        // plugin → nodes in nodes that have it, sorted
 	where    map[state.TaskKey]string   // task → planned node; absent: left unassigned
 	drop     map[state.TaskKey]struct{} // assigned tasks that must be unassigned
+	overdue  func(state.TaskKey) bool   // handoffs that have waited too long; nil: none
 }
 
 func newPlanner(s *state.State, live map[string]bool) *planner {
@@ -227,7 +241,20 @@ func (p *planner) result() *clusterv1.SetAssignments {
 		if !ok {
 			continue
 		}
-		if a := p.s.Assignment(k); a == nil || a.Node != n {
+		a := p.s.Assignment(k)
+		late := p.overdue != nil && p.overdue(k)
+		switch {
+		case a == nil:
+			out.Assign = append(out.Assign, &clusterv1.Assignment{Task: k.ID(), Node: n})
+		case a.Node == n:
+			if a.HandoffTo != "" { // called off: it stays
+				out.Assign = append(out.Assign, &clusterv1.Assignment{Task: k.ID(), Node: n})
+			}
+		case a.HandoffTo == n && !late:
+			// under way: the node is draining it
+		case !late && slices.Contains(p.candidates(k), a.Node):
+			out.Handoff = append(out.Handoff, &clusterv1.Assignment{Task: k.ID(), Node: n})
+		default:
 			out.Assign = append(out.Assign, &clusterv1.Assignment{Task: k.ID(), Node: n})
 		}
 	}
@@ -239,7 +266,7 @@ func (p *planner) result() *clusterv1.SetAssignments {
 	for _, k := range drop {
 		out.Unassign = append(out.Unassign, k.ID())
 	}
-	if len(out.Assign) == 0 && len(out.Unassign) == 0 {
+	if len(out.Assign) == 0 && len(out.Unassign) == 0 && len(out.Handoff) == 0 {
 		return nil
 	}
 	return out

@@ -156,7 +156,7 @@ func TestPlanProperties(t *testing.T) {
 						}
 						checkPlanShape(t, c.s, c.live, plan)
 						if plan != nil {
-							c.apply(setAssignments(plan))
+							applyPlan(t, c.s, plan)
 						}
 						checkPlacement(t, c.s, c.live)
 						if again := scheduler.Plan(c.s, c.live); again != nil {
@@ -190,7 +190,7 @@ func TestPlanProperties(t *testing.T) {
 // every entry a change.
 func checkPlanShape(t *testing.T, s *state.State, live map[string]bool, plan *clusterv1.SetAssignments) {
 	t.Helper()
-	if plan != nil && len(plan.Assign) == 0 && len(plan.Unassign) == 0 {
+	if plan != nil && len(plan.Assign) == 0 && len(plan.Unassign) == 0 && len(plan.Handoff) == 0 {
 		t.Errorf("Plan returned an empty command, want nil")
 	}
 	seen := map[state.TaskKey]bool{}
@@ -210,6 +210,24 @@ func checkPlanShape(t *testing.T, s *state.State, live map[string]bool, plan *cl
 		}
 		if cur := s.Assignment(k); cur != nil && cur.Node == a.Node {
 			t.Errorf("plan assigns %s to %s, where it already is", k, a.Node)
+		}
+	}
+	prev = nil
+	for _, a := range plan.GetHandoff() {
+		k := state.KeyOf(a.Task)
+		if prev != nil && !less(*prev, k) {
+			t.Errorf("handoff list not sorted: %s after %s", k, *prev)
+		}
+		prev = &k
+		if seen[k] {
+			t.Errorf("task %s twice in the plan", k)
+		}
+		seen[k] = true
+		if !slices.Contains(eligibleNodes(s, live, k), a.Node) {
+			t.Errorf("plan hands %s off to %s, which cannot run it", k, a.Node)
+		}
+		if cur := s.Assignment(k); cur == nil || cur.Node == a.Node || !slices.Contains(eligibleNodes(s, live, k), cur.Node) {
+			t.Errorf("plan hands %s off from %v, which is not a live node that could drain it", k, cur)
 		}
 	}
 	prev = nil

@@ -91,6 +91,8 @@ func (s *State) Apply(index uint64, cmd *clusterv1.Command) error {
 		return s.applyRestartTasks(index, c.RestartTasks)
 	case *clusterv1.Command_AlterOffsets:
 		return s.applyAlterOffsets(c.AlterOffsets)
+	case *clusterv1.Command_ReleaseTask:
+		return s.applyReleaseTask(index, c.ReleaseTask)
 	default:
 		return refuse(CodeInvalid, "unknown command type %T", c)
 	}
@@ -238,11 +240,52 @@ func (s *State) applySetAssignments(index uint64, c *clusterv1.SetAssignments) e
 			continue
 		}
 		if old := s.assignments[k]; old != nil && old.Node == a.Node {
+			if old.HandoffTo != "" { // a handoff called off: the task stays, under its epoch
+				old = proto.CloneOf(old)
+				old.HandoffTo = ""
+				s.assignments[k] = old
+			}
 			continue // already there: keep its epoch, do not restart it
 		}
 		s.assignments[k] = &clusterv1.Assignment{Task: k.ID(), Node: a.Node, Epoch: index, Generation: conn.Generation}
 		s.setStatus(k, clusterv1.TaskState_TASK_STATE_UNASSIGNED, a.Node, "", index)
 	}
+	for _, h := range c.Handoff {
+		k := KeyOf(h.GetTask())
+		old := s.assignments[k]
+		if old == nil || old.Node == h.Node || s.nodes[h.Node] == nil || s.connectors[k.Connector] == nil {
+			continue // nothing to hand off (a plan made against an older state)
+		}
+		if old.HandoffTo == h.Node {
+			continue
+		}
+		old = proto.CloneOf(old)
+		old.HandoffTo = h.Node
+		s.assignments[k] = old
+	}
+	return nil
+}
+
+// applyReleaseTask ends a planned handoff: the node that held the task under epoch has
+// drained it and committed its final offsets, and the task moves to its handoff_to under
+// a new epoch (or is left unassigned if that node has gone meanwhile).
+func (s *State) applyReleaseTask(index uint64, c *clusterv1.ReleaseTask) error {
+	k := KeyOf(c.GetTask())
+	if err := s.checkEpoch(k, c.GetEpoch()); err != nil {
+		return err
+	}
+	old := s.assignments[k]
+	if old.HandoffTo == "" {
+		return refuse(CodeStaleEpoch, "task %s: no handoff in progress at epoch %d", k, c.GetEpoch())
+	}
+	conn := s.connectors[k.Connector]
+	if s.nodes[old.HandoffTo] == nil || conn == nil {
+		delete(s.assignments, k)
+		s.setStatus(k, clusterv1.TaskState_TASK_STATE_UNASSIGNED, "", "", index)
+		return nil
+	}
+	s.assignments[k] = &clusterv1.Assignment{Task: k.ID(), Node: old.HandoffTo, Epoch: index, Generation: conn.Generation}
+	s.setStatus(k, clusterv1.TaskState_TASK_STATE_UNASSIGNED, old.HandoffTo, "", index)
 	return nil
 }
 

@@ -891,7 +891,11 @@ type Assignment struct {
 	// generation is the connector generation the task runs with.
 	Generation uint64 `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
 	// restarts increases when the task is asked to restart in place.
-	Restarts      uint64 `protobuf:"varint,5,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	Restarts uint64 `protobuf:"varint,5,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	// handoff_to, when set, is a planned move in progress: the task stays on node under
+	// its epoch while that node drains it and commits its final offsets, then the node's
+	// ReleaseTask moves it to handoff_to under a new epoch.
+	HandoffTo     string `protobuf:"bytes,6,opt,name=handoff_to,json=handoffTo,proto3" json:"handoff_to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -959,6 +963,13 @@ func (x *Assignment) GetRestarts() uint64 {
 		return x.Restarts
 	}
 	return 0
+}
+
+func (x *Assignment) GetHandoffTo() string {
+	if x != nil {
+		return x.HandoffTo
+	}
+	return ""
 }
 
 type TaskStatus struct {
@@ -1309,6 +1320,7 @@ type Command struct {
 	//	*Command_CommitOffsets
 	//	*Command_RestartTasks
 	//	*Command_AlterOffsets
+	//	*Command_ReleaseTask
 	Cmd           isCommand_Cmd `protobuf_oneof:"cmd"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1441,6 +1453,15 @@ func (x *Command) GetAlterOffsets() *AlterOffsets {
 	return nil
 }
 
+func (x *Command) GetReleaseTask() *ReleaseTask {
+	if x != nil {
+		if x, ok := x.Cmd.(*Command_ReleaseTask); ok {
+			return x.ReleaseTask
+		}
+	}
+	return nil
+}
+
 type isCommand_Cmd interface {
 	isCommand_Cmd()
 }
@@ -1485,6 +1506,10 @@ type Command_AlterOffsets struct {
 	AlterOffsets *AlterOffsets `protobuf:"bytes,10,opt,name=alter_offsets,json=alterOffsets,proto3,oneof"`
 }
 
+type Command_ReleaseTask struct {
+	ReleaseTask *ReleaseTask `protobuf:"bytes,11,opt,name=release_task,json=releaseTask,proto3,oneof"`
+}
+
 func (*Command_PutConnector) isCommand_Cmd() {}
 
 func (*Command_DeleteConnector) isCommand_Cmd() {}
@@ -1505,6 +1530,62 @@ func (*Command_RestartTasks) isCommand_Cmd() {}
 
 func (*Command_AlterOffsets) isCommand_Cmd() {}
 
+func (*Command_ReleaseTask) isCommand_Cmd() {}
+
+// ReleaseTask ends a planned handoff: the task's node has drained it and committed its
+// final offsets under epoch; the task moves to the assignment's handoff_to.
+type ReleaseTask struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Task          *TaskID                `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	Epoch         uint64                 `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseTask) Reset() {
+	*x = ReleaseTask{}
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseTask) ProtoMessage() {}
+
+func (x *ReleaseTask) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseTask.ProtoReflect.Descriptor instead.
+func (*ReleaseTask) Descriptor() ([]byte, []int) {
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ReleaseTask) GetTask() *TaskID {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
+func (x *ReleaseTask) GetEpoch() uint64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
 // PutConnector creates a connector or replaces its config and task configs.
 type PutConnector struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -1517,7 +1598,7 @@ type PutConnector struct {
 
 func (x *PutConnector) Reset() {
 	*x = PutConnector{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1529,7 +1610,7 @@ func (x *PutConnector) String() string {
 func (*PutConnector) ProtoMessage() {}
 
 func (x *PutConnector) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1542,7 +1623,7 @@ func (x *PutConnector) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutConnector.ProtoReflect.Descriptor instead.
 func (*PutConnector) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{19}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PutConnector) GetConnector() *Connector {
@@ -1568,7 +1649,7 @@ type DeleteConnector struct {
 
 func (x *DeleteConnector) Reset() {
 	*x = DeleteConnector{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1580,7 +1661,7 @@ func (x *DeleteConnector) String() string {
 func (*DeleteConnector) ProtoMessage() {}
 
 func (x *DeleteConnector) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1593,7 +1674,7 @@ func (x *DeleteConnector) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteConnector.ProtoReflect.Descriptor instead.
 func (*DeleteConnector) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{20}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteConnector) GetName() string {
@@ -1613,7 +1694,7 @@ type SetTargetState struct {
 
 func (x *SetTargetState) Reset() {
 	*x = SetTargetState{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1625,7 +1706,7 @@ func (x *SetTargetState) String() string {
 func (*SetTargetState) ProtoMessage() {}
 
 func (x *SetTargetState) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1638,7 +1719,7 @@ func (x *SetTargetState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTargetState.ProtoReflect.Descriptor instead.
 func (*SetTargetState) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{21}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetTargetState) GetName() string {
@@ -1664,7 +1745,7 @@ type RegisterNode struct {
 
 func (x *RegisterNode) Reset() {
 	*x = RegisterNode{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1676,7 +1757,7 @@ func (x *RegisterNode) String() string {
 func (*RegisterNode) ProtoMessage() {}
 
 func (x *RegisterNode) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1689,7 +1770,7 @@ func (x *RegisterNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterNode.ProtoReflect.Descriptor instead.
 func (*RegisterNode) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{22}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RegisterNode) GetNode() *Node {
@@ -1708,7 +1789,7 @@ type RemoveNode struct {
 
 func (x *RemoveNode) Reset() {
 	*x = RemoveNode{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1720,7 +1801,7 @@ func (x *RemoveNode) String() string {
 func (*RemoveNode) ProtoMessage() {}
 
 func (x *RemoveNode) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1733,7 +1814,7 @@ func (x *RemoveNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveNode.ProtoReflect.Descriptor instead.
 func (*RemoveNode) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{23}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RemoveNode) GetId() string {
@@ -1745,16 +1826,20 @@ func (x *RemoveNode) GetId() string {
 
 // SetAssignments is the scheduler's output: the tasks to place (or move), and those to drop.
 type SetAssignments struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Assign        []*Assignment          `protobuf:"bytes,1,rep,name=assign,proto3" json:"assign,omitempty"`
-	Unassign      []*TaskID              `protobuf:"bytes,2,rep,name=unassign,proto3" json:"unassign,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Assign   []*Assignment          `protobuf:"bytes,1,rep,name=assign,proto3" json:"assign,omitempty"`
+	Unassign []*TaskID              `protobuf:"bytes,2,rep,name=unassign,proto3" json:"unassign,omitempty"`
+	// handoff moves tasks from a live node that can drain them first: each task stays
+	// where it is, under its epoch, with handoff_to set to the entry's node, until its
+	// node releases it (ReleaseTask) or an assign moves it at once.
+	Handoff       []*Assignment `protobuf:"bytes,3,rep,name=handoff,proto3" json:"handoff,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SetAssignments) Reset() {
 	*x = SetAssignments{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1766,7 +1851,7 @@ func (x *SetAssignments) String() string {
 func (*SetAssignments) ProtoMessage() {}
 
 func (x *SetAssignments) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1779,7 +1864,7 @@ func (x *SetAssignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAssignments.ProtoReflect.Descriptor instead.
 func (*SetAssignments) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{24}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetAssignments) GetAssign() []*Assignment {
@@ -1796,6 +1881,13 @@ func (x *SetAssignments) GetUnassign() []*TaskID {
 	return nil
 }
 
+func (x *SetAssignments) GetHandoff() []*Assignment {
+	if x != nil {
+		return x.Handoff
+	}
+	return nil
+}
+
 type ReportTaskStatus struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Status        *TaskStatus            `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
@@ -1805,7 +1897,7 @@ type ReportTaskStatus struct {
 
 func (x *ReportTaskStatus) Reset() {
 	*x = ReportTaskStatus{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1817,7 +1909,7 @@ func (x *ReportTaskStatus) String() string {
 func (*ReportTaskStatus) ProtoMessage() {}
 
 func (x *ReportTaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1830,7 +1922,7 @@ func (x *ReportTaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTaskStatus.ProtoReflect.Descriptor instead.
 func (*ReportTaskStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{25}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReportTaskStatus) GetStatus() *TaskStatus {
@@ -1850,7 +1942,7 @@ type CommitOffsets struct {
 
 func (x *CommitOffsets) Reset() {
 	*x = CommitOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1862,7 +1954,7 @@ func (x *CommitOffsets) String() string {
 func (*CommitOffsets) ProtoMessage() {}
 
 func (x *CommitOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1875,7 +1967,7 @@ func (x *CommitOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitOffsets.ProtoReflect.Descriptor instead.
 func (*CommitOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{26}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CommitOffsets) GetTasks() []*TaskOffsets {
@@ -1897,7 +1989,7 @@ type TaskOffsets struct {
 
 func (x *TaskOffsets) Reset() {
 	*x = TaskOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1909,7 +2001,7 @@ func (x *TaskOffsets) String() string {
 func (*TaskOffsets) ProtoMessage() {}
 
 func (x *TaskOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1922,7 +2014,7 @@ func (x *TaskOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskOffsets.ProtoReflect.Descriptor instead.
 func (*TaskOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{27}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *TaskOffsets) GetTask() *TaskID {
@@ -1965,7 +2057,7 @@ type RestartTasks struct {
 
 func (x *RestartTasks) Reset() {
 	*x = RestartTasks{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1977,7 +2069,7 @@ func (x *RestartTasks) String() string {
 func (*RestartTasks) ProtoMessage() {}
 
 func (x *RestartTasks) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1990,7 +2082,7 @@ func (x *RestartTasks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartTasks.ProtoReflect.Descriptor instead.
 func (*RestartTasks) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{28}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RestartTasks) GetTasks() []*TaskID {
@@ -2021,7 +2113,7 @@ type AlterOffsets struct {
 
 func (x *AlterOffsets) Reset() {
 	*x = AlterOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2033,7 +2125,7 @@ func (x *AlterOffsets) String() string {
 func (*AlterOffsets) ProtoMessage() {}
 
 func (x *AlterOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2046,7 +2138,7 @@ func (x *AlterOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterOffsets.ProtoReflect.Descriptor instead.
 func (*AlterOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{29}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AlterOffsets) GetConnector() string {
@@ -2135,7 +2227,7 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"admin_addr\x18\x04 \x01(\tR\tadminAddr\x12\x1b\n" +
 	"\trest_addr\x18\x05 \x01(\tR\brestAddr\x12\x18\n" +
 	"\aplugins\x18\x06 \x03(\tR\aplugins\x12\x14\n" +
-	"\x05voter\x18\a \x01(\bR\x05voter\"\xa4\x01\n" +
+	"\x05voter\x18\a \x01(\bR\x05voter\"\xc3\x01\n" +
 	"\n" +
 	"Assignment\x120\n" +
 	"\x04task\x18\x01 \x01(\v2\x1c.tributary.cluster.v1.TaskIDR\x04task\x12\x12\n" +
@@ -2144,7 +2236,9 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\n" +
 	"generation\x18\x04 \x01(\x04R\n" +
 	"generation\x12\x1a\n" +
-	"\brestarts\x18\x05 \x01(\x04R\brestarts\"\xbe\x01\n" +
+	"\brestarts\x18\x05 \x01(\x04R\brestarts\x12\x1d\n" +
+	"\n" +
+	"handoff_to\x18\x06 \x01(\tR\thandoffTo\"\xbe\x01\n" +
 	"\n" +
 	"TaskStatus\x120\n" +
 	"\x04task\x18\x01 \x01(\v2\x1c.tributary.cluster.v1.TaskIDR\x04task\x125\n" +
@@ -2172,7 +2266,7 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\x10ConnectorOffsets\x12\x1c\n" +
 	"\tconnector\x18\x01 \x01(\tR\tconnector\x12:\n" +
 	"\x06source\x18\x02 \x03(\v2\".tributary.cluster.v1.SourceOffsetR\x06source\x124\n" +
-	"\x04sink\x18\x03 \x03(\v2 .tributary.cluster.v1.SinkOffsetR\x04sink\"\x9e\x06\n" +
+	"\x04sink\x18\x03 \x03(\v2 .tributary.cluster.v1.SinkOffsetR\x04sink\"\xe6\x06\n" +
 	"\aCommand\x12I\n" +
 	"\rput_connector\x18\x01 \x01(\v2\".tributary.cluster.v1.PutConnectorH\x00R\fputConnector\x12R\n" +
 	"\x10delete_connector\x18\x02 \x01(\v2%.tributary.cluster.v1.DeleteConnectorH\x00R\x0fdeleteConnector\x12P\n" +
@@ -2185,8 +2279,12 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\x0ecommit_offsets\x18\b \x01(\v2#.tributary.cluster.v1.CommitOffsetsH\x00R\rcommitOffsets\x12I\n" +
 	"\rrestart_tasks\x18\t \x01(\v2\".tributary.cluster.v1.RestartTasksH\x00R\frestartTasks\x12I\n" +
 	"\ralter_offsets\x18\n" +
-	" \x01(\v2\".tributary.cluster.v1.AlterOffsetsH\x00R\falterOffsetsB\x05\n" +
-	"\x03cmd\"n\n" +
+	" \x01(\v2\".tributary.cluster.v1.AlterOffsetsH\x00R\falterOffsets\x12F\n" +
+	"\frelease_task\x18\v \x01(\v2!.tributary.cluster.v1.ReleaseTaskH\x00R\vreleaseTaskB\x05\n" +
+	"\x03cmd\"U\n" +
+	"\vReleaseTask\x120\n" +
+	"\x04task\x18\x01 \x01(\v2\x1c.tributary.cluster.v1.TaskIDR\x04task\x12\x14\n" +
+	"\x05epoch\x18\x02 \x01(\x04R\x05epoch\"n\n" +
 	"\fPutConnector\x12=\n" +
 	"\tconnector\x18\x01 \x01(\v2\x1f.tributary.cluster.v1.ConnectorR\tconnector\x12\x1f\n" +
 	"\vcreate_only\x18\x02 \x01(\bR\n" +
@@ -2200,10 +2298,11 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\x04node\x18\x01 \x01(\v2\x1a.tributary.cluster.v1.NodeR\x04node\"\x1c\n" +
 	"\n" +
 	"RemoveNode\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x84\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xc0\x01\n" +
 	"\x0eSetAssignments\x128\n" +
 	"\x06assign\x18\x01 \x03(\v2 .tributary.cluster.v1.AssignmentR\x06assign\x128\n" +
-	"\bunassign\x18\x02 \x03(\v2\x1c.tributary.cluster.v1.TaskIDR\bunassign\"L\n" +
+	"\bunassign\x18\x02 \x03(\v2\x1c.tributary.cluster.v1.TaskIDR\bunassign\x12:\n" +
+	"\ahandoff\x18\x03 \x03(\v2 .tributary.cluster.v1.AssignmentR\ahandoff\"L\n" +
 	"\x10ReportTaskStatus\x128\n" +
 	"\x06status\x18\x01 \x01(\v2 .tributary.cluster.v1.TaskStatusR\x06status\"H\n" +
 	"\rCommitOffsets\x127\n" +
@@ -2257,7 +2356,7 @@ func file_tributary_cluster_v1_cluster_proto_rawDescGZIP() []byte {
 }
 
 var file_tributary_cluster_v1_cluster_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tributary_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_tributary_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_tributary_cluster_v1_cluster_proto_goTypes = []any{
 	(TargetState)(0),          // 0: tributary.cluster.v1.TargetState
 	(TaskState)(0),            // 1: tributary.cluster.v1.TaskState
@@ -2281,28 +2380,29 @@ var file_tributary_cluster_v1_cluster_proto_goTypes = []any{
 	(*Snapshot)(nil),          // 19: tributary.cluster.v1.Snapshot
 	(*ConnectorOffsets)(nil),  // 20: tributary.cluster.v1.ConnectorOffsets
 	(*Command)(nil),           // 21: tributary.cluster.v1.Command
-	(*PutConnector)(nil),      // 22: tributary.cluster.v1.PutConnector
-	(*DeleteConnector)(nil),   // 23: tributary.cluster.v1.DeleteConnector
-	(*SetTargetState)(nil),    // 24: tributary.cluster.v1.SetTargetState
-	(*RegisterNode)(nil),      // 25: tributary.cluster.v1.RegisterNode
-	(*RemoveNode)(nil),        // 26: tributary.cluster.v1.RemoveNode
-	(*SetAssignments)(nil),    // 27: tributary.cluster.v1.SetAssignments
-	(*ReportTaskStatus)(nil),  // 28: tributary.cluster.v1.ReportTaskStatus
-	(*CommitOffsets)(nil),     // 29: tributary.cluster.v1.CommitOffsets
-	(*TaskOffsets)(nil),       // 30: tributary.cluster.v1.TaskOffsets
-	(*RestartTasks)(nil),      // 31: tributary.cluster.v1.RestartTasks
-	(*AlterOffsets)(nil),      // 32: tributary.cluster.v1.AlterOffsets
-	nil,                       // 33: tributary.cluster.v1.Connector.ConfigEntry
-	nil,                       // 34: tributary.cluster.v1.TaskConfig.ConfigEntry
+	(*ReleaseTask)(nil),       // 22: tributary.cluster.v1.ReleaseTask
+	(*PutConnector)(nil),      // 23: tributary.cluster.v1.PutConnector
+	(*DeleteConnector)(nil),   // 24: tributary.cluster.v1.DeleteConnector
+	(*SetTargetState)(nil),    // 25: tributary.cluster.v1.SetTargetState
+	(*RegisterNode)(nil),      // 26: tributary.cluster.v1.RegisterNode
+	(*RemoveNode)(nil),        // 27: tributary.cluster.v1.RemoveNode
+	(*SetAssignments)(nil),    // 28: tributary.cluster.v1.SetAssignments
+	(*ReportTaskStatus)(nil),  // 29: tributary.cluster.v1.ReportTaskStatus
+	(*CommitOffsets)(nil),     // 30: tributary.cluster.v1.CommitOffsets
+	(*TaskOffsets)(nil),       // 31: tributary.cluster.v1.TaskOffsets
+	(*RestartTasks)(nil),      // 32: tributary.cluster.v1.RestartTasks
+	(*AlterOffsets)(nil),      // 33: tributary.cluster.v1.AlterOffsets
+	nil,                       // 34: tributary.cluster.v1.Connector.ConfigEntry
+	nil,                       // 35: tributary.cluster.v1.TaskConfig.ConfigEntry
 }
 var file_tributary_cluster_v1_cluster_proto_depIdxs = []int32{
 	21, // 0: tributary.cluster.v1.ApplyRequest.command:type_name -> tributary.cluster.v1.Command
 	14, // 1: tributary.cluster.v1.JoinRequest.node:type_name -> tributary.cluster.v1.Node
-	33, // 2: tributary.cluster.v1.Connector.config:type_name -> tributary.cluster.v1.Connector.ConfigEntry
+	34, // 2: tributary.cluster.v1.Connector.config:type_name -> tributary.cluster.v1.Connector.ConfigEntry
 	0,  // 3: tributary.cluster.v1.Connector.target_state:type_name -> tributary.cluster.v1.TargetState
 	2,  // 4: tributary.cluster.v1.Connector.type:type_name -> tributary.cluster.v1.ConnectorType
 	12, // 5: tributary.cluster.v1.Connector.tasks:type_name -> tributary.cluster.v1.TaskConfig
-	34, // 6: tributary.cluster.v1.TaskConfig.config:type_name -> tributary.cluster.v1.TaskConfig.ConfigEntry
+	35, // 6: tributary.cluster.v1.TaskConfig.config:type_name -> tributary.cluster.v1.TaskConfig.ConfigEntry
 	13, // 7: tributary.cluster.v1.Assignment.task:type_name -> tributary.cluster.v1.TaskID
 	13, // 8: tributary.cluster.v1.TaskStatus.task:type_name -> tributary.cluster.v1.TaskID
 	1,  // 9: tributary.cluster.v1.TaskStatus.state:type_name -> tributary.cluster.v1.TaskState
@@ -2313,42 +2413,45 @@ var file_tributary_cluster_v1_cluster_proto_depIdxs = []int32{
 	20, // 14: tributary.cluster.v1.Snapshot.offsets:type_name -> tributary.cluster.v1.ConnectorOffsets
 	17, // 15: tributary.cluster.v1.ConnectorOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
 	18, // 16: tributary.cluster.v1.ConnectorOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	22, // 17: tributary.cluster.v1.Command.put_connector:type_name -> tributary.cluster.v1.PutConnector
-	23, // 18: tributary.cluster.v1.Command.delete_connector:type_name -> tributary.cluster.v1.DeleteConnector
-	24, // 19: tributary.cluster.v1.Command.set_target_state:type_name -> tributary.cluster.v1.SetTargetState
-	25, // 20: tributary.cluster.v1.Command.register_node:type_name -> tributary.cluster.v1.RegisterNode
-	26, // 21: tributary.cluster.v1.Command.remove_node:type_name -> tributary.cluster.v1.RemoveNode
-	27, // 22: tributary.cluster.v1.Command.set_assignments:type_name -> tributary.cluster.v1.SetAssignments
-	28, // 23: tributary.cluster.v1.Command.report_task_status:type_name -> tributary.cluster.v1.ReportTaskStatus
-	29, // 24: tributary.cluster.v1.Command.commit_offsets:type_name -> tributary.cluster.v1.CommitOffsets
-	31, // 25: tributary.cluster.v1.Command.restart_tasks:type_name -> tributary.cluster.v1.RestartTasks
-	32, // 26: tributary.cluster.v1.Command.alter_offsets:type_name -> tributary.cluster.v1.AlterOffsets
-	11, // 27: tributary.cluster.v1.PutConnector.connector:type_name -> tributary.cluster.v1.Connector
-	0,  // 28: tributary.cluster.v1.SetTargetState.target_state:type_name -> tributary.cluster.v1.TargetState
-	14, // 29: tributary.cluster.v1.RegisterNode.node:type_name -> tributary.cluster.v1.Node
-	15, // 30: tributary.cluster.v1.SetAssignments.assign:type_name -> tributary.cluster.v1.Assignment
-	13, // 31: tributary.cluster.v1.SetAssignments.unassign:type_name -> tributary.cluster.v1.TaskID
-	16, // 32: tributary.cluster.v1.ReportTaskStatus.status:type_name -> tributary.cluster.v1.TaskStatus
-	30, // 33: tributary.cluster.v1.CommitOffsets.tasks:type_name -> tributary.cluster.v1.TaskOffsets
-	13, // 34: tributary.cluster.v1.TaskOffsets.task:type_name -> tributary.cluster.v1.TaskID
-	17, // 35: tributary.cluster.v1.TaskOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
-	18, // 36: tributary.cluster.v1.TaskOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	13, // 37: tributary.cluster.v1.RestartTasks.tasks:type_name -> tributary.cluster.v1.TaskID
-	17, // 38: tributary.cluster.v1.AlterOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
-	18, // 39: tributary.cluster.v1.AlterOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	3,  // 40: tributary.cluster.v1.Cluster.Apply:input_type -> tributary.cluster.v1.ApplyRequest
-	5,  // 41: tributary.cluster.v1.Cluster.Join:input_type -> tributary.cluster.v1.JoinRequest
-	7,  // 42: tributary.cluster.v1.Cluster.Leave:input_type -> tributary.cluster.v1.LeaveRequest
-	9,  // 43: tributary.cluster.v1.Cluster.Heartbeat:input_type -> tributary.cluster.v1.HeartbeatRequest
-	4,  // 44: tributary.cluster.v1.Cluster.Apply:output_type -> tributary.cluster.v1.ApplyResponse
-	6,  // 45: tributary.cluster.v1.Cluster.Join:output_type -> tributary.cluster.v1.JoinResponse
-	8,  // 46: tributary.cluster.v1.Cluster.Leave:output_type -> tributary.cluster.v1.LeaveResponse
-	10, // 47: tributary.cluster.v1.Cluster.Heartbeat:output_type -> tributary.cluster.v1.HeartbeatResponse
-	44, // [44:48] is the sub-list for method output_type
-	40, // [40:44] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	23, // 17: tributary.cluster.v1.Command.put_connector:type_name -> tributary.cluster.v1.PutConnector
+	24, // 18: tributary.cluster.v1.Command.delete_connector:type_name -> tributary.cluster.v1.DeleteConnector
+	25, // 19: tributary.cluster.v1.Command.set_target_state:type_name -> tributary.cluster.v1.SetTargetState
+	26, // 20: tributary.cluster.v1.Command.register_node:type_name -> tributary.cluster.v1.RegisterNode
+	27, // 21: tributary.cluster.v1.Command.remove_node:type_name -> tributary.cluster.v1.RemoveNode
+	28, // 22: tributary.cluster.v1.Command.set_assignments:type_name -> tributary.cluster.v1.SetAssignments
+	29, // 23: tributary.cluster.v1.Command.report_task_status:type_name -> tributary.cluster.v1.ReportTaskStatus
+	30, // 24: tributary.cluster.v1.Command.commit_offsets:type_name -> tributary.cluster.v1.CommitOffsets
+	32, // 25: tributary.cluster.v1.Command.restart_tasks:type_name -> tributary.cluster.v1.RestartTasks
+	33, // 26: tributary.cluster.v1.Command.alter_offsets:type_name -> tributary.cluster.v1.AlterOffsets
+	22, // 27: tributary.cluster.v1.Command.release_task:type_name -> tributary.cluster.v1.ReleaseTask
+	13, // 28: tributary.cluster.v1.ReleaseTask.task:type_name -> tributary.cluster.v1.TaskID
+	11, // 29: tributary.cluster.v1.PutConnector.connector:type_name -> tributary.cluster.v1.Connector
+	0,  // 30: tributary.cluster.v1.SetTargetState.target_state:type_name -> tributary.cluster.v1.TargetState
+	14, // 31: tributary.cluster.v1.RegisterNode.node:type_name -> tributary.cluster.v1.Node
+	15, // 32: tributary.cluster.v1.SetAssignments.assign:type_name -> tributary.cluster.v1.Assignment
+	13, // 33: tributary.cluster.v1.SetAssignments.unassign:type_name -> tributary.cluster.v1.TaskID
+	15, // 34: tributary.cluster.v1.SetAssignments.handoff:type_name -> tributary.cluster.v1.Assignment
+	16, // 35: tributary.cluster.v1.ReportTaskStatus.status:type_name -> tributary.cluster.v1.TaskStatus
+	31, // 36: tributary.cluster.v1.CommitOffsets.tasks:type_name -> tributary.cluster.v1.TaskOffsets
+	13, // 37: tributary.cluster.v1.TaskOffsets.task:type_name -> tributary.cluster.v1.TaskID
+	17, // 38: tributary.cluster.v1.TaskOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
+	18, // 39: tributary.cluster.v1.TaskOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
+	13, // 40: tributary.cluster.v1.RestartTasks.tasks:type_name -> tributary.cluster.v1.TaskID
+	17, // 41: tributary.cluster.v1.AlterOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
+	18, // 42: tributary.cluster.v1.AlterOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
+	3,  // 43: tributary.cluster.v1.Cluster.Apply:input_type -> tributary.cluster.v1.ApplyRequest
+	5,  // 44: tributary.cluster.v1.Cluster.Join:input_type -> tributary.cluster.v1.JoinRequest
+	7,  // 45: tributary.cluster.v1.Cluster.Leave:input_type -> tributary.cluster.v1.LeaveRequest
+	9,  // 46: tributary.cluster.v1.Cluster.Heartbeat:input_type -> tributary.cluster.v1.HeartbeatRequest
+	4,  // 47: tributary.cluster.v1.Cluster.Apply:output_type -> tributary.cluster.v1.ApplyResponse
+	6,  // 48: tributary.cluster.v1.Cluster.Join:output_type -> tributary.cluster.v1.JoinResponse
+	8,  // 49: tributary.cluster.v1.Cluster.Leave:output_type -> tributary.cluster.v1.LeaveResponse
+	10, // 50: tributary.cluster.v1.Cluster.Heartbeat:output_type -> tributary.cluster.v1.HeartbeatResponse
+	47, // [47:51] is the sub-list for method output_type
+	43, // [43:47] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_tributary_cluster_v1_cluster_proto_init() }
@@ -2367,6 +2470,7 @@ func file_tributary_cluster_v1_cluster_proto_init() {
 		(*Command_CommitOffsets)(nil),
 		(*Command_RestartTasks)(nil),
 		(*Command_AlterOffsets)(nil),
+		(*Command_ReleaseTask)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2374,7 +2478,7 @@ func file_tributary_cluster_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_cluster_v1_cluster_proto_rawDesc), len(file_tributary_cluster_v1_cluster_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
