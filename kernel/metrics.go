@@ -35,6 +35,10 @@ var (
 		"Records a transform or predicate dropped.", []string{"connector", "task"}, nil)
 	descLeaseStops = prometheus.NewDesc("tributary_source_lease_stops_total",
 		"Source batches held back, and their task stopped, because this node's lease had expired when they were about to be produced.", nil, nil)
+	descZombieRecords = prometheus.NewDesc("tributary_source_records_acked_after_lease_total",
+		"Records of this node's source tasks Kafka acknowledged after the node's lease had run out (the zombie window).", nil, nil)
+	descZombieSeconds = prometheus.NewDesc("tributary_source_zombie_window_seconds",
+		"The latest ack of a source record after this node's lease had run out, measured from the lease's end.", nil, nil)
 	descLeader = prometheus.NewDesc("tributary_raft_leader",
 		"1 if this node is the Raft leader.", nil, nil)
 	descIndex = prometheus.NewDesc("tributary_raft_applied_index",
@@ -51,7 +55,7 @@ type nodeCollector struct{ n *Node }
 
 func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descTaskStarts, descTaskRecords, descTaskState, descTaskFailures, descTaskSkipped,
-		descTaskDeadLettered, descTaskFiltered, descLeaseStops, descLeader, descIndex, descPluginUp, descPluginRestarts, descPluginRetired} {
+		descTaskDeadLettered, descTaskFiltered, descLeaseStops, descZombieRecords, descZombieSeconds, descLeader, descIndex, descPluginUp, descPluginRestarts, descPluginRetired} {
 		ch <- d
 	}
 }
@@ -60,6 +64,9 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	n := c.n
 	if rt := n.Runtime; rt != nil {
 		ch <- prometheus.MustNewConstMetric(descLeaseStops, prometheus.CounterValue, float64(rt.LeaseStops()))
+		zr, zd := rt.ZombieWindow()
+		ch <- prometheus.MustNewConstMetric(descZombieRecords, prometheus.CounterValue, float64(zr))
+		ch <- prometheus.MustNewConstMetric(descZombieSeconds, prometheus.GaugeValue, zd.Seconds())
 		for k, starts := range rt.Starts() {
 			ch <- prometheus.MustNewConstMetric(descTaskStarts, prometheus.CounterValue, float64(starts), k.Connector, strconv.Itoa(int(k.Task)))
 		}

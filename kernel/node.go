@@ -169,7 +169,7 @@ func (n *Node) Run(ctx context.Context) error {
 		DefaultConverters:   n.cfg.Converters,
 		Providers:           config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...),
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
-		LeaseHeld:           n.Cluster.LeaseHeld,
+		LeaseUntil:          n.Cluster.LeaseUntil,
 		ShutdownTimeout:     n.cfg.ShutdownTimeout,
 		Logger:              n.log,
 	})

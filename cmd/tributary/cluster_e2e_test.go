@@ -416,7 +416,17 @@ func TestClusterZombieNodeIsFenced(t *testing.T) {
 	if watched.Load() < 2 {
 		t.Fatalf("the position watcher read the committed position %d times; it must have watched the fencing", watched.Load())
 	}
-	t.Logf("zombie fenced: sent %d, delivered %d, duplicates %d, committed position never moved backwards", len(sent), len(got), dups)
+	// The zombie window: what the frozen node still wrote once it ran again. The lease
+	// check before each batch leaves only records handed to the producer before the
+	// freeze, at most one poll's batch (1024 records).
+	zombieRecords := scrape(t, zombie, "tributary_source_records_acked_after_lease_total")
+	zombieWindow := scrape(t, zombie, "tributary_source_zombie_window_seconds")
+	t.Logf("zombie fenced: sent %d, delivered %d, duplicates %d, committed position never moved backwards; "+
+		"zombie window: %.0f records acked after the lease ran out, the last %.0f ms after it",
+		len(sent), len(got), dups, zombieRecords, zombieWindow*1000)
+	if zombieRecords > 1024 {
+		t.Errorf("the frozen node wrote %.0f records after its lease ran out; want at most one batch (1024)", zombieRecords)
+	}
 }
 
 // scrape returns the value of an unlabelled metric from a node's /metrics.

@@ -275,6 +275,13 @@ func (l *leaseClock) set(until time.Time) {
 	l.mu.Unlock()
 }
 
+// LeaseUntil returns when this node's lease runs out, the zero time when it holds none.
+func (n *Node) LeaseUntil() time.Time {
+	n.lease.mu.Lock()
+	defer n.lease.mu.Unlock()
+	return n.lease.until
+}
+
 // LeaseHeld reports whether this node holds its lease now, judged from the clock at the
 // call: a process frozen past its lease (SIGSTOP, a long GC pause) sees false the moment it
 // runs again, before its heartbeat loop has noticed. Tasks ask it before each batch they

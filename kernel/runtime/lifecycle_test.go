@@ -105,7 +105,14 @@ func TestExpiredLeaseStopsProducingWithinOneBatch(t *testing.T) {
 	h.assign("gen", 0, "n1")
 	var lease atomic.Bool
 	lease.Store(true)
-	rt, _ := h.startWith("n1", func(c *Config) { c.LeaseHeld = lease.Load })
+	rt, _ := h.startWith("n1", func(c *Config) {
+		c.LeaseUntil = func() time.Time {
+			if lease.Load() {
+				return time.Now().Add(time.Hour)
+			}
+			return time.Now().Add(-time.Millisecond)
+		}
+	})
 	key := state.TaskKey{Connector: "gen", Task: 0}
 	eventually(t, "the task produces", func() bool { return h.highWatermarks("src", 1)[0] >= 100 })
 

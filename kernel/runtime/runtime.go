@@ -55,12 +55,13 @@ type Config struct {
 	// final commit (their records are re-delivered, as after a crash), and the log names
 	// them and what they were waiting for. Default 3s.
 	ShutdownTimeout time.Duration
-	// LeaseHeld, if set, reports whether this node holds its lease at the moment of the
-	// call. A source task asks it before each batch it hands to its producer and stops,
-	// producing nothing more, when it answers false: a node frozen past its lease (SIGSTOP,
-	// a long pause) has had its tasks given away, and must not write for them once it
-	// runs again, before its heartbeat loop has noticed. nil means always held.
-	LeaseHeld func() bool
+	// LeaseUntil, if set, returns when this node's lease runs out (the zero time when it
+	// holds none). A source task checks it before each batch it hands to its producer and
+	// stops, producing nothing more, once it has passed: a node frozen past its lease
+	// (SIGSTOP, a long pause) has had its tasks given away, and must not write for them
+	// once it runs again, before its heartbeat loop has noticed. Records Kafka acknowledges
+	// after it are counted as the zombie window (ZombieWindow). nil means always held.
+	LeaseUntil func() time.Time
 }
 
 // Timing the runtime does not expose.
@@ -117,8 +118,41 @@ type Runtime struct {
 
 	commitMu sync.Mutex // one offset commit at a time, so they apply in the order taken
 
-	// leaseStops counts source batches not produced because the lease had expired.
-	leaseStops atomic.Int64
+	// leaseStops counts source batches not produced because the lease had expired;
+	// zombieAcks the records Kafka acknowledged after it had, and zombieNanos the longest
+	// such ack after the lease's end.
+	leaseStops  atomic.Int64
+	zombieAcks  atomic.Int64
+	zombieNanos atomic.Int64
+}
+
+// leaseHeld reports whether this node's lease is good now.
+func (r *Runtime) leaseHeld() bool { return time.Now().Before(r.cfg.LeaseUntil()) }
+
+// noteAcks records n records acknowledged by Kafka now: those acknowledged after the
+// lease ran out are the zombie window.
+func (r *Runtime) noteAcks(n int) {
+	until := r.cfg.LeaseUntil()
+	now := time.Now()
+	if until.IsZero() || now.Before(until) {
+		return
+	}
+	r.zombieAcks.Add(int64(n))
+	late := int64(now.Sub(until))
+	for {
+		cur := r.zombieNanos.Load()
+		if late <= cur || r.zombieNanos.CompareAndSwap(cur, late) {
+			return
+		}
+	}
+}
+
+// ZombieWindow returns how many records of this node's source tasks Kafka acknowledged
+// after the node's lease had run out, and the latest such ack after the lease's end:
+// what a node frozen past its lease still wrote (records already handed to the producer
+// before the freeze). The lease check before each batch keeps it to those.
+func (r *Runtime) ZombieWindow() (records int64, longest time.Duration) {
+	return r.zombieAcks.Load(), time.Duration(r.zombieNanos.Load())
 }
 
 // LeaseStops returns how many source batches this node held back, stopping their task,
@@ -152,8 +186,9 @@ func New(cfg Config) (*Runtime, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 3 * time.Second
 	}
-	if cfg.LeaseHeld == nil {
-		cfg.LeaseHeld = func() bool { return true }
+	if cfg.LeaseUntil == nil {
+		forever := time.Now().Add(100 * 365 * 24 * time.Hour)
+		cfg.LeaseUntil = func() time.Time { return forever }
 	}
 	return &Runtime{
 		cfg:      cfg,
@@ -313,7 +348,7 @@ func (r *Runtime) reconcile(ctx context.Context) {
 		}
 		t.setPaused(d.connector.TargetState == clusterv1.TargetState_TARGET_STATE_PAUSED)
 	}
-	if r.fenced || !r.cfg.LeaseHeld() || ctx.Err() != nil {
+	if r.fenced || !r.leaseHeld() || ctx.Err() != nil {
 		return // SetFenced(false) reconciles again once the lease is back
 	}
 	for key, epoch := range handoff {

@@ -137,6 +137,7 @@ func (s *sourceTask) results() {
 			}
 			s.tracker.ack(seqs...)
 			s.t.records.Add(int64(len(seqs)))
+			s.t.r.noteAcks(len(seqs))
 		case e, ok := <-errs:
 			if !ok {
 				errs = nil
@@ -356,7 +357,7 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 	// The last moment before records leave for Kafka: a node that lost its lease (its
 	// tasks may already run elsewhere) writes nothing more. A transactional producer would
 	// begin its transaction here, which fences such writes at the broker instead.
-	if !t.r.cfg.LeaseHeld() {
+	if !t.r.leaseHeld() {
 		t.log.Warn("this node's lease has expired: stopping the task without producing its batch", "records", len(recs))
 		t.r.leaseStops.Add(1)
 		t.stop(stopQuiet)
