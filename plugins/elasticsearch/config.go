@@ -182,7 +182,6 @@ type config struct {
 	batchSize          int
 	bulkSizeBytes      int64
 	maxInFlight        int
-	linger             time.Duration
 	flushTimeout       time.Duration
 	maxRetries         int
 	retryBackoff       time.Duration
@@ -261,7 +260,7 @@ func parseConfig(cfg sdk.Config) (*config, []sdk.ConfigError) {
 	c := &config{
 		username: cfg.String(keyUsername), password: cfg.String(keyPassword),
 		batchSize: int(num(keyBatchSize)), bulkSizeBytes: num(keyBulkSizeBytes), maxInFlight: int(num(keyMaxInFlight)),
-		linger: ms(keyLingerMs), flushTimeout: ms(keyFlushTimeoutMs), maxRetries: int(num(keyMaxRetries)),
+		flushTimeout: ms(keyFlushTimeoutMs), maxRetries: int(num(keyMaxRetries)),
 		retryBackoff: ms(keyRetryBackoffMs), connTimeout: ms(keyConnTimeoutMs), readTimeout: ms(keyReadTimeoutMs),
 		idleTimeout: ms(keyIdleMs), compression: flag(keyCompression), typeName: cfg.String(keyTypeName),
 		keyIgnore: flag(keyKeyIgnore), keyIgnoreTopics: nonEmpty(cfg.List(keyTopicKeyIgnore)),

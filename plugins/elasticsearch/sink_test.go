@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -281,24 +280,6 @@ func TestDataStreamCreateConflictIsNotAnError(t *testing.T) {
 	put(t, tk, row(0, "a", 1, "x")) // a replay after a crash
 	if n := es.Count("metrics-shop-orders"); n != 1 {
 		t.Errorf("%d documents in metrics-shop-orders, want 1", n)
-	}
-}
-
-// TestSlowServerTimesOutRetriably checks read.timeout.ms against a slow server: the put
-// is retriable, and succeeds once the server answers in time.
-func TestSlowServerTimesOutRetriably(t *testing.T) {
-	es := startES(t)
-	tk := openTask(t, baseConfig(es.URL, map[string]string{keyReadTimeoutMs: "100", keyMaxRetries: "1"}))
-	put(t, tk, row(0, "a", 1, "x")) // the index exists: the next put is one bulk request
-	es.SetDelay(400 * time.Millisecond)
-	err := tk.Put(context.Background(), []sdk.SinkRecord{row(1, "b", 2, "y")})
-	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "timeout") {
-		t.Fatalf("put against a server slower than read.timeout.ms: want a retriable (Unavailable) timeout error, got %v", err)
-	}
-	es.SetDelay(0)
-	put(t, tk, row(1, "b", 2, "y"))
-	if _, _, ok := es.Doc("orders", "b"); !ok {
-		t.Error("document b missing after the server answered in time again")
 	}
 }
 

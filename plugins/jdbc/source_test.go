@@ -121,9 +121,11 @@ func TestSourceQueryModeKeysOffsetsByQuery(t *testing.T) {
 	})
 }
 
-// TestSourceResumesFromAnAlteredOffset opens a task on an offset a user wrote through the
-// offsets API ({"incrementing": 2}): it reads from the row after it.
-func TestSourceResumesFromAnAlteredOffset(t *testing.T) {
+// TestSourceOpensAtAGivenOffset opens a task on a committed offset in the shape a user
+// writes ({"incrementing": 2}, or Confluent's timestamp form): it reads from the row
+// after it. TestSourceResumesFromAnOffsetAlteredThroughTheAPI does the same through the
+// kernel's offsets API.
+func TestSourceOpensAtAGivenOffset(t *testing.T) {
 	bothDatabases(t, func(t *testing.T, db *testDB) {
 		db.exec(`CREATE TABLE r (id int PRIMARY KEY)`)
 		db.exec(`INSERT INTO r VALUES (1), (2), (3), (4)`)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,10 @@ func TestServedThroughPluginHost(t *testing.T) {
 		var keys []string
 		for k := range env.Payload {
 			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if got, want := strings.Join(keys, ","), "after,before,op,source,transaction,ts_ms"; got != want {
+			t.Errorf("envelope payload keys %s, want Debezium's %s", got, want)
 		}
 		if !strings.Contains(string(b), `"payload":{"before":null,"after":{"id":`) || !strings.Contains(string(b), `"connector":"postgresql","name":"dbserver1"`) {
 			t.Errorf("payload %s", b)
