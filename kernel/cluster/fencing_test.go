@@ -324,14 +324,11 @@ func TestNewLeaderCountsDeadLeaderFromLastContact(t *testing.T) {
 		t.Errorf("live set DeadAfter+1ms after the old leader's last contact, inside the grace: %v; want %s and %s, not %s",
 			l, nl.ID(), other.ID(), old.ID())
 	}
-	// The seed is a contact the old leader made before it was shut down, and it was not
-	// declared dead before DeadAfter had passed since (dead is when this test saw the
-	// declaration, at or after it: both are orders of events, which load cannot invert).
+	// The seed is a contact the old leader made before it was shut down (an order of
+	// events, which load cannot invert). That it is not declared dead before DeadAfter has
+	// passed since is the liveAt check above, judged at chosen instants, not on the clock.
 	if seed.After(killed) {
 		t.Errorf("old leader counted as heard from %s after it was shut down", seed.Sub(killed))
-	}
-	if d := dead.Sub(seed); d < nl.cfg.DeadAfter {
-		t.Errorf("old leader declared dead %s after its last contact, want at least DeadAfter %s", d, nl.cfg.DeadAfter)
 	}
 	t.Logf("old leader last heard %s before the kill; declared dead %s after the kill, %s into the new leadership",
 		killed.Sub(seed), dead.Sub(killed), dead.Sub(since))
