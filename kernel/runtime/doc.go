@@ -7,9 +7,13 @@
 // offsets, converts and puts records to its plugin in batches, and commits what the
 // plugin's Flush says is durable. Offsets of all tasks on the node are committed in one
 // batched CommitOffsets command per interval, each fenced by its task's assignment epoch;
-// status goes through ReportTaskStatus. A refused epoch stops the instance quietly, and
-// SetFenced stops everything when the node loses its lease. When a plugin process dies,
-// its tasks report FAILED and re-open from their committed offsets once it is back.
+// status goes through ReportTaskStatus. A refused epoch stops the instance quietly (and a
+// task given back later starts again), SetFenced stops everything when the node loses its
+// lease, and a source checks the lease once more right before each batch it produces. A
+// task handed off from this node (a planned move) drains, commits under its epoch and is
+// then released to its next node. A stop of the node is bounded by ShutdownTimeout. When
+// a plugin process dies, its tasks report FAILED and re-open from their committed offsets
+// once it is back.
 //
 // It also owns the record-level semantics Kafka Connect users rely on, read from the
 // connector's config when a task starts: config provider placeholders are resolved then

@@ -12,6 +12,11 @@
 // eligible node that could take one of them, the fewest tasks needed move to even it out
 // (which is what happens when a node joins). Output is deterministic.
 //
+// A move off a node that is live and could still run the task is a handoff (the task stays
+// under its epoch while its node drains and commits, then that node releases it), so a
+// planned move duplicates nothing; Loop turns a handoff its node has not released within
+// HandoffTimeout into an immediate move. Tasks of dead nodes move at once.
+//
 // The scheduler must not touch anything but its own output: it never changes the state
 // except by submitting SetAssignments through the Store, never starts or stops tasks (that
 // is kernel/runtime's, which watches assignments), never decides liveness (kernel/cluster
