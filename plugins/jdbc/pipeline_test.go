@@ -106,7 +106,7 @@ func pipelineSurvivesKill(t *testing.T, db *testDB) {
 		// Every record is in the topic once the target is equal; count the ones read
 		// twice: the same row (and, in timestamp+incrementing, the same version of it).
 		values := topicValues(t, client, "jdbc-"+m.table)
-		seen, dups := map[string]bool{}, 0
+		seen, ids, dups := map[string]bool{}, map[int64]bool{}, 0
 		for _, v := range values {
 			var rec struct {
 				Payload struct {
@@ -117,6 +117,7 @@ func pipelineSurvivesKill(t *testing.T, db *testDB) {
 			if err := json.Unmarshal(v, &rec); err != nil {
 				t.Fatalf("record %s: %v", v, err)
 			}
+			ids[rec.Payload.ID] = true
 			key := strconv.FormatInt(rec.Payload.ID, 10)
 			if m.mode == modeTsInc {
 				key += "@" + strconv.FormatInt(rec.Payload.M, 10)
@@ -126,19 +127,26 @@ func pipelineSurvivesKill(t *testing.T, db *testDB) {
 			}
 			seen[key] = true
 		}
-		distinct := rows + added
+		// Every row is on the topic. Under timestamp+incrementing a row updated while the
+		// kernel was down is there in its old version too if it had been read before the
+		// kill (after the last commit or not), and in its new one only otherwise: how many
+		// depends on how far the task had read, so the versions are bounded, not counted.
+		if len(ids) != rows+added {
+			t.Errorf("%s: the topic holds %d distinct rows, want %d (%d rows, %d added)", m.mode, len(ids), rows+added, rows, added)
+		}
+		most := rows + added
 		if m.mode == modeTsInc {
-			distinct += updated
+			most += updated
 		}
-		if len(seen) != distinct {
-			t.Errorf("%s: the topic holds %d distinct records, want %d (%d rows, %d added, updates read by this mode)", m.mode, len(seen), distinct, rows, added)
+		if len(seen) < rows+added || len(seen) > most {
+			t.Errorf("%s: the topic holds %d distinct row versions, want %d to %d", m.mode, len(seen), rows+added, most)
 		}
-		most := rows - int(committed[m.table])
-		if dups > most {
+		again := rows - int(committed[m.table])
+		if dups > again {
 			t.Errorf("%s: %d records read twice; the offset committed before the kill was incrementing %d, so at most the %d rows after it may be read again",
-				m.mode, dups, committed[m.table], most)
+				m.mode, dups, committed[m.table], again)
 		}
-		t.Logf("%s: %d records, %d read twice (at most %d: committed incrementing %d before the kill)", m.mode, len(values), dups, most, committed[m.table])
+		t.Logf("%s: %d records, %d read twice (at most %d: committed incrementing %d before the kill)", m.mode, len(values), dups, again, committed[m.table])
 	}
 }
 
