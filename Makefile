@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin
 PLUGINS := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
-.PHONY: all build build-race proto tools test test-short test-race vet fmt fuzz fuzz-ci demo demo-cdc bench clean cluster
+.PHONY: all build build-race proto tools test test-short test-race vet fmt fuzz fuzz-ci demo demo-cdc demo-orders bench clean cluster
 
 all: build
 
@@ -79,6 +79,13 @@ demo: build
 # manifests unchanged); it needs apt's postgresql, which make test installs.
 demo-cdc: build
 	scripts/examples/postgres-to-elasticsearch/run.sh
+
+# demo-orders runs the seed's closing exercise: one Debezium change stream read by the
+# Elasticsearch and the S3 sink at once; it needs postgresql and versitygw, which make
+# test installs.
+demo-orders: build
+	scripts/install-tools.sh versitygw
+	scripts/examples/orders-to-elasticsearch-and-s3/run.sh
 
 bench: build
 	scripts/bench.sh $(BENCH_FLAGS)
