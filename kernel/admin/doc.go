@@ -3,7 +3,10 @@
 // .proto files) and, mapped onto the same methods, the Kafka Connect–compatible REST API.
 //
 // The service holds no state of its own. Reads are answered from the node's local replica
-// of the replicated state; writes are state commands submitted through state.Store, which
+// of the replicated state, and refused (503, Retry-After) while that replica is still
+// catching up after a restart, never answered from an old snapshot; statuses say what the
+// node knows of the cluster (Config.Health): tasks on nodes that missed their lease show
+// UNASSIGNED, and an answer with no leader says so. Writes are state commands submitted through state.Store, which
 // forwards them to the Raft leader. Connector configs are checked (kernel/config and the
 // plugin's own Validate) and split into task configs (the plugin's TaskConfigs) before
 // they are written, so an invalid config never reaches the state. Secret config values
