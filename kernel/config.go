@@ -59,6 +59,9 @@ type Config struct {
 	PluginRescanInterval time.Duration `yaml:"plugin_rescan_interval"`
 	// PluginChecksums pins plugin binaries: base name -> SHA-256 hex.
 	PluginChecksums map[string]string `yaml:"plugin_checksums"`
+	// PluginMemoryLimitMB bounds each plugin process's resident memory: a process past it
+	// is killed and its tasks fail saying so (default 2048; 0 turns the limit off).
+	PluginMemoryLimitMB int `yaml:"plugin_memory_limit_mb"`
 
 	Kafka KafkaConfig `yaml:"kafka"`
 	// Converters are the worker-level defaults (key.converter, value.converter and their
@@ -103,6 +106,7 @@ func DefaultConfig() Config {
 		Voters:               3,
 		PluginDir:            "plugins",
 		PluginRescanInterval: 2 * time.Second,
+		PluginMemoryLimitMB:  2048,
 		Kafka:                KafkaConfig{BootstrapServers: []string{"127.0.0.1:9092"}, ClientID: "tributary"},
 		Converters: map[string]string{
 			"key.converter":                  "org.apache.kafka.connect.storage.StringConverter",
@@ -146,6 +150,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Kafka.BootstrapServers) == 0 {
 		errs = append(errs, errors.New("kafka.bootstrap_servers is empty: list at least one broker host:port"))
+	}
+	if c.PluginMemoryLimitMB < 0 {
+		errs = append(errs, fmt.Errorf("plugin_memory_limit_mb %d is negative: use a size in MiB such as 2048, or 0 for no limit", c.PluginMemoryLimitMB))
 	}
 	if c.PluginRescanInterval < 0 {
 		errs = append(errs, fmt.Errorf("plugin_rescan_interval %s is negative: use a duration such as 2s, or 0 to rescan only on `tributary plugins reload`", c.PluginRescanInterval))

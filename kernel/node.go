@@ -110,6 +110,7 @@ func (n *Node) Run(ctx context.Context) error {
 		Secrets:        pluginSecrets,
 		SocketDir:      filepath.Join(n.cfg.DataDir, "plugin-sockets"),
 		RescanInterval: n.cfg.PluginRescanInterval,
+		MemoryLimit:    int64(n.cfg.PluginMemoryLimitMB) << 20,
 		OnChange: func() {
 			select {
 			case pluginsChanged <- struct{}{}:

@@ -64,6 +64,7 @@ func addNodeFlags(f *pflag.FlagSet, cfg *kernel.Config) {
 	f.IntVar(&cfg.Voters, "voters", cfg.Voters, "maximum Raft voters; further servers join as non-voters")
 	f.BoolVar(&cfg.LeaveOnShutdown, "leave-on-shutdown", cfg.LeaveOnShutdown, "leave the cluster on a graceful stop")
 	f.StringVar(&cfg.PluginDir, "plugin-dir", cfg.PluginDir, "directory of plugin binaries (tributary-*)")
+	f.IntVar(&cfg.PluginMemoryLimitMB, "plugin-memory-limit-mb", cfg.PluginMemoryLimitMB, "kill a plugin process whose resident memory passes this many MiB, failing its tasks (0: no limit)")
 	f.DurationVar(&cfg.PluginRescanInterval, "plugin-rescan-interval", cfg.PluginRescanInterval,
 		"how often the plugin dir is checked for new, changed and removed binaries (0: only on `tributary plugins reload`)")
 	f.StringSliceVar(&cfg.Kafka.BootstrapServers, "kafka-bootstrap-servers", cfg.Kafka.BootstrapServers, "Kafka brokers")

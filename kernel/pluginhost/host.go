@@ -57,6 +57,13 @@ type Config struct {
 	// Secrets hides secret values in the plugins' log lines; a nil one hides those the
 	// Host sees sent to its plugins (see Secrets).
 	Secrets *Secrets
+	// MemoryLimit, when positive, bounds each plugin process's resident memory in bytes:
+	// a process found above it (checked every MemoryCheckInterval) is killed, and its
+	// tasks fail with that reason before the process is relaunched, so one runaway
+	// connector cannot take the machine's memory from the kernel and the others.
+	MemoryLimit int64
+	// MemoryCheckInterval is how often MemoryLimit is checked. Default 1s.
+	MemoryCheckInterval time.Duration
 }
 
 // Descriptor is a connector class some plugin binary holds. Treat it as read-only.
@@ -206,6 +213,9 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		cfg.BackoffMax = DefaultBackoffMax
 	}
 	cfg.BackoffMax = max(cfg.BackoffMax, cfg.BackoffMin)
+	if cfg.MemoryCheckInterval <= 0 {
+		cfg.MemoryCheckInterval = time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}

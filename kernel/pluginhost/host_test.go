@@ -652,3 +652,25 @@ func TestPluginsDieWithKernel(t *testing.T) {
 		t.Fatalf("plugin process %d outlived its SIGKILLed kernel", pid)
 	}
 }
+
+// TestMemoryLimitKillsTheProcessAndSaysWhy: a plugin process whose resident memory passes
+// MemoryLimit is killed, and its client's error (what its tasks fail with) says why.
+func TestMemoryLimitKillsTheProcessAndSaysWhy(t *testing.T) {
+	h, _ := newHost(t, Config{Dir: pluginDir(t), BackoffMin: time.Hour, MemoryLimit: 1 << 20, MemoryCheckInterval: 20 * time.Millisecond})
+	c, err := h.Client("file-source")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testsvc.Eventually(t, testsvc.WaitLimit, "the plugin over 1 MiB killed", func() bool {
+		select {
+		case <-c.Done():
+			return true
+		default:
+			return false
+		}
+	})
+	want := "plugin tributary-file exited: killed by the kernel: its resident memory ("
+	if err := c.Err(); err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "plugin_memory_limit_mb: 1 MiB") {
+		t.Fatalf("Err() = %v; want it to begin %q and name the limit", err, want)
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -36,6 +38,8 @@ type launched struct {
 	client     *Client
 	connectors []*pluginv1.ConnectorDescriptor
 	sockDir    string // the process's Unix socket directory; "" if none
+	// killedFor, when set, is why the host killed the process (set before the kill).
+	killedFor atomic.Pointer[string]
 }
 
 // kill ends the process (go-plugin asks it to stop, then kills it after 2 s), releases
@@ -52,10 +56,49 @@ func (l *launched) kill() {
 // exitReason says how the process ended, e.g. "signal: killed" or "exit status 1". It
 // must only be called once go-plugin has seen the process exit.
 func (l *launched) exitReason() string {
+	if why := l.killedFor.Load(); why != nil {
+		return "killed by the kernel: " + *why
+	}
 	if ps := l.cmd.ProcessState; ps != nil {
 		return ps.String()
 	}
 	return "unknown reason"
+}
+
+// checkMemory kills l's process if its resident memory is past Config.MemoryLimit.
+func (h *Host) checkMemory(p *process, l *launched) {
+	if h.cfg.MemoryLimit <= 0 || l.client.Pid == 0 || l.killedFor.Load() != nil {
+		return
+	}
+	rss, err := residentBytes(l.client.Pid)
+	if err != nil || rss <= h.cfg.MemoryLimit {
+		return
+	}
+	why := fmt.Sprintf("its resident memory (%d MiB) passed the plugin memory limit (plugin_memory_limit_mb: %d MiB)",
+		rss>>20, h.cfg.MemoryLimit>>20)
+	l.killedFor.Store(&why)
+	h.log.Error("plugin process over its memory limit; killing it", "plugin", p.binary, "pid", l.client.Pid,
+		"rss_mib", rss>>20, "limit_mib", h.cfg.MemoryLimit>>20)
+	if l.cmd.Process != nil {
+		_ = l.cmd.Process.Kill()
+	}
+}
+
+// residentBytes reads a process's resident set size from /proc/PID/statm.
+func residentBytes(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, fmt.Errorf("statm of %d: %q", pid, b)
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return pages * int64(os.Getpagesize()), nil
 }
 
 // launch starts p's binary, connects with AutoMTLS and asks for its connectors.
@@ -149,13 +192,22 @@ func (h *Host) supervise(p *process, l *launched) {
 	attempt := 0 // relaunches since the process last ran for stableAfter
 	for {
 		started := time.Now()
-		select {
-		case <-l.client.exited:
-		case <-h.ctx.Done():
-			l.kill()
-			h.down(p, l, fmt.Errorf("plugin %s stopped: plugin host closed", p.binary), "")
-			return
+		memCheck := time.NewTicker(h.cfg.MemoryCheckInterval)
+	waitExit:
+		for {
+			select {
+			case <-l.client.exited:
+				break waitExit
+			case <-h.ctx.Done():
+				memCheck.Stop()
+				l.kill()
+				h.down(p, l, fmt.Errorf("plugin %s stopped: plugin host closed", p.binary), "")
+				return
+			case <-memCheck.C:
+				h.checkMemory(p, l)
+			}
 		}
+		memCheck.Stop()
 		reason := l.exitReason()
 		h.down(p, l, fmt.Errorf("plugin %s exited: %s", p.binary, reason), reason)
 		l.kill() // the process is gone; this releases go-plugin's side
