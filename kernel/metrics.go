@@ -33,8 +33,8 @@ var (
 		"Failed records the running task instance wrote to its dead letter queue.", []string{"connector", "task"}, nil)
 	descTaskFiltered = prometheus.NewDesc("tributary_task_records_filtered_total",
 		"Records a transform or predicate dropped.", []string{"connector", "task"}, nil)
-	descLeaseStops = prometheus.NewDesc("tributary_source_lease_stops_total",
-		"Source batches held back, and their task stopped, because this node's lease had expired when they were about to be produced.", nil, nil)
+	descLeaseStops = prometheus.NewDesc("tributary_task_lease_stops_total",
+		"Batches held back, and their task stopped, because this node's lease had expired when they were about to be produced (sources) or put (sinks).", nil, nil)
 	descZombieRecords = prometheus.NewDesc("tributary_source_records_acked_after_lease_total",
 		"Records of this node's source tasks Kafka acknowledged after the node's lease had run out (the zombie window).", nil, nil)
 	descZombieSeconds = prometheus.NewDesc("tributary_source_zombie_window_seconds",

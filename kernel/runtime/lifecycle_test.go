@@ -258,3 +258,32 @@ func TestPlannedHandoffDrainsCommitsAndReleases(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiredLeaseStopsASinkBeforeItsNextPut: a sink on a node whose lease has run out
+// puts nothing more to its plugin (the outside system): it stops at the next batch.
+func TestExpiredLeaseStopsASinkBeforeItsNextPut(t *testing.T) {
+	h := newHarness(t, "n1")
+	h.createTopic("in", 1)
+	h.putConnector(sinkConnector("sink", "in", 1))
+	h.assign("sink", 0, "n1")
+	var lease atomic.Bool
+	lease.Store(true)
+	rt, _ := h.startWith("n1", func(c *Config) {
+		c.LeaseUntil = func() time.Time {
+			if lease.Load() {
+				return time.Now().Add(time.Hour)
+			}
+			return time.Now().Add(-time.Millisecond)
+		}
+	})
+	h.produce("in", 1, 10)
+	eventually(t, "the first records put", func() bool { return len(h.plugins.sink.collected()) == 10 })
+	lease.Store(false)
+	h.produce("in", 1, 10)
+	eventually(t, "the sink stops at its next batch", func() bool {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return rt.LeaseStops() == 1 && len(rt.tasks) == 0
+	})
+	never(t, "record put while the lease is not held", func() bool { return len(h.plugins.sink.collected()) != 10 })
+}

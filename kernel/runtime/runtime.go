@@ -118,7 +118,8 @@ type Runtime struct {
 
 	commitMu sync.Mutex // one offset commit at a time, so they apply in the order taken
 
-	// leaseStops counts source batches not produced because the lease had expired;
+	// leaseStops counts batches not produced (sources) or put (sinks) because the lease
+	// had expired;
 	// zombieAcks the records Kafka acknowledged after it had, and zombieNanos the longest
 	// such ack after the lease's end.
 	leaseStops  atomic.Int64
@@ -155,8 +156,8 @@ func (r *Runtime) ZombieWindow() (records int64, longest time.Duration) {
 	return r.zombieAcks.Load(), time.Duration(r.zombieNanos.Load())
 }
 
-// LeaseStops returns how many source batches this node held back, stopping their task,
-// because its lease had expired when they were about to be produced.
+// LeaseStops returns how many batches this node held back, stopping their task, because
+// its lease had expired when they were about to be produced (sources) or put (sinks).
 func (r *Runtime) LeaseStops() int64 { return r.leaseStops.Load() }
 
 // New returns a Runtime for cfg.

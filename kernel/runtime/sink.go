@@ -517,6 +517,14 @@ func (ss *sinkSession) loop(ctx context.Context, batches <-chan *sinkBatch, fail
 // fails the task: an outage is not a poison record, and no record is dead-lettered for it.
 func (ss *sinkSession) putBatch(ctx context.Context, b *sinkBatch) error {
 	t := ss.s.t
+	// As a source checks before it produces: a node whose lease has run out (frozen past
+	// it, its task perhaps running elsewhere) writes nothing more to the outside system.
+	if len(b.records) > 0 && !t.r.leaseHeld() {
+		t.log.Warn("this node's lease has expired: stopping the task without putting its batch", "records", len(b.records))
+		t.r.leaseStops.Add(1)
+		t.stop(stopQuiet)
+		return nil
+	}
 	if len(b.records) > 0 {
 		err := ss.putRecords(ctx, b.records)
 		switch {
