@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin
 PLUGINS := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
-.PHONY: all build build-race proto tools test test-short test-race vet fmt fuzz fuzz-ci demo demo-cdc demo-orders bench clean cluster
+.PHONY: all build build-race proto tools test test-short test-race vet fmt fuzz fuzz-ci demo demo-cdc demo-orders bench chaos clean cluster
 
 all: build
 
@@ -89,6 +89,14 @@ demo-orders: build
 
 bench: build
 	scripts/bench.sh $(BENCH_FLAGS)
+
+# chaos runs the fault-injection suite (cmd/tributary TestChaos) against a 3-node cluster of
+# race-built binaries for CHAOS_MINUTES (default 30); make test runs one round of it.
+# CHAOS_SEED=N replays a schedule.
+CHAOS_MINUTES ?= 30
+chaos: build-race
+	TRIBUTARY_BIN=$(CURDIR)/$(RACE_BIN) CHAOS_MINUTES=$(CHAOS_MINUTES) $(GO) test -race -count=1 -v \
+	  -timeout $$(( $(CHAOS_MINUTES) + 15 ))m -run '^TestChaos$$' ./cmd/tributary
 
 cluster: build
 	scripts/cluster.sh
