@@ -1,17 +1,12 @@
 package main
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
-	"math/big"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tributary-dev/tributary/plugins/kc"
 	"github.com/tributary-dev/tributary/plugins/sdk"
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
 )
@@ -177,7 +172,7 @@ func keyID(s *data.Schema, key any) (string, error) {
 		n, ok := data.AsInt64(key)
 		if !ok {
 			if tm, isTime := key.(time.Time); isTime { // a Date, Time or Timestamp key
-				n, ok = logicalInt(s, tm), true
+				n, ok = data.LogicalInt(s, tm), true
 			}
 		}
 		if !ok {
@@ -197,8 +192,7 @@ func keyID(s *data.Schema, key any) (string, error) {
 // schemas.enable=false writes it, after Confluent's preProcessSchema/preProcessValue when
 // the schema is not ignored.
 func (c *converter) payload(r *sdk.SinkRecord) ([]byte, error) {
-	w := jsonWriter{preprocess: !c.cfg.ignoreSchema(r.Topic), compactMap: c.cfg.compactMap}
-	return w.write(nil, r.ValueSchema, r.Value)
+	return jsonWriterFor(!c.cfg.ignoreSchema(r.Topic), c.cfg.compactMap).Append(nil, r.ValueSchema, r.Value)
 }
 
 // addTimestamp sets @timestamp on a data stream's document, as Confluent's
@@ -259,251 +253,16 @@ func topLevelField(r *sdk.SinkRecord, name string) (string, bool) {
 	return string(data.AppendJSON(nil, v)), true
 }
 
-// jsonWriter writes Connect values as JSON.
-type jsonWriter struct {
-	preprocess bool // schema.ignore=false: Confluent's preProcessValue
-	compactMap bool
-}
-
-func (w jsonWriter) write(dst []byte, s *data.Schema, v any) ([]byte, error) {
-	if s == nil {
-		return data.AppendJSON(dst, v), nil
+// jsonWriterFor is how the sink writes a value: schemaless values as Go's encoding/json;
+// with schema.ignore=false as Confluent's preProcessValue leaves it (decimals as doubles,
+// maps as {"key","value"} entries unless compact.map.entries keeps string-keyed maps as
+// objects), otherwise as JsonConverter writes it.
+func jsonWriterFor(preprocess, compactMap bool) data.JSONWriter {
+	w := data.JSONWriter{SchemalessAsGo: true}
+	if preprocess {
+		w.Decimals = data.DecimalDouble
+		w.KeyValueEntries = true
+		w.StringMapsAsEntries = !compactMap
 	}
-	if v == nil {
-		switch {
-		case s.Default != nil:
-			v = s.Default
-		case s.Optional:
-			return append(dst, "null"...), nil
-		default:
-			return nil, errors.New("Conversion error: null value for field that is required and has no default value")
-		}
-	}
-	switch s.Name {
-	case data.DecimalName:
-		return w.decimal(dst, s, v)
-	case data.DateName, data.TimeName, data.TimestampName:
-		if t, ok := v.(time.Time); ok {
-			return strconv.AppendInt(dst, logicalInt(s, t), 10), nil
-		}
-	}
-	switch s.Type {
-	case data.TypeInt8, data.TypeInt16, data.TypeInt32, data.TypeInt64:
-		n, ok := data.AsInt64(v)
-		if !ok {
-			return nil, mismatch(s, v)
-		}
-		return strconv.AppendInt(dst, n, 10), nil
-	case data.TypeFloat32, data.TypeFloat64:
-		var f float64
-		switch x := v.(type) {
-		case float64:
-			f = x
-		case float32:
-			f = float64(x)
-		default:
-			n, ok := data.AsInt64(v)
-			if !ok {
-				return nil, mismatch(s, v)
-			}
-			f = float64(n)
-		}
-		return appendDouble(dst, f, s.Type == data.TypeFloat32), nil
-	case data.TypeBoolean:
-		b, ok := v.(bool)
-		if !ok {
-			return nil, mismatch(s, v)
-		}
-		return strconv.AppendBool(dst, b), nil
-	case data.TypeString:
-		str, ok := v.(string)
-		if !ok {
-			return nil, mismatch(s, v)
-		}
-		return data.AppendJSONString(dst, str), nil
-	case data.TypeBytes:
-		b, ok := v.([]byte)
-		if !ok {
-			return nil, mismatch(s, v)
-		}
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, b)
-		return append(dst, '"'), nil
-	case data.TypeArray:
-		items, ok := v.([]any)
-		if !ok {
-			return nil, mismatch(s, v)
-		}
-		dst = append(dst, '[')
-		for i, it := range items {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = w.write(dst, s.Value, it); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
-	case data.TypeMap:
-		return w.mapValue(dst, s, v)
-	case data.TypeStruct:
-		st, ok := v.(*data.Struct)
-		if !ok {
-			return nil, mismatch(s, v)
-		}
-		dst = append(dst, '{')
-		for i, f := range s.Fields {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = data.AppendJSONString(dst, f.Name)
-			dst = append(dst, ':')
-			var fv any
-			if sf, ok := st.Schema().Field(f.Name); ok {
-				fv = st.At(sf.Index)
-			}
-			var err error
-			if dst, err = w.write(dst, f.Schema, fv); err != nil {
-				return nil, fmt.Errorf("field %q: %w", f.Name, err)
-			}
-		}
-		return append(dst, '}'), nil
-	}
-	return nil, mismatch(s, v)
-}
-
-// decimal writes a Decimal: as a double after preprocessing (Confluent converts it with
-// BigDecimal.doubleValue), else as JsonConverter's default decimal.format BASE64 writes
-// it (the unscaled value's two's-complement bytes).
-func (w jsonWriter) decimal(dst []byte, s *data.Schema, v any) ([]byte, error) {
-	var d data.Decimal
-	switch x := v.(type) {
-	case data.Decimal:
-		d = x
-	case []byte:
-		scale, err := data.SchemaScale(s)
-		if err != nil {
-			return nil, err
-		}
-		d = data.Decimal{Unscaled: data.FromTwosComplement(x), Scale: scale}
-	default:
-		return nil, mismatch(s, v)
-	}
-	if d.Unscaled == nil {
-		d.Unscaled = new(big.Int)
-	}
-	if !w.preprocess {
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, kc.ToTwosComplement(d.Unscaled))
-		return append(dst, '"'), nil
-	}
-	f, err := strconv.ParseFloat(d.String(), 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return nil, fmt.Errorf("decimal %s: %v", d.String(), err)
-	}
-	return appendDouble(dst, f, false), nil
-}
-
-// mapValue writes a map: with the schema preprocessed, string-keyed maps as objects when
-// compact.map.entries, otherwise arrays of {"key": k, "value": v}; as JsonConverter
-// writes them unpreprocessed, string-keyed maps as objects and others as [k, v] pairs.
-func (w jsonWriter) mapValue(dst []byte, s *data.Schema, v any) ([]byte, error) {
-	var entries []data.MapEntry
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			entries = append(entries, data.MapEntry{Key: k, Value: x[k]})
-		}
-	case data.Map:
-		entries = x
-	default:
-		return nil, mismatch(s, v)
-	}
-	stringKeys := s.Key != nil && s.Key.Type == data.TypeString
-	asObject := stringKeys && (!w.preprocess || w.compactMap)
-	var err error
-	if asObject {
-		dst = append(dst, '{')
-		for i, e := range entries {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			k, _ := e.Key.(string)
-			dst = data.AppendJSONString(dst, k)
-			dst = append(dst, ':')
-			if dst, err = w.write(dst, s.Value, e.Value); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
-	}
-	dst = append(dst, '[')
-	for i, e := range entries {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		if w.preprocess {
-			dst = append(dst, `{"key":`...)
-		} else {
-			dst = append(dst, '[')
-		}
-		if dst, err = w.write(dst, s.Key, e.Key); err != nil {
-			return nil, err
-		}
-		if w.preprocess {
-			dst = append(dst, `,"value":`...)
-		} else {
-			dst = append(dst, ',')
-		}
-		if dst, err = w.write(dst, s.Value, e.Value); err != nil {
-			return nil, err
-		}
-		if w.preprocess {
-			dst = append(dst, '}')
-		} else {
-			dst = append(dst, ']')
-		}
-	}
-	return append(dst, ']'), nil
-}
-
-// logicalInt is a Date, Time or Timestamp as Connect stores it: days, milliseconds of the
-// day, or epoch milliseconds.
-func logicalInt(s *data.Schema, t time.Time) int64 {
-	if s != nil {
-		switch s.Name {
-		case data.DateName:
-			return int64(data.DateDays(t))
-		case data.TimeName:
-			return int64(data.TimeMillis(t))
-		}
-	}
-	return t.UnixMilli()
-}
-
-// appendDouble writes a double as Jackson does (Java's Double.toString; NaN and the
-// infinities quoted).
-func appendDouble(dst []byte, f float64, float32bits bool) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(dst, `"Infinity"`...)
-	case math.IsInf(f, -1):
-		return append(dst, `"-Infinity"`...)
-	}
-	if float32bits {
-		return kc.AppendFloat(dst, float32(f))
-	}
-	return kc.AppendDouble(dst, f)
-}
-
-func mismatch(s *data.Schema, v any) error {
-	return fmt.Errorf("Invalid type for %s: %T", s.Type, v)
+	return w
 }

@@ -27,7 +27,7 @@ func newEncoder(cfg *config, s *data.Schema) (encoder, error) {
 	case fmtAvro:
 		return newAvroEncoder(cfg, s)
 	}
-	e := &lineEncoder{cfg: cfg, json: jsonWriter{numericDecimal: cfg.numericDec}, sep: []byte("\n")}
+	e := &lineEncoder{cfg: cfg, json: jsonWriterFor(cfg), sep: []byte("\n")}
 	if cfg.format == fmtBytes {
 		e.sep = cfg.bytesSep
 	}
@@ -47,7 +47,7 @@ func newEncoder(cfg *config, s *data.Schema) (encoder, error) {
 // format.bytearray.separator), gzipped with s3.compression.type=gzip.
 type lineEncoder struct {
 	cfg     *config
-	json    jsonWriter
+	json    data.JSONWriter
 	sep     []byte
 	buf     bytes.Buffer
 	out     io.Writer
@@ -70,7 +70,7 @@ func (e *lineEncoder) write(r *sdk.SinkRecord) error {
 		_, err := e.out.Write(e.sep)
 		return err
 	}
-	line, err := e.json.write(e.scratch[:0], r.ValueSchema, r.Value)
+	line, err := e.json.Append(e.scratch[:0], r.ValueSchema, r.Value)
 	if err != nil {
 		return fmt.Errorf("JsonFormat: %w", err)
 	}
