@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
@@ -134,24 +135,6 @@ func TestExpiredLeaseStopsProducingWithinOneBatch(t *testing.T) {
 	})
 }
 
-// lockedBuffer is a log sink tests read while the runtime writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestShutdownTimeoutStopsWhatHangsAndSaysWhat: a task whose plugin never answers Close
 // must not hold the node's stop past ShutdownTimeout: the runtime stops it without
 // waiting further, cuts the pending plugin call short, and logs which task held it and
@@ -161,7 +144,7 @@ func TestShutdownTimeoutStopsWhatHangsAndSaysWhat(t *testing.T) {
 	h.createTopic("src", 1)
 	h.putConnector(genConnector("gen", map[string]string{"topic": "src", "name": "g0", "batch": "20", "sleep.ms": "5"}))
 	h.assign("gen", 0, "n1")
-	logs := &lockedBuffer{}
+	logs := &testsvc.Output{}
 	rt, stop := h.startWith("n1", func(c *Config) {
 		c.ShutdownTimeout = 100 * time.Millisecond
 		c.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, &testWriter{t: t}), nil))

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/pluginhost/hosttest"
 	"github.com/tributary-dev/tributary/plugins/datagen/record"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -67,22 +67,7 @@ func pluginBinary(tb testing.TB) string {
 // hostClient launches the datagen binary under a plugin host and returns its client.
 func hostClient(tb testing.TB) *pluginhost.Client {
 	tb.Helper()
-	dir := tb.TempDir()
-	if err := os.Symlink(pluginBinary(tb), filepath.Join(dir, "tributary-datagen")); err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	h, err := pluginhost.New(ctx, pluginhost.Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = h.Close() })
-	c, err := h.Client("DatagenSource")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
+	return hosttest.Client(tb, pluginBinary(tb), "tributary-datagen", "DatagenSource")
 }
 
 func TestServedThroughPluginHost(t *testing.T) {

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/pluginhost/hosttest"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -65,21 +64,9 @@ func TestLinesSurviveTheWire(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and launches the plugin binary")
 	}
-	dir := t.TempDir()
-	if err := os.Symlink(pluginBinary(t), filepath.Join(dir, "tributary-file")); err != nil {
-		t.Fatal(err)
-	}
+	c := hosttest.Client(t, pluginBinary(t), "tributary-file", "file-source")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	h, err := pluginhost.New(ctx, pluginhost.Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	c, err := h.Client("file-source")
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	path := filepath.Join(t.TempDir(), "in.txt")
 	writeFile(t, path, "a\nbb\r\nc\rd\n\nnaïve ☃ 𝄞\nlast\n")

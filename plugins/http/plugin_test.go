@@ -8,9 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,6 +18,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/conformance"
 	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/pluginhost/hosttest"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -62,22 +60,7 @@ func TestBinaryConforms(t *testing.T) {
 // launch starts the built binary under a plugin host of its own.
 func launch(t *testing.T) *pluginhost.Client {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Symlink(pluginBinary(t), filepath.Join(dir, "tributary-http")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	h, err := pluginhost.New(ctx, pluginhost.Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Close() })
-	c, err := h.Client(confluentClass)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return hosttest.Client(t, pluginBinary(t), "tributary-http", confluentClass)
 }
 
 func pollHandle(t *testing.T, c *pluginhost.Client, h string, n int) []*pluginv1.Record {

@@ -8,15 +8,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/pluginhost/hosttest"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -25,22 +24,7 @@ import (
 // of class.
 func launch(t *testing.T, class string) *pluginhost.Client {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Symlink(pluginBinary(t), filepath.Join(dir, "tributary-jdbc")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	h, err := pluginhost.New(ctx, pluginhost.Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Close() })
-	c, err := h.Client(class)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return hosttest.Client(t, pluginBinary(t), "tributary-jdbc", class)
 }
 
 func openSourceHandle(t *testing.T, c *pluginhost.Client, handle string, cfg map[string]string, offsets ...*pluginv1.SourceOffset) {

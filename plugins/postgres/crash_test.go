@@ -4,37 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/pluginhost/hosttest"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
 // launch starts the built binary under a plugin host of its own.
 func launch(t *testing.T) *pluginhost.Client {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Symlink(pluginBinary(t), filepath.Join(dir, "tributary-postgres")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	h, err := pluginhost.New(ctx, pluginhost.Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Close() })
-	c, err := h.Client(className)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return hosttest.Client(t, pluginBinary(t), "tributary-postgres", className)
 }
 
 // TestKilledPluginResumesFromCommitted kills the plugin process with SIGKILL after the

@@ -6,9 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/tributary-dev/tributary/kernel/conformance"
 	"github.com/tributary-dev/tributary/kernel/convert"
-	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -42,21 +39,9 @@ func TestServedThroughPluginHost(t *testing.T) {
 	pg := startPG(t)
 	pg.Exec(`CREATE TABLE public.customers (id int PRIMARY KEY, first_name varchar(255) NOT NULL, email text);
 		INSERT INTO customers VALUES (1001, 'Sally', 'sally@example.com')`)
-	dir := t.TempDir()
-	if err := os.Symlink(pluginBinary(t), filepath.Join(dir, "tributary-postgres")); err != nil {
-		t.Fatal(err)
-	}
+	c := launch(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	h, err := pluginhost.New(ctx, pluginhost.Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	c, err := h.Client(className)
-	if err != nil {
-		t.Fatal(err)
-	}
 	desc, err := c.Plugin.Describe(ctx, &pluginv1.DescribeRequest{})
 	if err != nil || len(desc.Connectors) != 1 || desc.Connectors[0].Name != "postgres-source" {
 		t.Fatalf("describe: %v, %v", desc, err)

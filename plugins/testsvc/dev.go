@@ -25,7 +25,7 @@ type Dev struct {
 	Brokers []string
 
 	cmd    *exec.Cmd
-	logs   *lockedBuffer
+	logs   *Output
 	exited chan struct{}
 }
 
@@ -70,7 +70,7 @@ func StartDev(t testing.TB, o DevOptions) *Dev {
 	}
 	p := o.Ports
 	d := &Dev{REST: fmt.Sprintf("http://127.0.0.1:%d", p[0]), Brokers: []string{fmt.Sprintf("127.0.0.1:%d", p[4])},
-		logs: &lockedBuffer{}, exited: make(chan struct{})}
+		logs: &Output{}, exited: make(chan struct{})}
 	d.cmd = exec.Command(Built(t, "tributary", repoPath(t, "cmd/tributary")), "dev", "--seed=false",
 		"--data-dir", o.DataDir, "--plugin-dir", plugins,
 		"--rest-port", strconv.Itoa(p[0]), "--admin-port", strconv.Itoa(p[1]), "--cluster-port", strconv.Itoa(p[2]),
@@ -154,19 +154,20 @@ func repoPath(t testing.TB, rel string) string {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer a process writes to while a test reads it.
-type lockedBuffer struct {
+// Output collects what a process (or a logger) writes while a test reads it: a bytes.Buffer
+// safe for one writer and concurrent readers.
+type Output struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *Output) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *Output) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()

@@ -36,7 +36,7 @@ type S3 struct {
 	t    testing.TB
 	bin  string
 	cmd  *exec.Cmd
-	logs *lockedBuffer
+	logs *Output
 	done chan struct{}
 }
 
@@ -95,7 +95,7 @@ func (s *S3) Start() {
 	}
 	cmd := exec.Command(s.bin, "--port", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), "posix", s.Dir)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.SecretKey)
-	s.logs = &lockedBuffer{}
+	s.logs = &Output{}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("testsvc: start versitygw: %v", err)
