@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
@@ -136,6 +137,12 @@ func appendJSON(dst []byte, v any) []byte {
 			dst = appendJSON(dst, item)
 		}
 		return append(dst, ']')
+	case float64:
+		if x == 0 && math.Signbit(x) {
+			// Go writes -0 as "-0", which reads back as the integer 0: keep it a double,
+			// as Jackson writes it.
+			return append(dst, "-0.0"...)
+		}
 	}
 	return data.AppendJSON(dst, v)
 }
