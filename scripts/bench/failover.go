@@ -150,6 +150,10 @@ func benchFailover(ctx context.Context, env *benchEnv, t *table, rounds int) err
 				target: "≤ 3 s", verdict: verdict(m <= 3*time.Second, fmt.Sprintf("%.0f%% over", (m.Seconds()/3-1)*100))})
 		}
 	}
+	sorted := slices.Clone(times)
+	slices.Sort(sorted)
+	t.add(row{metric: fmt.Sprintf("  p99 over %d kills (nearest rank: the slowest)", len(times)), value: ms(percentile(sorted, 99)),
+		baseline: "Kafka Connect: 300 s"})
 	t.add(row{group: "", metric: "  rounds (victim's role)", value: roundList(times, notes)})
 	return nil
 }
