@@ -7,6 +7,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/tributary-dev/tributary/kernel/kafka"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkSourceVsRawProducer(b *testing.B) {
 		round++
 		raw := fmt.Sprintf("raw%d", round)
 		h.createTopic(raw, 1)
-		p, err := sarama.NewAsyncProducer(h.brokers, DefaultSaramaConfig())
+		p, err := sarama.NewAsyncProducer(h.brokers, kafka.DefaultConfig())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func BenchmarkSinkVsRawConsumer(b *testing.B) {
 		h.produceBytes(topic, benchRecords, 100)
 		b.StartTimer()
 
-		c, err := sarama.NewConsumer(h.brokers, DefaultSaramaConfig())
+		c, err := sarama.NewConsumer(h.brokers, kafka.DefaultConfig())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -137,7 +138,7 @@ func BenchmarkSinkVsRawConsumer(b *testing.B) {
 
 func (h *harness) produceBytes(topic string, n, size int) {
 	h.t.Helper()
-	p, err := sarama.NewAsyncProducer(h.brokers, DefaultSaramaConfig())
+	p, err := sarama.NewAsyncProducer(h.brokers, kafka.DefaultConfig())
 	if err != nil {
 		h.t.Fatal(err)
 	}

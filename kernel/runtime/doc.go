@@ -15,19 +15,16 @@
 // a plugin process dies, its tasks report FAILED and re-open from their committed offsets
 // once it is back.
 //
-// It also owns the record-level semantics Kafka Connect users rely on, read from the
-// connector's config when a task starts: config provider placeholders are resolved then
-// (never stored resolved; what they resolve to, and secret keys' values, never reach a
-// log or trace); records pass the transforms where upstream runs them (sources: before
-// the key, value and header converters; sinks: after); a record that fails a stage
-// (KEY_CONVERTER, VALUE_CONVERTER, HEADER_CONVERTER, TRANSFORMATION, TASK_PUT,
-// KAFKA_PRODUCE) fails the task with a trace naming it, or with errors.tolerance=all is
-// logged, written to the sink's dead letter queue with upstream's __connect.errors.*
-// headers (before its offset may be committed) or skipped and counted; retriable failures
-// (a broker or plugin blip) are retried with exponential backoff while
-// errors.retry.timeout lasts; records a transform filters out, or a tolerated failure
-// skips, still count as processed, so offsets advance; and sources create their topics
-// as topic.creation.* says before the first record is produced to them.
+// It also owns the record path Kafka Connect users rely on, read from the connector's
+// config when a task starts: config provider placeholders are resolved then (never stored
+// resolved; what they resolve to, and secret keys' values, never reach a log or trace);
+// records pass the transforms where upstream runs them (sources: before the key, value and
+// header converters; sinks: after); records a transform filters out, or a tolerated
+// failure skips, still count as processed, so offsets advance; and sources create their
+// topics as topic.creation.* says before the first record is produced to them. What a
+// record that fails a stage then does (fail the task, retry, dead letter queue, skip) is
+// kernel/tolerance's; how Kafka is reached (client config, partitioner, topic creation,
+// retriable errors) is kernel/kafka's.
 //
 // It owns task execution on one node only. It does not decide where tasks run
 // (kernel/scheduler), touch Raft (it only uses the state.Store interface kernel/cluster

@@ -14,6 +14,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/tributary-dev/tributary/kernel/config"
+	"github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
@@ -32,7 +33,7 @@ type Config struct {
 	// Brokers are the Kafka bootstrap addresses.
 	Brokers []string
 	// Sarama returns a fresh client config for each task's producer or consumer; nil means
-	// DefaultSaramaConfig. The runtime forces the few settings it depends on (every produce
+	// kafka.DefaultConfig. The runtime forces the few settings it depends on (every produce
 	// result returned, consumer errors returned).
 	Sarama func() *sarama.Config
 	// DefaultConverters are the worker-level converter settings, e.g. "key.converter",
@@ -100,8 +101,9 @@ type TaskInfo struct {
 // consumer → converters → plugin Put → Flush), reporting status and committing offsets
 // through the Store, fenced by each assignment's epoch.
 type Runtime struct {
-	cfg Config
-	log *slog.Logger
+	cfg   Config
+	log   *slog.Logger
+	kafka kafka.Client
 
 	mu     sync.Mutex
 	tasks  map[state.TaskKey]*workerTask // the current instance per task, including stopping ones
@@ -172,9 +174,6 @@ func New(cfg Config) (*Runtime, error) {
 	case len(cfg.Brokers) == 0:
 		return nil, errors.New("runtime: Brokers is required")
 	}
-	if cfg.Sarama == nil {
-		cfg.Sarama = DefaultSaramaConfig
-	}
 	if cfg.OffsetFlushInterval <= 0 {
 		cfg.OffsetFlushInterval = time.Second
 	}
@@ -193,6 +192,7 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	return &Runtime{
 		cfg:      cfg,
+		kafka:    kafka.Client{Brokers: cfg.Brokers, Config: cfg.Sarama},
 		log:      cfg.Logger.With("node", cfg.NodeID),
 		tasks:    map[state.TaskKey]*workerTask{},
 		starts:   map[state.TaskKey]int{},
@@ -200,12 +200,6 @@ func New(cfg Config) (*Runtime, error) {
 		released: map[state.TaskKey]uint64{},
 		kick:     make(chan struct{}, 1),
 	}, nil
-}
-
-func (r *Runtime) saramaConfig() *sarama.Config {
-	c := r.cfg.Sarama()
-	forceSaramaConfig(c)
-	return c
 }
 
 // Run reconciles the tasks running here with the state until ctx ends, and commits

@@ -14,6 +14,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -345,9 +346,10 @@ func TestSourceRecordsReachKafkaAndOffsetsCommit(t *testing.T) {
 	}
 	// Keyed records spread by Kafka's partitioner.
 	total := 0
+	ref := kgo.StickyKeyPartitioner(nil).ForTopic("spread") // partitions keyed records as Kafka's Java producer
 	for p, hw := range h.highWatermarks("spread", 4) {
 		for _, m := range h.read("spread", p, int(hw)) {
-			if want := int32(murmur2(m.Key)&0x7fffffff) % 4; want != p {
+			if want := int32(ref.Partition(&kgo.Record{Key: m.Key}, 4)); want != p {
 				t.Fatalf("key %s in partition %d; Kafka's partitioner puts it in %d", m.Key, p, want)
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -468,7 +469,7 @@ func failProduces(h *harness, n int) {
 // impatientSarama gives up producing after one retry, so the runtime's own retries show.
 func impatientSarama(c *Config) {
 	c.Sarama = func() *sarama.Config {
-		sc := DefaultSaramaConfig()
+		sc := kafka.DefaultConfig()
 		sc.Producer.Retry.Max = 1
 		sc.Producer.Retry.Backoff = 5 * time.Millisecond
 		return sc

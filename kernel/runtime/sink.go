@@ -15,6 +15,7 @@ import (
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/kernel/tolerance"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -40,7 +41,7 @@ type sinkTask struct {
 	t        *workerTask
 	client   sarama.Client
 	consumer sarama.Consumer
-	dlq      *deadLetterQueue
+	dlq      *tolerance.DeadLetterQueue
 	topics   []string
 	pattern  *regexp.Regexp
 
@@ -73,11 +74,11 @@ func (s *sinkTask) init() error {
 	default:
 		return &permanentError{errors.New("sink connector config sets neither topics nor topics.regex")}
 	}
-	if dlq := s.t.policy.dlqTopic; dlq != "" && (slices.Contains(s.topics, dlq) || s.pattern != nil && s.pattern.MatchString(dlq)) {
-		return &permanentError{fmt.Errorf("the dead letter queue topic %q (%s) is one of the topics the connector consumes", dlq, keyDLQTopic)}
+	if dlq := s.t.policy.DLQTopic; dlq != "" && (slices.Contains(s.topics, dlq) || s.pattern != nil && s.pattern.MatchString(dlq)) {
+		return &permanentError{fmt.Errorf("the dead letter queue topic %q (%s) is one of the topics the connector consumes", dlq, tolerance.KeyDLQTopic)}
 	}
 	if s.client == nil {
-		if s.client, err = sarama.NewClient(s.t.r.cfg.Brokers, s.t.r.saramaConfig()); err != nil {
+		if s.client, err = sarama.NewClient(s.t.r.cfg.Brokers, s.t.r.kafka.NewConfig()); err != nil {
 			return fmt.Errorf("kafka client: %w", err)
 		}
 	}
@@ -86,17 +87,17 @@ func (s *sinkTask) init() error {
 			return fmt.Errorf("kafka consumer: %w", err)
 		}
 	}
-	if s.t.policy.dlqTopic != "" && s.dlq == nil {
-		if s.dlq, err = newDeadLetterQueue(s.t, s.client, s.t.policy); err != nil {
+	if s.t.policy.DLQTopic != "" && s.dlq == nil {
+		if s.dlq, err = tolerance.NewDeadLetterQueue(s.t.r.kafka, s.client, s.t.policy, tolerance.TaskID{Connector: s.t.key.Connector, Task: s.t.key.Task, Redact: s.t.redact}); err != nil {
 			return err
 		}
-		s.t.errs.dlq = s.dlq
+		s.t.errs.SetDeadLetterQueue(s.dlq)
 	}
 	return nil
 }
 
 func (s *sinkTask) release() {
-	s.dlq.close()
+	s.dlq.Close()
 	if s.consumer != nil {
 		if err := s.consumer.Close(); err != nil {
 			s.t.log.Warn("closing the consumer", "err", err)
@@ -411,7 +412,7 @@ func (s *sinkTask) convert(ctx context.Context, b *sinkBatch, chunk []*sarama.Co
 	for i, m := range chunk {
 		rec, f := s.toRecord(m, &recs[i])
 		if f != nil {
-			if err := s.t.errs.handle(ctx, f); err != nil {
+			if err := s.t.errs.Handle(ctx, f); err != nil {
 				return err
 			}
 			b.account(m)
@@ -430,15 +431,15 @@ func (s *sinkTask) convert(ctx context.Context, b *sinkBatch, chunk []*sarama.Co
 // toRecord turns a consumed message into the record Put gets, as upstream does: key, value
 // and headers through their converters, then the transforms. A nil record with no failure
 // was filtered out by a transform.
-func (s *sinkTask) toRecord(m *sarama.ConsumerMessage, r *pluginv1.Record) (*pluginv1.Record, *failure) {
+func (s *sinkTask) toRecord(m *sarama.ConsumerMessage, r *pluginv1.Record) (*pluginv1.Record, *tolerance.Failure) {
 	t := s.t
 	ks, kv, err := t.keyConv.ToConnect(m.Topic, m.Key)
 	if err != nil {
-		return nil, &failure{stage: stageKeyConverter, class: t.keyClass, err: err, msg: m}
+		return nil, &tolerance.Failure{Stage: tolerance.StageKeyConverter, Class: t.keyClass, Err: err, Msg: m}
 	}
 	vs, vv, err := t.valueConv.ToConnect(m.Topic, m.Value)
 	if err != nil {
-		return nil, &failure{stage: stageValueConverter, class: t.valueClass, err: err, msg: m}
+		return nil, &tolerance.Failure{Stage: tolerance.StageValueConverter, Class: t.valueClass, Err: err, Msg: m}
 	}
 	r.Topic, r.Partition, r.KafkaOffset = m.Topic, m.Partition, m.Offset
 	r.Key, r.KeySchema, r.Value, r.ValueSchema = kv, ks, vv, vs
@@ -453,8 +454,8 @@ func (s *sinkTask) toRecord(m *sarama.ConsumerMessage, r *pluginv1.Record) (*plu
 			}
 			hs, hv, err := t.headerConv.ToConnectHeader(m.Topic, string(h.Key), h.Value)
 			if err != nil {
-				return nil, &failure{stage: stageHeaderConverter, class: t.headerClass,
-					err: fmt.Errorf("header %q: %w", h.Key, err), msg: m}
+				return nil, &tolerance.Failure{Stage: tolerance.StageHeaderConverter, Class: t.headerClass,
+					Err: fmt.Errorf("header %q: %w", h.Key, err), Msg: m}
 			}
 			if hv == nil {
 				hv = &pluginv1.Value{}
@@ -532,7 +533,7 @@ func (ss *sinkSession) putBatch(ctx context.Context, b *sinkBatch) error {
 			t.records.Add(int64(len(b.records)))
 		case ctx.Err() != nil:
 			return nil
-		case retriableCode(err) || !alive(ss.c, err):
+		case tolerance.RetriableCode(err) || !alive(ss.c, err):
 			// Not a poison record: the plugin (or what it writes to) is unavailable, and
 			// stayed so for as long as errors.retry.timeout allowed; or the plugin died.
 			return fmt.Errorf("put %s: %w", b.describe(), err)
@@ -554,7 +555,7 @@ func (ss *sinkSession) putBatch(ctx context.Context, b *sinkBatch) error {
 func (ss *sinkSession) putRecords(ctx context.Context, recs []*pluginv1.Record) error {
 	t := ss.s.t
 	req := &pluginv1.PutRequest{Handle: t.handle, Records: recs}
-	return t.policy.untilDone().retry(ctx, t.log, "put", ss.retriable, func() error {
+	return t.policy.UntilDone().Retry(ctx, t.log, "put", ss.retriable, func() error {
 		_, err := ss.c.Sink.Put(ctx, req)
 		return err
 	})
@@ -563,7 +564,7 @@ func (ss *sinkSession) putRecords(ctx context.Context, recs []*pluginv1.Record) 
 // retriable says whether a plugin call's error asks to be tried again and the plugin
 // process is still there.
 func (ss *sinkSession) retriable(err error) bool {
-	return retriableCode(err) && alive(ss.c, err)
+	return tolerance.RetriableCode(err) && alive(ss.c, err)
 }
 
 // putEach puts a batch the plugin refused one record at a time. A record it refuses again
@@ -581,10 +582,10 @@ func (ss *sinkSession) putEach(ctx context.Context, b *sinkBatch, batchErr error
 			t.records.Add(1)
 		case ctx.Err() != nil:
 			return nil
-		case retriableCode(err) || !alive(ss.c, err):
+		case tolerance.RetriableCode(err) || !alive(ss.c, err):
 			return fmt.Errorf("put the record at %s/%d offset %d: %w", m.Topic, m.Partition, m.Offset, err)
 		default:
-			if herr := t.errs.handle(ctx, &failure{stage: stageTaskPut, class: t.class, err: err, msg: m}); herr != nil {
+			if herr := t.errs.Handle(ctx, &tolerance.Failure{Stage: tolerance.StageTaskPut, Class: t.class, Err: err, Msg: m}); herr != nil {
 				return herr
 			}
 		}
@@ -621,7 +622,7 @@ func (ss *sinkSession) flush(ctx context.Context) error {
 	}
 	var resp *pluginv1.FlushResponse
 	t := ss.s.t
-	err := t.policy.untilDone().retry(ctx, t.log, "flush", ss.retriable, func() error {
+	err := t.policy.UntilDone().Retry(ctx, t.log, "flush", ss.retriable, func() error {
 		var err error
 		resp, err = ss.c.Sink.Flush(ctx, req)
 		return err

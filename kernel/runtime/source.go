@@ -11,8 +11,10 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/kernel/tolerance"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -36,7 +38,7 @@ type sourceTask struct {
 	t          *workerTask
 	producer   sarama.AsyncProducer
 	tracker    *ackTracker
-	topics     *topicCreator // nil: topic creation is off
+	topics     *kafka.TopicCreator // nil: topic creation is off
 	resultDone chan struct{}
 	// producerRetries is how often the producer retries a request before giving up.
 	producerRetries int
@@ -78,14 +80,14 @@ type pendingRecord struct {
 const producerClass = "org.apache.kafka.clients.producer.KafkaProducer"
 
 func (s *sourceTask) init() error {
-	tc, err := parseTopicCreation(s.t.connCfg)
+	tc, err := kafka.ParseTopicCreation(s.t.connCfg)
 	if err != nil {
 		return &permanentError{err}
 	}
 	if tc != nil && s.topics == nil {
-		s.topics = &topicCreator{t: s.t, tc: tc, known: map[string]bool{}}
+		s.topics = kafka.NewTopicCreator(s.t.r.kafka, tc, s.t.log)
 	}
-	pc := producerConfig(s.t.r.saramaConfig(), s.t.policy)
+	pc := kafka.FitRetries(s.t.r.kafka.NewConfig(), s.t.policy.RetryTimeout, s.t.policy.Backoff)
 	s.producerRetries = pc.Producer.Retry.Max
 	s.maxRecordBytes = pc.Producer.MaxMessageBytes
 	if s.producer, err = sarama.NewAsyncProducer(s.t.r.cfg.Brokers, pc); err != nil {
@@ -97,7 +99,7 @@ func (s *sourceTask) init() error {
 }
 
 func (s *sourceTask) release() {
-	s.topics.close()
+	s.topics.Close()
 	if s.producer == nil {
 		return
 	}
@@ -153,12 +155,12 @@ func (s *sourceTask) results() {
 // errors.tolerance=all, skips the record, which then counts as acked.
 func (s *sourceTask) produceFailed(p *pendingRecord, err error) {
 	t := s.t
-	if pol := t.policy; retriableKafka(err) && pol.retryTimeout > 0 {
-		err = &retriesExhausted{err: err, attempts: s.producerRetries + 1, timeout: pol.retryTimeout}
+	if pol := t.policy; kafka.Retriable(err) && pol.RetryTimeout > 0 {
+		err = &tolerance.RetriesExhausted{Err: err, Attempts: s.producerRetries + 1, Timeout: pol.RetryTimeout}
 	}
-	f := &failure{stage: stageKafkaProduce, class: producerClass, rec: p.rec,
-		err: fmt.Errorf("produce to %s partition %d failed after retries: %w", p.msg.Topic, p.msg.Partition, err)}
-	if herr := t.errs.handle(t.ctx, f); herr != nil {
+	f := &tolerance.Failure{Stage: tolerance.StageKafkaProduce, Class: producerClass, Rec: p.rec,
+		Err: fmt.Errorf("produce to %s partition %d failed after retries: %w", p.msg.Topic, p.msg.Partition, err)}
+	if herr := t.errs.Handle(t.ctx, f); herr != nil {
 		s.tracker.fail(p.seq)
 		s.fail(herr)
 		return
@@ -240,7 +242,7 @@ func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches c
 			continue
 		}
 		var resp *pluginv1.PollResponse
-		err := s.t.policy.untilDone().retry(ctx, s.t.log, "poll", func(err error) bool { return retriableCode(err) && alive(c, err) }, func() error {
+		err := s.t.policy.UntilDone().Retry(ctx, s.t.log, "poll", func(err error) bool { return tolerance.RetriableCode(err) && alive(c, err) }, func() error {
 			var err error
 			resp, err = c.Source.Poll(ctx, req)
 			return err
@@ -332,7 +334,7 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 			f = s.prepare(&batch[i], out)
 		}
 		if f != nil {
-			if err := t.errs.handle(ctx, f); err != nil {
+			if err := t.errs.Handle(ctx, f); err != nil {
 				return err
 			}
 		}
@@ -346,7 +348,7 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 		}
 	}
 	if len(topics) > 0 {
-		err := t.policy.retry(ctx, t.log, "create topics", retriableKafka, func() error { return s.topics.ensure(topics) })
+		err := t.policy.Retry(ctx, t.log, "create topics", kafka.Retriable, func() error { return s.topics.Ensure(topics) })
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -397,19 +399,19 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 
 // prepare converts rec, the record as transformed, into the message p carries; a failure
 // names the converter stage that failed.
-func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *failure {
+func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *tolerance.Failure {
 	t := s.t
 	p.rec = rec
 	if rec.Topic == "" {
-		return &failure{stage: stageKafkaProduce, class: producerClass, err: errors.New("the record has no topic"), rec: rec}
+		return &tolerance.Failure{Stage: tolerance.StageKafkaProduce, Class: producerClass, Err: errors.New("the record has no topic"), Rec: rec}
 	}
 	k, err := t.keyConv.FromConnect(rec.Topic, rec.KeySchema, rec.Key)
 	if err != nil {
-		return &failure{stage: stageKeyConverter, class: t.keyClass, err: err, rec: rec}
+		return &tolerance.Failure{Stage: tolerance.StageKeyConverter, Class: t.keyClass, Err: err, Rec: rec}
 	}
 	v, err := t.valueConv.FromConnect(rec.Topic, rec.ValueSchema, rec.Value)
 	if err != nil {
-		return &failure{stage: stageValueConverter, class: t.valueClass, err: err, rec: rec}
+		return &tolerance.Failure{Stage: tolerance.StageValueConverter, Class: t.valueClass, Err: err, Rec: rec}
 	}
 	p.msg.Topic = rec.Topic
 	p.partition = rec.Partition
@@ -434,13 +436,13 @@ func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *failure {
 		for i, h := range rec.Headers {
 			b, err := t.headerConv.FromConnectHeader(rec.Topic, h.Key, h.Schema, h.Value)
 			if err != nil {
-				return &failure{stage: stageHeaderConverter, class: t.headerClass, err: err, rec: rec}
+				return &tolerance.Failure{Stage: tolerance.StageHeaderConverter, Class: t.headerClass, Err: err, Rec: rec}
 			}
 			p.msg.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: b}
 		}
 	}
 	if n := recordBytes(&p.msg); s.maxRecordBytes > 0 && n > s.maxRecordBytes {
-		return &failure{stage: stageKafkaProduce, class: producerClass, rec: rec, err: fmt.Errorf(
+		return &tolerance.Failure{Stage: tolerance.StageKafkaProduce, Class: producerClass, Rec: rec, Err: fmt.Errorf(
 			"the record is %d bytes (key %d, value %d), more than the %d bytes a record may have (the producer's max.request.size): "+
 				"make the connector's records smaller or raise max.request.size", n, len(k), len(v), s.maxRecordBytes)}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
+	"github.com/tributary-dev/tributary/kernel/tolerance"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -69,8 +70,8 @@ type workerTask struct {
 	role       taskRole
 
 	// What records pass through, set by prepare.
-	policy                            errorPolicy
-	errs                              *errorHandler
+	policy                            tolerance.Policy
+	errs                              *tolerance.Handler
 	keyConv, valueConv                convert.Converter
 	headerConv                        convert.HeaderConverter
 	keyClass, valueClass, headerClass string
@@ -91,12 +92,10 @@ type workerTask struct {
 	releaseOnStop atomic.Bool
 	phase         atomic.Pointer[string] // what a stopping instance waits for, for the shutdown log
 
-	records      atomic.Int64
-	failures     atomic.Int64 // records that failed a stage
-	skipped      atomic.Int64 // failed records tolerated without a dead letter queue
-	deadLettered atomic.Int64 // failed records written to the dead letter queue
-	filtered     atomic.Int64 // records a transform dropped
-	opened       atomic.Bool  // a plugin session opened since the plugin last exited
+	records  atomic.Int64
+	counts   tolerance.Counts // records that failed a stage, and what became of them
+	filtered atomic.Int64     // records a transform dropped
+	opened   atomic.Bool      // a plugin session opened since the plugin last exited
 
 	mu          sync.Mutex
 	state       clusterv1.TaskState
@@ -147,8 +146,8 @@ func (t *workerTask) info() TaskInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return TaskInfo{Key: t.key, Epoch: t.epoch, State: t.state, Trace: t.trace,
-		Records: t.records.Load(), StartCount: t.startCount, Failures: t.failures.Load(),
-		Skipped: t.skipped.Load(), DeadLettered: t.deadLettered.Load(), Filtered: t.filtered.Load()}
+		Records: t.records.Load(), StartCount: t.startCount, Failures: t.counts.Failures.Load(),
+		Skipped: t.counts.Skipped.Load(), DeadLettered: t.counts.DeadLettered.Load(), Filtered: t.filtered.Load()}
 }
 
 // stop asks the instance to stop; it reports whether the instance was running before.
@@ -357,7 +356,7 @@ func (t *workerTask) run() {
 				// errors.retry.timeout: a plugin restart does not fail the task while
 				// retries last.
 				t.log.Warn("the plugin process exited; the task re-opens when it is back", "reason", why,
-					"retry_timeout", t.policy.retryTimeout)
+					"retry_timeout", t.policy.RetryTimeout)
 			} else {
 				t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(errors.New(why)))
 			}
@@ -383,29 +382,29 @@ func (t *workerTask) run() {
 // withinRetries says whether errors.retry.timeout still covers an outage that began at since.
 func (t *workerTask) withinRetries(since time.Time) bool {
 	switch {
-	case t.policy.retryTimeout < 0:
+	case t.policy.RetryTimeout < 0:
 		return true
-	case t.policy.retryTimeout == 0 || since.IsZero():
+	case t.policy.RetryTimeout == 0 || since.IsZero():
 		return false
 	}
-	return time.Since(since) < t.policy.retryTimeout
+	return time.Since(since) < t.policy.RetryTimeout
 }
 
 // waitClient waits for the plugin serving the task's class. While errors.retry.timeout
 // covers a plugin outage the task keeps its status; once the outage outlasts it, the task
 // reports FAILED with why, and waits on.
 func (t *workerTask) waitClient(outage time.Time, why string) (*pluginhost.Client, error) {
-	if !t.withinRetries(outage) || t.policy.retryTimeout < 0 {
+	if !t.withinRetries(outage) || t.policy.RetryTimeout < 0 {
 		return t.r.cfg.Plugins.WaitClient(t.ctx, t.class)
 	}
-	ctx, cancel := context.WithDeadline(t.ctx, outage.Add(t.policy.retryTimeout))
+	ctx, cancel := context.WithDeadline(t.ctx, outage.Add(t.policy.RetryTimeout))
 	c, err := t.r.cfg.Plugins.WaitClient(ctx, t.class)
 	cancel()
 	if err == nil || t.ctx.Err() != nil || ctx.Err() == nil {
 		return c, err
 	}
 	t.setStatus(clusterv1.TaskState_TASK_STATE_FAILED, t.describe(fmt.Errorf("%s; still not back after %s=%d",
-		why, keyErrorsRetryTimeout, t.policy.retryTimeout.Milliseconds())))
+		why, tolerance.KeyRetryTimeout, t.policy.RetryTimeout.Milliseconds())))
 	return t.r.cfg.Plugins.WaitClient(t.ctx, t.class)
 }
 
@@ -546,10 +545,10 @@ func (t *workerTask) prepare() error {
 		return err
 	}
 	cfg, defaults := t.connCfg, t.r.cfg.DefaultConverters
-	if t.policy, err = parseErrorPolicy(cfg, t.connector.Type == clusterv1.ConnectorType_CONNECTOR_TYPE_SINK); err != nil {
+	if t.policy, err = tolerance.Parse(cfg, t.connector.Type == clusterv1.ConnectorType_CONNECTOR_TYPE_SINK); err != nil {
 		return err
 	}
-	t.errs = &errorHandler{policy: t.policy, t: t}
+	t.errs = tolerance.NewHandler(t.policy, &t.counts, t.log)
 	if t.keyConv, t.valueConv, err = convert.Configure(cfg, defaults); err != nil {
 		return err
 	}
@@ -583,15 +582,15 @@ func converterClass(prop string, cfg, defaults map[string]string, def string) st
 
 // transform runs the task's transforms on r: nil when they filtered it out; a failure
 // names the TRANSFORMATION stage and the class that failed.
-func (t *workerTask) transform(r *pluginv1.Record, msg *sarama.ConsumerMessage) (*pluginv1.Record, *failure) {
+func (t *workerTask) transform(r *pluginv1.Record, msg *sarama.ConsumerMessage) (*pluginv1.Record, *tolerance.Failure) {
 	if t.chain == nil {
 		return r, nil
 	}
 	out, err := t.chain.Apply(r)
 	if err != nil {
-		f := &failure{stage: stageTransformation, class: transformClass(err), err: err, msg: msg}
+		f := &tolerance.Failure{Stage: tolerance.StageTransformation, Class: transformClass(err), Err: err, Msg: msg}
 		if msg == nil {
-			f.rec = r
+			f.Rec = r
 		}
 		return nil, f
 	}

@@ -11,16 +11,16 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/tributary-dev/tributary/kernel/runtime"
+	kkafka "github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/plugins/datagen/record"
 )
 
 // saramaConfig is the configuration of every raw client here: the runtime's own
-// DefaultSaramaConfig, so the raw producer and consumer run with exactly the settings
+// config (kernel/kafka.DefaultConfig), so the raw producer and consumer run with exactly the settings
 // the kernel's tasks use (idempotent, acks=all, 5ms linger, 1 MiB batches, Kafka's
 // partitioner; 4 MiB fetches).
 func saramaConfig() *sarama.Config {
-	c := runtime.DefaultSaramaConfig()
+	c := kkafka.DefaultConfig()
 	c.ClientID = "tributary-bench"
 	return c
 }

@@ -1,9 +1,8 @@
-package runtime
+package kafka
 
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -71,34 +70,5 @@ func TestPartitionerExplicitAndKeyless(t *testing.T) {
 	}
 	if !dc.MessageRequiresConsistency(&sarama.ProducerMessage{Partition: -1, Key: sarama.StringEncoder("k")}) {
 		t.Error("a keyed record does not require consistency")
-	}
-}
-
-func TestProducerRetriesCoverTheRetryTimeout(t *testing.T) {
-	sum := retrySpan
-	if got := sum(DefaultSaramaConfig()); got < 2*time.Minute {
-		t.Errorf("default producer retries last %v; want about two minutes, as delivery.timeout.ms", got)
-	}
-	for _, pol := range []errorPolicy{{}, {retryTimeout: 20 * time.Second, maxDelay: time.Minute}} {
-		if c := producerConfig(DefaultSaramaConfig(), pol); c.Producer.Retry.Max != 125 {
-			t.Errorf("errors.retry.timeout=%v changed the default Retry.Max to %d", pol.retryTimeout, c.Producer.Retry.Max)
-		}
-	}
-	c := producerConfig(DefaultSaramaConfig(), errorPolicy{retryTimeout: 20 * time.Minute, maxDelay: 20 * time.Second})
-	if got := sum(c); got < 20*time.Minute || got > 21*time.Minute {
-		t.Errorf("errors.retry.timeout=20m: the producer retries for %v", got)
-	}
-	if d := c.Producer.Retry.BackoffFunc(1, 0); d != retryDelayMin {
-		t.Errorf("first backoff %v; want %v", d, retryDelayMin)
-	}
-	if d := c.Producer.Retry.BackoffFunc(40, 0); d != 20*time.Second {
-		t.Errorf("backoff %v; want errors.retry.delay.max.ms", d)
-	}
-	if c := producerConfig(DefaultSaramaConfig(), errorPolicy{retryTimeout: -1, maxDelay: time.Minute}); sum(c) < 24*time.Hour {
-		t.Errorf("errors.retry.timeout=-1: the producer retries for %v only", sum(c))
-	}
-	c = producerConfig(DefaultSaramaConfig(), errorPolicy{retryTimeout: time.Hour, maxDelay: time.Millisecond})
-	if got := sum(c); c.Producer.Retry.Max > maxProduceRetries || got < time.Hour {
-		t.Errorf("errors.retry.timeout=1h with 1ms waits: %d attempts over %v", c.Producer.Retry.Max, got)
 	}
 }

@@ -1,7 +1,11 @@
-package runtime
+package kafka
 
 import (
+	"errors"
+	"io"
 	"math/rand/v2"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -9,10 +13,10 @@ import (
 	"github.com/tributary-dev/tributary/plugins/kc"
 )
 
-// DefaultSaramaConfig is the client configuration tasks use unless Config.Sarama says
+// DefaultConfig is the client configuration tasks use unless Config.Sarama says
 // otherwise: Kafka 3.6 protocol, an idempotent producer waiting for all in-sync replicas,
 // batching tuned for throughput, and Kafka's own partitioning (see NewPartitioner).
-func DefaultSaramaConfig() *sarama.Config {
+func DefaultConfig() *sarama.Config {
 	c := sarama.NewConfig()
 	c.ClientID = "tributary"
 	c.Version = sarama.V3_6_0_0
@@ -50,9 +54,9 @@ func DefaultSaramaConfig() *sarama.Config {
 // producerBackoff is the producer's own wait between retries: 100ms doubling, at most 1s.
 var producerBackoff = kc.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
 
-// forceSaramaConfig sets what the runtime depends on, whatever Config.Sarama returned: the
+// Force sets what the task loop depends on, whatever config a user gave: the
 // offset tracker needs every produce result, and the sink loop every consumer error.
-func forceSaramaConfig(c *sarama.Config) {
+func Force(c *sarama.Config) {
 	c.Producer.Return.Successes = true
 	c.Producer.Return.Errors = true
 	c.Consumer.Return.Errors = true
@@ -61,27 +65,26 @@ func forceSaramaConfig(c *sarama.Config) {
 	}
 }
 
-// producerConfig fits a source task's producer to its error policy: with
-// errors.retry.timeout longer than the producer's own retries, they last that long,
-// waiting as the policy waits between attempts (300ms doubling, at most
-// errors.retry.delay.max.ms). Only the producer retries a produce: its idempotence keeps
-// a retry from landing a record twice, which sending the record again as a new message
-// could not. The producer keeps state per partition and attempt, so attempts are capped at
+// FitRetries fits a source task's producer to its error policy: with
+// errors.retry.timeout (timeout: 0 none, < 0 forever) longer than the producer's own
+// retries, they last that long, waiting as the policy waits between attempts (backoff,
+// by attempt from 1). Only the producer retries a produce: its idempotence keeps a retry
+// from landing a record twice, which sending the record again as a new message could
+// not. The producer keeps state per partition and attempt, so attempts are capped at
 // maxProduceRetries; errors.retry.timeout=-1 retries that often, at least 34 hours with
 // the default delay.
-func producerConfig(c *sarama.Config, pol errorPolicy) *sarama.Config {
-	if pol.retryTimeout == 0 || (pol.retryTimeout > 0 && retrySpan(c) >= pol.retryTimeout) {
+func FitRetries(c *sarama.Config, timeout time.Duration, backoff func(attempt int) time.Duration) *sarama.Config {
+	if timeout == 0 || (timeout > 0 && RetrySpan(c) >= timeout) {
 		return c
 	}
-	backoff := pol.backoff
 	n := 0
-	for total := time.Duration(0); n < maxProduceRetries && (pol.retryTimeout < 0 || total < pol.retryTimeout); n++ {
+	for total := time.Duration(0); n < maxProduceRetries && (timeout < 0 || total < timeout); n++ {
 		total += backoff(n + 1)
 	}
 	// Too many short waits to fit: wait longer, so the attempts still span the timeout.
 	var floor time.Duration
-	if n == maxProduceRetries && pol.retryTimeout > 0 {
-		floor = pol.retryTimeout / maxProduceRetries
+	if n == maxProduceRetries && timeout > 0 {
+		floor = timeout / maxProduceRetries
 	}
 	c.Producer.Retry.Max = n
 	c.Producer.Retry.BackoffFunc = func(retries, _ int) time.Duration { return max(backoff(retries), floor) }
@@ -92,8 +95,8 @@ func producerConfig(c *sarama.Config, pol errorPolicy) *sarama.Config {
 // each partition it produces to.
 const maxProduceRetries = 2048
 
-// retrySpan is how long the producer c configures keeps retrying, its waits added up.
-func retrySpan(c *sarama.Config) time.Duration {
+// RetrySpan is how long the producer c configures keeps retrying, its waits added up.
+func RetrySpan(c *sarama.Config) time.Duration {
 	var total time.Duration
 	for i := 1; i <= c.Producer.Retry.Max; i++ {
 		if c.Producer.Retry.BackoffFunc != nil {
@@ -192,4 +195,32 @@ func murmur2(b []byte) uint32 {
 	h *= m
 	h ^= h >> 15
 	return h
+}
+
+// Retriable says whether a Kafka client error is one Kafka calls retriable (its
+// RetriableException family) or a broken connection: worth trying again after a while.
+func Retriable(err error) bool {
+	var kerr sarama.KError
+	if errors.As(err, &kerr) {
+		switch kerr {
+		case sarama.ErrUnknownTopicOrPartition, sarama.ErrLeaderNotAvailable, sarama.ErrNotLeaderForPartition,
+			sarama.ErrRequestTimedOut, sarama.ErrNetworkException, sarama.ErrNotEnoughReplicas,
+			sarama.ErrNotEnoughReplicasAfterAppend, sarama.ErrInvalidMessage, sarama.ErrKafkaStorageError,
+			sarama.ErrFencedLeaderEpoch, sarama.ErrUnknownLeaderEpoch, sarama.ErrNotController,
+			sarama.ErrConsumerCoordinatorNotAvailable, sarama.ErrNotCoordinatorForConsumer,
+			sarama.ErrOffsetsLoadInProgress, sarama.ErrReplicaNotAvailable, sarama.ErrOffsetNotAvailable,
+			sarama.ErrThrottlingQuotaExceeded, sarama.ErrPreferredLeaderNotAvailable, sarama.ErrConcurrentTransactions:
+			return true
+		}
+		return false
+	}
+	switch {
+	case errors.Is(err, sarama.ErrOutOfBrokers), errors.Is(err, sarama.ErrNotConnected),
+		errors.Is(err, sarama.ErrBrokerNotAvailable),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	var nerr net.Error
+	return errors.As(err, &nerr)
 }

@@ -1,8 +1,9 @@
-package runtime
+package kafka
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,9 +26,9 @@ const (
 	groupPartitions     = "partitions"
 )
 
-// topicCreation is a source connector's topic creation settings: its groups in the order
+// TopicCreation is a source connector's topic creation settings: its groups in the order
 // topic.creation.groups lists them, then the default group, which takes every topic.
-type topicCreation struct {
+type TopicCreation struct {
 	groups []*topicGroup
 }
 
@@ -40,10 +41,10 @@ type topicGroup struct {
 	configs          map[string]*string
 }
 
-// parseTopicCreation reads the topic.creation.* keys of a source connector's config. It
+// ParseTopicCreation reads the topic.creation.* keys of a source connector's config. It
 // returns nil when topic creation is off: both topic.creation.default.replication.factor
 // and topic.creation.default.partitions must be set to turn it on.
-func parseTopicCreation(cfg map[string]string) (*topicCreation, error) {
+func ParseTopicCreation(cfg map[string]string) (*TopicCreation, error) {
 	rfKey := topicCreationPrefix + defaultTopicGroup + "." + groupReplication
 	pKey := topicCreationPrefix + defaultTopicGroup + "." + groupPartitions
 	_, hasRF := cfg[rfKey]
@@ -60,7 +61,7 @@ func parseTopicCreation(cfg map[string]string) (*topicCreation, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := &topicCreation{}
+	tc := &TopicCreation{}
 	seen := map[string]bool{}
 	for _, g := range kc.ParseList(cfg[keyTopicGroups]) {
 		if g == "" || g == defaultTopicGroup || seen[g] {
@@ -104,7 +105,7 @@ func parseTopicGroup(cfg map[string]string, name string, def *topicGroup) (*topi
 				g.exclude = re
 			}
 		case groupReplication:
-			n, err := intKey(cfg, k, -1)
+			n, err := kc.Int(cfg, k, -1)
 			if err == nil && (n < -1 || n == 0 || n > 32767) {
 				err = fmt.Errorf("Invalid value %s for configuration %s: Value must be -1 (the broker's default) or at least 1", v, k)
 			}
@@ -114,7 +115,7 @@ func parseTopicGroup(cfg map[string]string, name string, def *topicGroup) (*topi
 			}
 			g.replication = int16(n)
 		case groupPartitions:
-			n, err := intKey(cfg, k, -1)
+			n, err := kc.Int(cfg, k, -1)
 			if err == nil && (n < -1 || n == 0) {
 				err = fmt.Errorf("Invalid value %s for configuration %s: Value must be -1 (the broker's default) or at least 1", v, k)
 			}
@@ -151,7 +152,7 @@ func regexList(key, v string) (*regexp.Regexp, error) {
 }
 
 // groupFor returns the first group that takes topic: the default group when no other does.
-func (tc *topicCreation) groupFor(topic string) *topicGroup {
+func (tc *TopicCreation) groupFor(topic string) *topicGroup {
 	for _, g := range tc.groups {
 		if g.name == defaultTopicGroup {
 			return g
@@ -163,18 +164,25 @@ func (tc *topicCreation) groupFor(topic string) *topicGroup {
 	return nil
 }
 
-// topicCreator creates a source task's topics before the first record is produced to
+// TopicCreator creates a source task's topics before the first record is produced to
 // each, remembering the topics it knows exist.
-type topicCreator struct {
-	t     *workerTask
-	tc    *topicCreation
-	mu    sync.Mutex
-	known map[string]bool
-	admin sarama.ClusterAdmin
+type TopicCreator struct {
+	client Client
+	tc     *TopicCreation
+	log    *slog.Logger
+	mu     sync.Mutex
+	known  map[string]bool
+	admin  sarama.ClusterAdmin
 }
 
-// ensure makes sure every topic exists, creating the missing ones as their group says.
-func (c *topicCreator) ensure(topics []string) error {
+// NewTopicCreator returns a creator of the topics tc takes, through client; it logs each
+// topic it creates to log.
+func NewTopicCreator(client Client, tc *TopicCreation, log *slog.Logger) *TopicCreator {
+	return &TopicCreator{client: client, tc: tc, log: log, known: map[string]bool{}}
+}
+
+// Ensure makes sure every topic exists, creating the missing ones as their group says.
+func (c *TopicCreator) Ensure(topics []string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var missing []string
@@ -187,7 +195,7 @@ func (c *topicCreator) ensure(topics []string) error {
 		return nil
 	}
 	if c.admin == nil {
-		admin, err := sarama.NewClusterAdmin(c.t.r.cfg.Brokers, c.t.r.saramaConfig())
+		admin, err := sarama.NewClusterAdmin(c.client.Brokers, c.client.NewConfig())
 		if err != nil {
 			return fmt.Errorf("kafka admin client: %w", err)
 		}
@@ -214,17 +222,18 @@ func (c *topicCreator) ensure(topics []string) error {
 			continue
 		}
 		d := &sarama.TopicDetail{NumPartitions: g.partitions, ReplicationFactor: g.replication, ConfigEntries: g.configs}
-		if err := createTopicWith(c.admin, topic, d); err != nil {
+		if err := CreateTopicWith(c.admin, topic, d); err != nil {
 			return fmt.Errorf("create topic %q (topic.creation group %s: %d partitions, replication factor %d): %w",
 				topic, g.name, g.partitions, g.replication, err)
 		}
-		c.t.log.Info("created topic", "topic", topic, "group", g.name, "partitions", g.partitions, "replication_factor", g.replication)
+		c.log.Info("created topic", "topic", topic, "group", g.name, "partitions", g.partitions, "replication_factor", g.replication)
 		c.known[topic] = true
 	}
 	return nil
 }
 
-func (c *topicCreator) close() {
+// Close closes the creator's admin client, if it made one.
+func (c *TopicCreator) Close() {
 	if c == nil {
 		return
 	}
@@ -236,18 +245,8 @@ func (c *topicCreator) close() {
 	}
 }
 
-// createTopic creates a topic unless it exists, with an admin client of its own.
-func (r *Runtime) createTopic(name string, d *sarama.TopicDetail) error {
-	admin, err := sarama.NewClusterAdmin(r.cfg.Brokers, r.saramaConfig())
-	if err != nil {
-		return fmt.Errorf("kafka admin client: %w", err)
-	}
-	defer admin.Close()
-	return createTopicWith(admin, name, d)
-}
-
-// createTopicWith creates a topic; one that already exists is no error.
-func createTopicWith(admin sarama.ClusterAdmin, name string, d *sarama.TopicDetail) error {
+// CreateTopicWith creates a topic; one that already exists is no error.
+func CreateTopicWith(admin sarama.ClusterAdmin, name string, d *sarama.TopicDetail) error {
 	err := admin.CreateTopic(name, d, false)
 	if err == nil || errors.Is(err, sarama.ErrTopicAlreadyExists) {
 		return nil
