@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/admin"
 	"github.com/tributary-dev/tributary/kernel/cluster"
 	"github.com/tributary-dev/tributary/kernel/config"
+	"github.com/tributary-dev/tributary/kernel/herder"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
@@ -177,7 +178,12 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rt.SetFenced(true) // until the first heartbeat gives this node its lease
+	hd, err := herder.New(herder.Config{NodeID: n.cfg.NodeID, Store: n.Cluster, Runtime: rt, LeaseUntil: n.Cluster.LeaseUntil, Logger: n.log})
+	if err != nil {
+		return err
+	}
+	// The herder starts fenced: nothing runs until the first heartbeat gives this node
+	// its lease.
 	n.Runtime = rt
 
 	sched.Store, sched.Live, sched.IsLeader = n.Cluster, n.Cluster.Live, n.Cluster.IsLeader
@@ -217,13 +223,14 @@ func (n *Node) Run(ctx context.Context) error {
 	rtCtx, rtCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer rtCancel()
 	goRun("runtime", func() error { return rt.Run(rtCtx) })
+	goRun("herder", func() error { return hd.Run(rtCtx) })
 	goRun("lease", func() error {
 		for {
 			select {
 			case <-rtCtx.Done():
 				return nil
 			case held := <-leaseCh:
-				rt.SetFenced(!held)
+				hd.SetFenced(!held)
 			}
 		}
 	})

@@ -3,10 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
-	"unicode"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -87,228 +84,19 @@ func parseTargetState(s string) (clusterv1.TargetState, error) {
 	return 0, status.Errorf(codes.InvalidArgument, "Invalid initial state %q: use RUNNING, PAUSED or STOPPED", s)
 }
 
-// putConnector is the one path by which a connector's config is written: name and class
-// checked, the class resolved to a plugin, the config validated by kernel/config and by
-// the plugin, the plugin asked for task configs, and only then the command applied.
-// target is the state of a connector this creates; an existing one keeps its own.
+// putConnector writes a connector's config through the herder (checked, validated, split
+// into task configs, then applied) and answers with its info.
 func (s *Service) putConnector(ctx context.Context, name string, in map[string]string, target clusterv1.TargetState, createOnly bool) (*adminv1.ConnectorInfo, bool, error) {
-	if err := checkName(name); err != nil {
-		return nil, false, err
-	}
-	cfg := make(map[string]string, len(in)+1)
-	for k, v := range in {
-		cfg[k] = v
-	}
-	if n, ok := cfg[config.KeyName]; ok && n != name {
-		return nil, false, status.Errorf(codes.InvalidArgument,
-			"Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)
-	}
-	cfg[config.KeyName] = name
-	if err := config.CheckSize(cfg); err != nil {
-		return nil, false, status.Error(codes.InvalidArgument, err.Error())
-	}
-	class := strings.TrimSpace(cfg[config.KeyClass])
-	if class == "" {
-		return nil, false, status.Errorf(codes.InvalidArgument,
-			"Missing required configuration %q which has no default value.", config.KeyClass)
-	}
-	desc, err := s.cfg.Plugins.Resolve(class)
+	conn, created, err := s.configs.Put(ctx, name, in, target, createOnly)
 	if err != nil {
-		return nil, false, status.Error(codes.InvalidArgument, err.Error())
+		return nil, false, connectorErr(name, storeErr(err))
 	}
-	old := s.connector(name)
-	if old != nil && createOnly {
-		return nil, false, status.Errorf(codes.AlreadyExists, "Connector %s already exists", name)
-	}
-	if old != nil {
-		// A config read back from the API shows secrets as [hidden]; writing it back
-		// must not replace the secret with that text.
-		for k, v := range cfg {
-			if ov, ok := old.Config[k]; ok && v == config.Hidden && config.IsSecret(desc.ConnectorDescriptor, k) {
-				cfg[k] = ov
-			}
-		}
-	}
-
-	errs, err := s.validate(ctx, desc.ConnectorDescriptor, cfg)
-	if err != nil {
-		return nil, false, err
-	}
-	if len(errs) > 0 {
-		lines := make([]string, len(errs))
-		for i, e := range errs {
-			lines[i] = e.Message
-		}
-		return nil, false, status.Errorf(codes.InvalidArgument,
-			"Connector configuration is invalid and contains the following %d error(s):\n%s\n"+
-				"You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
-			len(errs), strings.Join(lines, "\n"))
-	}
-
-	tasks, err := s.taskConfigs(ctx, desc.ConnectorDescriptor, cfg)
-	if err != nil {
-		return nil, false, err
-	}
-	if old != nil && old.Plugin == desc.GetName() && maps.Equal(old.Config, cfg) && sameTasks(old.Tasks, tasks) {
-		// Nothing would change: writing it anyway would restart every task, and
-		// re-applying the same manifest must be harmless.
-		return s.info(old), false, nil
-	}
-	conn := &clusterv1.Connector{
-		Name: name, Config: cfg, Plugin: desc.GetName(), Type: clusterType(desc.GetType()),
-		Tasks: tasks, TargetState: target,
-	}
-	index, err := s.apply(ctx, &clusterv1.Command{Cmd: &clusterv1.Command_PutConnector{
-		PutConnector: &clusterv1.PutConnector{Connector: conn, CreateOnly: createOnly}}})
-	if err != nil {
-		return nil, false, connectorErr(name, err)
-	}
-	s.log.Info("connector config written", "connector", name, "plugin", desc.GetName(), "tasks", len(tasks))
-	s.cfg.Store.Read(func(st *state.State) {
-		if c := st.Connector(name); c != nil {
-			conn = c // as applied; if it is already gone, answer with what was written
-		}
-	})
-	return s.info(conn), createOnly || conn.CreatedIndex == index, nil
+	return s.info(conn), created, nil
 }
 
-func sameTasks(a, b []*clusterv1.TaskConfig) bool {
-	return slices.EqualFunc(a, b, func(x, y *clusterv1.TaskConfig) bool { return maps.Equal(x.GetConfig(), y.GetConfig()) })
-}
-
-// checkName refuses names Kafka Connect refuses: empty, or with control characters.
-func checkName(name string) error {
-	if strings.TrimSpace(name) == "" {
-		return status.Errorf(codes.InvalidArgument, "Missing required configuration %q which has no default value.", config.KeyName)
-	}
-	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return status.Errorf(codes.InvalidArgument, "Invalid value %q for configuration %s: must not contain control characters", name, config.KeyName)
-	}
-	return nil
-}
-
-// validate checks cfg with kernel/config and with the plugin's own Validate, and returns
-// the problems of both, each naming its key.
+// validate checks cfg as the herder does before writing it.
 func (s *Service) validate(ctx context.Context, desc *pluginv1.ConnectorDescriptor, cfg map[string]string) ([]config.FieldError, error) {
-	errs := config.Validate(desc, cfg)
-	client, err := s.client(desc)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.PluginTimeout)
-	defer cancel()
-	resp, err := client.Connector.Validate(ctx, &pluginv1.ValidateRequest{
-		ConnectorClass: desc.GetName(), Config: config.Effective(desc, cfg)})
-	if err != nil {
-		return nil, scrubErr(desc, cfg, pluginErr(desc, "Validate", err))
-	}
-	// The plugin (its SDK checks the same definitions) may find what kernel/config
-	// found; each problem is reported once.
-	seen := map[config.FieldError]bool{}
-	for _, e := range errs {
-		seen[e] = true
-	}
-	for _, e := range resp.GetErrors() {
-		msg := e.GetMessage()
-		if e.GetKey() != "" && !strings.Contains(msg, e.GetKey()) {
-			msg = e.GetKey() + ": " + msg
-		}
-		fe := config.FieldError{Key: e.GetKey(), Message: scrub(desc, cfg, msg)}
-		if !seen[fe] {
-			seen[fe] = true
-			errs = append(errs, fe)
-		}
-	}
-	return errs, nil
-}
-
-// taskConfigs asks the plugin to split cfg (defaults applied) into at most tasks.max tasks.
-func (s *Service) taskConfigs(ctx context.Context, desc *pluginv1.ConnectorDescriptor, cfg map[string]string) ([]*clusterv1.TaskConfig, error) {
-	eff := config.Effective(desc, cfg)
-	max, err := config.TasksMax(eff)
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
-	}
-	client, err := s.client(desc)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.PluginTimeout)
-	defer cancel()
-	resp, err := client.Connector.TaskConfigs(ctx, &pluginv1.TaskConfigsRequest{
-		ConnectorClass: desc.GetName(), Config: eff, MaxTasks: int32(max)})
-	if err != nil {
-		return nil, scrubErr(desc, cfg, pluginErr(desc, "TaskConfigs", err))
-	}
-	if n := len(resp.GetTasks()); n > max {
-		return nil, status.Errorf(codes.Internal,
-			"connector plugin %s returned %d task configs, more than tasks.max=%d; this is a bug in the plugin", desc.GetName(), n, max)
-	}
-	out := make([]*clusterv1.TaskConfig, len(resp.GetTasks()))
-	for i, t := range resp.GetTasks() {
-		out[i] = &clusterv1.TaskConfig{Config: t.GetConfig()}
-	}
-	return out, nil
-}
-
-// scrub replaces each secret value of cfg that msg quotes with [hidden]: a plugin may
-// quote the config it refuses, and no answer or log line may carry a secret.
-func scrub(desc *pluginv1.ConnectorDescriptor, cfg map[string]string, msg string) string {
-	for k, v := range cfg {
-		if v != "" && v != config.Hidden && config.IsSecret(desc, k) && strings.Contains(msg, v) {
-			msg = strings.ReplaceAll(msg, v, config.Hidden)
-		}
-	}
-	return msg
-}
-
-// scrubErr is scrub for a gRPC status error, keeping its code.
-func scrubErr(desc *pluginv1.ConnectorDescriptor, cfg map[string]string, err error) error {
-	st := status.Convert(err)
-	if msg := scrub(desc, cfg, st.Message()); msg != st.Message() {
-		return status.Error(st.Code(), msg)
-	}
-	return err
-}
-
-func (s *Service) client(desc *pluginv1.ConnectorDescriptor) (*pluginClient, error) {
-	c, err := s.cfg.Plugins.Client(desc.GetName())
-	if err != nil {
-		return nil, status.Errorf(codes.Unavailable, "connector plugin %s is not available on node %s: %v", desc.GetName(), s.cfg.NodeID, err)
-	}
-	if c == nil || c.Connector == nil {
-		return nil, status.Errorf(codes.Unavailable, "connector plugin %s is not available on node %s", desc.GetName(), s.cfg.NodeID)
-	}
-	return &pluginClient{Connector: c.Connector}, nil
-}
-
-type pluginClient struct {
-	Connector pluginv1.ConnectorClient
-}
-
-// pluginErr reports a failed plugin call. A status the plugin chose (e.g. InvalidArgument
-// for a config it cannot split) keeps its code; a plugin that did not answer in time is
-// DeadlineExceeded; one that cannot be reached is Unavailable.
-func pluginErr(desc *pluginv1.ConnectorDescriptor, rpc string, err error) error {
-	st := status.Convert(err)
-	code := st.Code()
-	if code == codes.Unknown {
-		code = codes.Internal
-	}
-	if code == codes.DeadlineExceeded {
-		return status.Errorf(code, "connector plugin %s did not answer %s in time", desc.GetName(), rpc)
-	}
-	return status.Errorf(code, "connector plugin %s: %s: %s", desc.GetName(), rpc, st.Message())
-}
-
-func clusterType(t pluginv1.ConnectorType) clusterv1.ConnectorType {
-	switch t {
-	case pluginv1.ConnectorType_CONNECTOR_TYPE_SOURCE:
-		return clusterv1.ConnectorType_CONNECTOR_TYPE_SOURCE
-	case pluginv1.ConnectorType_CONNECTOR_TYPE_SINK:
-		return clusterv1.ConnectorType_CONNECTOR_TYPE_SINK
-	}
-	return clusterv1.ConnectorType_CONNECTOR_TYPE_UNSPECIFIED
+	return s.configs.Validate(ctx, desc, cfg)
 }
 
 func typeName(t clusterv1.ConnectorType) string {

@@ -2,10 +2,12 @@ package admin
 
 import (
 	"context"
-	"github.com/tributary-dev/tributary/kernel/convert"
-	"github.com/tributary-dev/tributary/kernel/transform"
 	"sort"
 	"strings"
+
+	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/kernel/herder"
+	"github.com/tributary-dev/tributary/kernel/transform"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -24,7 +26,7 @@ func (s *Service) ListPlugins(_ context.Context, req *adminv1.ListPluginsRequest
 	for _, d := range s.cfg.Plugins.Connectors() {
 		resp.Plugins = append(resp.Plugins, &adminv1.PluginInfo{
 			Class:   d.GetName(),
-			Type:    typeName(clusterType(d.GetType())),
+			Type:    typeName(herder.ClusterType(d.GetType())),
 			Version: d.GetVersion(),
 			Aliases: append([]string(nil), d.GetAliases()...),
 			Binary:  d.Binary,

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/kernel/herder"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
@@ -90,9 +91,10 @@ const DefaultPluginTimeout = 30 * time.Second
 // RESTHandler, the Kafka Connect REST API on top of it.
 type Service struct {
 	adminv1.UnimplementedAdminServer
-	cfg    Config
-	log    *slog.Logger
-	health *health.Server
+	cfg     Config
+	log     *slog.Logger
+	health  *health.Server
+	configs *herder.Configs // connector config writes
 }
 
 var _ adminv1.AdminServer = (*Service)(nil)
@@ -108,7 +110,10 @@ func New(cfg Config) *Service {
 	h := health.NewServer()
 	h.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	h.SetServingStatus(adminv1.Admin_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
-	return &Service{cfg: cfg, log: cfg.Logger.With("component", "admin"), health: h}
+	log := cfg.Logger.With("component", "admin")
+	configs := herder.NewConfigs(herder.ConfigsConfig{NodeID: cfg.NodeID, Store: cfg.Store, Plugins: cfg.Plugins,
+		PluginTimeout: cfg.PluginTimeout, Logger: log})
+	return &Service{cfg: cfg, log: log, health: h, configs: configs}
 }
 
 // Register registers the admin service on g, with the gRPC health service (reporting the

@@ -96,7 +96,7 @@ type TaskInfo struct {
 	Filtered int64
 }
 
-// Runtime runs the tasks the replicated state assigns to this node: per task, a source
+// Runtime runs the task instances the herder starts on this node: per task, a source
 // loop (plugin Poll → converters → Kafka producer → offset tracking) or a sink loop (Kafka
 // consumer → converters → plugin Put → Flush), reporting status and committing offsets
 // through the Store, fenced by each assignment's epoch.
@@ -114,8 +114,9 @@ type Runtime struct {
 	// released holds, per task, the newest epoch this node has released (or is releasing)
 	// in a handoff, so it releases each once.
 	released map[state.TaskKey]uint64
-	fenced   bool
 	running  bool
+	stopped  bool            // Run's context ended: start nothing more
+	ctx      context.Context // Run's
 	kick     chan struct{}
 
 	commitMu sync.Mutex // one offset commit at a time, so they apply in the order taken
@@ -202,18 +203,20 @@ func New(cfg Config) (*Runtime, error) {
 	}, nil
 }
 
-// Run reconciles the tasks running here with the state until ctx ends, and commits
-// offsets every OffsetFlushInterval. When it returns (nil, once ctx has ended) every task
-// is stopped, with its final offsets committed if its epoch still allows. Run may be
-// called once at a time.
+// Run commits the offsets of the tasks running here every OffsetFlushInterval until ctx
+// ends; the herder starts and stops them (Start, Stop, Handoff) meanwhile. When Run
+// returns (nil, once ctx has ended) every task is stopped, with its final offsets
+// committed if its epoch still allows, within ShutdownTimeout. Run may be called once at
+// a time.
 func (r *Runtime) Run(ctx context.Context) error {
 	r.mu.Lock()
 	if r.running {
 		r.mu.Unlock()
 		return errors.New("runtime: Run called twice")
 	}
-	r.running = true
+	r.running, r.ctx = true, ctx
 	r.mu.Unlock()
+	r.wake() // the herder may have asked for tasks before Run could start them
 
 	commitCtx, stopCommits := context.WithCancel(ctx)
 	commitsDone := make(chan struct{})
@@ -221,24 +224,22 @@ func (r *Runtime) Run(ctx context.Context) error {
 		defer close(commitsDone)
 		r.commitLoop(commitCtx)
 	}()
-
-	for {
-		changed := r.cfg.Store.Changed()
-		r.reconcile(ctx)
-		select {
-		case <-ctx.Done():
-			r.stopAllWithin(r.cfg.ShutdownTimeout)
-			stopCommits()
-			<-commitsDone
-			r.mu.Lock()
-			r.running = false
-			r.mu.Unlock()
-			return nil
-		case <-changed:
-		case <-r.kick:
-		}
-	}
+	<-ctx.Done()
+	r.mu.Lock()
+	r.stopped = true // Start starts nothing more
+	r.mu.Unlock()
+	r.stopAllWithin(r.cfg.ShutdownTimeout)
+	stopCommits()
+	<-commitsDone
+	r.mu.Lock()
+	r.running, r.stopped = false, false
+	r.mu.Unlock()
+	return nil
 }
+
+// Changed is signalled when an instance has ended, so the herder decides again (a task
+// given back to this node starts anew once its old instance has stopped).
+func (r *Runtime) Changed() <-chan struct{} { return r.kick }
 
 func (r *Runtime) wake() {
 	select {
@@ -247,22 +248,9 @@ func (r *Runtime) wake() {
 	}
 }
 
-// SetFenced stops every task at once, without committing, and starts none while fenced is
-// true: this node lost its leader lease and another node may soon run its tasks. It
-// returns when they have stopped. SetFenced(false) lets the runtime reconcile again.
-func (r *Runtime) SetFenced(fenced bool) {
-	r.mu.Lock()
-	changed := r.fenced != fenced
-	r.fenced = fenced
-	r.mu.Unlock()
-	if changed {
-		r.log.Info("runtime fencing changed", "fenced", fenced)
-	}
-	if fenced {
-		r.stopAll(stopQuiet)
-	}
-	r.wake()
-}
+// StopAll stops every task at once, without committing, and returns when they have
+// stopped: this node lost its lease and another node may soon run its tasks.
+func (r *Runtime) StopAll() { r.stopAll(stopQuiet) }
 
 // Running returns the task instances on this node, sorted by task: running, paused,
 // starting, or FAILED (a failed task stays until its assignment's epoch changes).
@@ -293,86 +281,109 @@ func (r *Runtime) Starts() map[state.TaskKey]int {
 	return maps.Clone(r.starts)
 }
 
+// Instance is what runs a task on this node now, as the herder decides from it.
+type Instance struct {
+	Epoch uint64
+	// Stopping: asked to stop and not yet stopped.
+	Stopping bool
+	// Failed: ended for good; kept, showing FAILED, until it is stopped.
+	Failed bool
+	Paused bool
+}
+
+// Snapshot returns the instances on this node by task, and per task the newest epoch the
+// state refused from this node and the newest it has released in a handoff.
+func (r *Runtime) Snapshot() (instances map[state.TaskKey]Instance, refused, released map[state.TaskKey]uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	instances = make(map[state.TaskKey]Instance, len(r.tasks))
+	for key, t := range r.tasks {
+		in := Instance{Epoch: t.epoch, Stopping: t.stopRequested(), Paused: t.paused.Load()}
+		select {
+		case <-t.done:
+			in.Failed = !in.Stopping
+		default:
+		}
+		instances[key] = in
+	}
+	return instances, maps.Clone(r.refused), maps.Clone(r.released)
+}
+
+// Start starts an instance of task key at assignment's epoch, unless one is there
+// already (running, or still stopping) or Run is not running; it reports whether it
+// started one.
+func (r *Runtime) Start(key state.TaskKey, assignment *clusterv1.Assignment, connector *clusterv1.Connector) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running || r.stopped || r.tasks[key] != nil || key.Task < 0 || int(key.Task) >= len(connector.GetTasks()) {
+		return false
+	}
+	ctx := r.ctx
+	r.starts[key]++
+	t := newWorkerTask(ctx, r, key, desiredTask{assignment: assignment, connector: connector}, r.starts[key])
+	r.tasks[key] = t
+	go func() {
+		t.run()
+		if t.releaseOnStop.Load() && !t.quiet() {
+			r.mu.Lock()
+			r.released[t.key] = max(r.released[t.key], t.epoch)
+			r.mu.Unlock()
+			r.release(ctx, t.key, t.epoch)
+		}
+		r.forgetStopped(t)
+	}()
+	return true
+}
+
+// Stop stops the instance of task key at once, committing and reporting nothing: the
+// state already refuses its epoch. why is logged.
+func (r *Runtime) Stop(key state.TaskKey, why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t := r.tasks[key]; t != nil && !t.stopRequested() {
+		t.log.Info("stopping task", "reason", why)
+		r.stopLocked(t, stopQuiet)
+	}
+}
+
+// Handoff ends a planned move of task key from this node: the instance drains, commits
+// its final offsets under its epoch (the state still holds it), closes, and only then
+// releases the task to its next node.
+func (r *Runtime) Handoff(key state.TaskKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t := r.tasks[key]; t != nil && !t.stopRequested() {
+		t.log.Info("handing the task off: draining and committing before releasing it")
+		t.releaseOnStop.Store(true)
+		r.stopLocked(t, stopGraceful)
+	}
+}
+
+// Release releases task key at epoch to its next node with nothing to drain: nothing
+// runs it here. Each epoch is released once.
+func (r *Runtime) Release(key state.TaskKey, epoch uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.running || r.stopped || r.tasks[key] != nil || r.released[key] >= epoch {
+		return
+	}
+	r.released[key] = epoch
+	go r.release(r.ctx, key, epoch)
+}
+
+// SetPaused pauses or resumes the instance of task key.
+func (r *Runtime) SetPaused(key state.TaskKey, paused bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t := r.tasks[key]; t != nil && !t.stopRequested() {
+		t.setPaused(paused)
+	}
+}
+
 // desiredTask is one task the state wants running on this node.
 type desiredTask struct {
 	assignment *clusterv1.Assignment
 	connector  *clusterv1.Connector
-}
-
-func (r *Runtime) reconcile(ctx context.Context) {
-	desired := map[state.TaskKey]desiredTask{}
-	handoff := map[state.TaskKey]uint64{} // tasks handed off from this node: their epochs
-	r.cfg.Store.Read(func(s *state.State) {
-		for _, a := range s.AssignmentsOf(r.cfg.NodeID) {
-			c := s.Connector(a.GetTask().GetConnector())
-			if c == nil || a.GetTask().GetTask() < 0 || int(a.GetTask().GetTask()) >= len(c.Tasks) {
-				continue
-			}
-			if a.HandoffTo != "" {
-				handoff[state.KeyOf(a.Task)] = a.Epoch
-				continue
-			}
-			switch c.TargetState {
-			case clusterv1.TargetState_TARGET_STATE_RUNNING, clusterv1.TargetState_TARGET_STATE_PAUSED:
-				desired[state.KeyOf(a.Task)] = desiredTask{assignment: a, connector: c}
-			}
-		}
-	})
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for key, t := range r.tasks {
-		if t.stopRequested() {
-			continue
-		}
-		if epoch, ok := handoff[key]; ok && epoch == t.epoch {
-			// A planned move: drain, commit the final offsets under this epoch (the state
-			// still holds it), close, and only then release the task to its next node.
-			t.log.Info("handing the task off: draining and committing before releasing it")
-			t.releaseOnStop.Store(true)
-			r.stopLocked(t, stopGraceful)
-			continue
-		}
-		d, ok := desired[key]
-		if !ok || d.assignment.Epoch != t.epoch {
-			// Moved, unassigned, stopped, deleted, reconfigured or restarted: the state
-			// already refuses this epoch, so there is nothing left to commit or report.
-			t.log.Info("stopping task", "reason", stopReason(ok, d, t))
-			r.stopLocked(t, stopQuiet)
-			continue
-		}
-		t.setPaused(d.connector.TargetState == clusterv1.TargetState_TARGET_STATE_PAUSED)
-	}
-	if r.fenced || !r.leaseHeld() || ctx.Err() != nil {
-		return // SetFenced(false) reconciles again once the lease is back
-	}
-	for key, epoch := range handoff {
-		if _, running := r.tasks[key]; !running && r.released[key] < epoch {
-			r.released[key] = epoch // nothing runs it here: nothing to drain
-			go r.release(ctx, key, epoch)
-		}
-	}
-	for key, d := range desired {
-		if _, ok := r.tasks[key]; ok {
-			continue // running, or still stopping: start the new epoch once it has stopped
-		}
-		if d.assignment.Epoch <= r.refused[key] {
-			continue // the state refused this epoch: wait for the replica to catch up
-		}
-		r.starts[key]++
-		t := newWorkerTask(ctx, r, key, d, r.starts[key])
-		r.tasks[key] = t
-		go func() {
-			t.run()
-			if t.releaseOnStop.Load() && !t.quiet() {
-				r.mu.Lock()
-				r.released[t.key] = max(r.released[t.key], t.epoch)
-				r.mu.Unlock()
-				r.release(ctx, t.key, t.epoch)
-			}
-			r.forgetStopped(t)
-		}()
-	}
 }
 
 // release ends a handoff of task key from this node: it has drained and committed under
@@ -412,13 +423,6 @@ func (r *Runtime) forgetStopped(t *workerTask) {
 	if forgot {
 		r.wake()
 	}
-}
-
-func stopReason(assigned bool, d desiredTask, t *workerTask) string {
-	if !assigned {
-		return "no longer assigned to this node"
-	}
-	return fmt.Sprintf("epoch changed from %d to %d", t.epoch, d.assignment.Epoch)
 }
 
 // stopLocked asks t to stop; once it has, forgetStopped drops it and reconciles again. An

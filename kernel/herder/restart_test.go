@@ -1,4 +1,4 @@
-package runtime
+package herder
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/state"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
@@ -74,14 +75,13 @@ func TestFencedTaskGivenBackToTheSameNodeStartsAgain(t *testing.T) {
 	store := newStaleStore(h.store) // n1's replica from before it went down
 	h.assign("gen", 0, "n2")        // while n1 was down, the task moved
 
-	rt, _ := h.startWith("n1", func(c *Config) { c.Store = store })
+	rt, _ := h.startWith("n1", func(c *runtime.Config) { c.Store = store })
 	eventually(t, "n1 starts the task from its old copy", func() bool {
 		return rt.Starts()[state.TaskKey{Connector: "gen", Task: 0}] == 1
 	})
 	eventually(t, "the state refuses the old epoch and n1 stops the instance", func() bool {
-		rt.mu.Lock()
-		defer rt.mu.Unlock()
-		return len(rt.tasks) == 0
+		instances, _, _ := rt.Snapshot()
+		return len(instances) == 0
 	})
 
 	h.assign("gen", 0, "n1") // given back to n1, under a new epoch
@@ -106,7 +106,7 @@ func TestExpiredLeaseStopsProducingWithinOneBatch(t *testing.T) {
 	h.assign("gen", 0, "n1")
 	var lease atomic.Bool
 	lease.Store(true)
-	rt, _ := h.startWith("n1", func(c *Config) {
+	rt, _ := h.startWith("n1", func(c *runtime.Config) {
 		c.LeaseUntil = func() time.Time {
 			if lease.Load() {
 				return time.Now().Add(time.Hour)
@@ -119,9 +119,8 @@ func TestExpiredLeaseStopsProducingWithinOneBatch(t *testing.T) {
 
 	lease.Store(false) // the clock says the lease is gone; nobody has called SetFenced
 	eventually(t, "the task stops at its next batch", func() bool {
-		rt.mu.Lock()
-		defer rt.mu.Unlock()
-		return rt.LeaseStops() == 1 && len(rt.tasks) == 0
+		instances, _, _ := rt.Snapshot()
+		return rt.LeaseStops() == 1 && len(instances) == 0
 	})
 	stopped := h.highWatermarks("src", 1)[0]
 	never(t, "record produced or task started while the lease is not held", func() bool {
@@ -145,7 +144,7 @@ func TestShutdownTimeoutStopsWhatHangsAndSaysWhat(t *testing.T) {
 	h.putConnector(genConnector("gen", map[string]string{"topic": "src", "name": "g0", "batch": "20", "sleep.ms": "5"}))
 	h.assign("gen", 0, "n1")
 	logs := &testsvc.Output{}
-	rt, stop := h.startWith("n1", func(c *Config) {
+	rt, stop := h.startWith("n1", func(c *runtime.Config) {
 		c.ShutdownTimeout = 100 * time.Millisecond
 		c.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, &testWriter{t: t}), nil))
 	})
@@ -251,7 +250,7 @@ func TestExpiredLeaseStopsASinkBeforeItsNextPut(t *testing.T) {
 	h.assign("sink", 0, "n1")
 	var lease atomic.Bool
 	lease.Store(true)
-	rt, _ := h.startWith("n1", func(c *Config) {
+	rt, _ := h.startWith("n1", func(c *runtime.Config) {
 		c.LeaseUntil = func() time.Time {
 			if lease.Load() {
 				return time.Now().Add(time.Hour)
@@ -264,9 +263,8 @@ func TestExpiredLeaseStopsASinkBeforeItsNextPut(t *testing.T) {
 	lease.Store(false)
 	h.produce("in", 1, 10)
 	eventually(t, "the sink stops at its next batch", func() bool {
-		rt.mu.Lock()
-		defer rt.mu.Unlock()
-		return rt.LeaseStops() == 1 && len(rt.tasks) == 0
+		instances, _, _ := rt.Snapshot()
+		return rt.LeaseStops() == 1 && len(instances) == 0
 	})
 	never(t, "record put while the lease is not held", func() bool { return len(h.plugins.sink.collected()) != 10 })
 }

@@ -1,4 +1,4 @@
-package runtime
+package herder
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/kernel/kafka"
+	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -277,7 +278,7 @@ func TestPluginBlipIsRetriedWithBackoff(t *testing.T) {
 		states = append(states, st.Task.Connector+"="+stateName(st.State))
 		statesMu.Unlock()
 	}}
-	rt, _ := h.startWith("n1", func(c *Config) { c.Store = store })
+	rt, _ := h.startWith("n1", func(c *runtime.Config) { c.Store = store })
 
 	eventually(t, "the sink commits everything", func() bool { return h.sinkOffsets("blip")[0] == 20 })
 	eventually(t, "the source commits everything", func() bool { return h.sourceOffset("genblip", `{"g":"g0"}`) == `{"n":49}` })
@@ -378,7 +379,7 @@ func TestPluginRestartWithinRetryTimeoutDoesNotFailTheTask(t *testing.T) {
 		states = append(states, stateName(st.State))
 		mu.Unlock()
 	}}
-	h.startWith("n1", func(c *Config) { c.Store = store })
+	h.startWith("n1", func(c *runtime.Config) { c.Store = store })
 	eventually(t, "some offsets are committed", func() bool { return h.sourceOffset("genr", `{"g":"g0"}`) != "" })
 	h.plugins.crash()
 	downWaits := h.plugins.downWaits()
@@ -467,7 +468,7 @@ func failProduces(h *harness, n int) {
 }
 
 // impatientSarama gives up producing after one retry, so the runtime's own retries show.
-func impatientSarama(c *Config) {
+func impatientSarama(c *runtime.Config) {
 	c.Sarama = func() *sarama.Config {
 		sc := kafka.DefaultConfig()
 		sc.Producer.Retry.Max = 1

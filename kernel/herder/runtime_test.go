@@ -1,8 +1,7 @@
-package runtime
+package herder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/state"
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
@@ -85,38 +84,57 @@ func (h *harness) apply(cmd *clusterv1.Command) uint64 {
 	return idx
 }
 
-// start runs a runtime for node until the test ends; stop ends it early.
-func (h *harness) start(node string) (rt *Runtime, stop func()) {
+// testNode is one node's task execution: its runtime, and the herder driving it.
+type testNode struct {
+	*runtime.Runtime
+	herder *Herder
+}
+
+// SetFenced fences or unfences the node, as its lease does.
+func (n *testNode) SetFenced(fenced bool) { n.herder.SetFenced(fenced) }
+
+// start runs a runtime and its herder for node until the test ends; stop ends them early.
+func (h *harness) start(node string) (rt *testNode, stop func()) {
 	h.t.Helper()
 	return h.startWith(node, nil)
 }
 
 // startWith is start with the config adjusted by edit.
-func (h *harness) startWith(node string, edit func(*Config)) (rt *Runtime, stop func()) {
+func (h *harness) startWith(node string, edit func(*runtime.Config)) (rt *testNode, stop func()) {
 	h.t.Helper()
-	cfg := Config{NodeID: node, Store: h.store, Plugins: h.plugins, Brokers: h.brokers,
+	cfg := runtime.Config{NodeID: node, Store: h.store, Plugins: h.plugins, Brokers: h.brokers,
 		OffsetFlushInterval: flushInterval, MetadataRefreshInterval: 200 * time.Millisecond, Logger: h.log}
 	if edit != nil {
 		edit(&cfg)
 	}
-	rt, err := New(cfg)
+	r, err := runtime.New(cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	hd, err := New(Config{NodeID: node, Store: cfg.Store, Runtime: r, LeaseUntil: cfg.LeaseUntil, Logger: h.log})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	hd.SetFenced(false) // the tests' nodes hold their lease unless a test says otherwise
+	rt = &testNode{Runtime: r, herder: hd}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
+	done := make(chan error, 2)
+	go func() { done <- r.Run(ctx) }()
+	go func() { done <- hd.Run(ctx) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
 			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					h.t.Errorf("Run: %v", err)
+			for range 2 {
+				select {
+				case err := <-done:
+					if err != nil {
+						h.t.Errorf("Run: %v", err)
+					}
+				case <-time.After(30 * time.Second):
+					h.t.Error("Run did not return 30s after its context ended")
+					return
 				}
-			case <-time.After(30 * time.Second):
-				h.t.Error("Run did not return 30s after its context ended")
 			}
 		})
 	}
@@ -276,13 +294,13 @@ func never(t testing.TB, what string, cond func() bool) {
 	testsvc.Consistently(t, quiet, "no "+what, func() bool { return !cond() })
 }
 
-func taskInfo(rt *Runtime, connector string, task int32) (TaskInfo, bool) {
+func taskInfo(rt *testNode, connector string, task int32) (runtime.TaskInfo, bool) {
 	for _, ti := range rt.Running() {
 		if ti.Key == (state.TaskKey{Connector: connector, Task: task}) {
 			return ti, true
 		}
 	}
-	return TaskInfo{}, false
+	return runtime.TaskInfo{}, false
 }
 
 func genConnector(name string, taskConfigs ...map[string]string) *clusterv1.Connector {
@@ -458,99 +476,8 @@ func TestStaleEpochStopsTask(t *testing.T) {
 	if st := h.status("gen", 0); st.WorkerId != "n2" || st.State != clusterv1.TaskState_TASK_STATE_UNASSIGNED {
 		t.Errorf("status = %v; want the new owner's UNASSIGNED on n2, not overwritten by n1", st)
 	}
-	if n := rt.starts[state.TaskKey{Connector: "gen", Task: 0}]; n != 1 {
+	if n := rt.Starts()[state.TaskKey{Connector: "gen", Task: 0}]; n != 1 {
 		t.Errorf("n1 started the task %d times; want 1", n)
-	}
-}
-
-// fakeRole is a taskRole that only holds offsets, for committer tests.
-type fakeRole struct {
-	mu                sync.Mutex
-	pending           []*clusterv1.SourceOffset
-	requeued, commits int
-}
-
-func (f *fakeRole) init() error                                       { return nil }
-func (f *fakeRole) session(context.Context, *pluginhost.Client) error { return nil }
-func (f *fakeRole) release()                                          {}
-func (f *fakeRole) requeue(o *clusterv1.TaskOffsets) {
-	f.mu.Lock()
-	f.requeued++
-	f.pending = o.Source
-	f.mu.Unlock()
-}
-func (f *fakeRole) committed(*clusterv1.TaskOffsets) { f.mu.Lock(); f.commits++; f.mu.Unlock() }
-func (f *fakeRole) takeOffsets() *clusterv1.TaskOffsets {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.pending == nil {
-		return nil
-	}
-	o := &clusterv1.TaskOffsets{Source: f.pending}
-	f.pending = nil
-	return o
-}
-
-// flakyStore fails the next Apply when fail is set.
-type flakyStore struct {
-	*state.MemStore
-	mu   sync.Mutex
-	fail bool
-}
-
-func (s *flakyStore) Apply(ctx context.Context, cmd *clusterv1.Command) (uint64, error) {
-	s.mu.Lock()
-	fail := s.fail
-	s.fail = false
-	s.mu.Unlock()
-	if fail {
-		return 0, errors.New("no leader")
-	}
-	return s.MemStore.Apply(ctx, cmd)
-}
-
-func TestCommitIsBatchedAndFencedPerTask(t *testing.T) {
-	h := newHarness(t, "n1")
-	h.putConnector(genConnector("gen", map[string]string{}, map[string]string{}))
-	h.assign("gen", 0, "n1")
-	h.assign("gen", 1, "n1")
-	store := &flakyStore{MemStore: h.store}
-	rt, err := New(Config{NodeID: "n1", Store: store, Plugins: h.plugins, Brokers: h.brokers, Logger: h.log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk := func(task int32, epoch uint64, part string) (*workerTask, *fakeRole) {
-		role := &fakeRole{pending: []*clusterv1.SourceOffset{{Partition: []byte(part), Offset: []byte(`{"n":1}`)}}}
-		ctx, cancel := context.WithCancel(context.Background())
-		t.Cleanup(cancel)
-		return &workerTask{r: rt, key: state.TaskKey{Connector: "gen", Task: task}, epoch: epoch, role: role,
-			ctx: ctx, cancel: cancel, hurry: ctx, hurryCancel: cancel, log: h.log}, role
-	}
-	current, currentRole := mk(0, h.epoch("gen", 0), "a")
-	stale, staleRole := mk(1, h.epoch("gen", 1)-1, "b")
-	index := func() (i uint64) { h.store.Read(func(s *state.State) { i = s.Index() }); return i }
-	before := index()
-
-	// The store cannot reach a leader: nothing is lost, both come back for the next commit.
-	store.fail = true
-	rt.commit(context.Background(), []*workerTask{current, stale})
-	if currentRole.requeued != 1 || staleRole.requeued != 1 || current.quiet() || stale.quiet() {
-		t.Fatalf("after a failed commit: requeued %d, %d, fenced %v, %v; want both requeued, none fenced",
-			currentRole.requeued, staleRole.requeued, current.quiet(), stale.quiet())
-	}
-
-	rt.commit(context.Background(), []*workerTask{current, stale})
-	if got := index() - before; got != 1 {
-		t.Errorf("the commit took %d commands; want one for both tasks", got)
-	}
-	if h.sourceOffset("gen", "a") != `{"n":1}` || h.sourceOffset("gen", "b") != "" {
-		t.Errorf("offsets a=%q b=%q; want only the current task's", h.sourceOffset("gen", "a"), h.sourceOffset("gen", "b"))
-	}
-	if currentRole.commits != 1 || current.quiet() {
-		t.Errorf("current task: committed %d, fenced %v; want told once, running", currentRole.commits, current.quiet())
-	}
-	if staleRole.commits != 0 || !stale.quiet() {
-		t.Errorf("stale task: committed %d, fenced %v; want never told, fenced", staleRole.commits, stale.quiet())
 	}
 }
 
@@ -741,3 +668,5 @@ func TestSinkTopicsRegexPicksUpNewTopics(t *testing.T) {
 		t.Errorf("re-a offsets delivered %v; want each of 0-6 once (the re-open resumes from the committed offsets)", reA)
 	}
 }
+
+func stateName(s clusterv1.TaskState) string { return strings.TrimPrefix(s.String(), "TASK_STATE_") }
