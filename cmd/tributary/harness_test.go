@@ -66,10 +66,8 @@ func buildAll(dir string) error {
 		builds = append(builds, [2]string{filepath.Join(dir, "plugins", "tributary-"+name), "./plugins/" + name})
 	}
 	for _, b := range builds {
-		cmd := exec.Command("go", "build", "-o", b[0], b[1])
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", b[1], err, out)
+		if err := testsvc.GoBuild(root, b[0], b[1]); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
 
 // TestPluginsTestCLI runs `tributary plugins test` on a conforming plugin (exit 0, every
@@ -39,10 +41,8 @@ func TestPluginsTestCLI(t *testing.T) {
 	}
 
 	broken := filepath.Join(t.TempDir(), "flush")
-	build := exec.Command("go", "build", "-o", broken, "./kernel/conformance/testdata/broken/flush")
-	build.Dir = "../.."
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
+	if err := testsvc.GoBuild("../..", broken, "./kernel/conformance/testdata/broken/flush"); err != nil {
+		t.Fatal(err)
 	}
 	cmd := exec.Command(tributary, "plugins", "test", broken, "--class", "fake-sink")
 	out, err = cmd.CombinedOutput()

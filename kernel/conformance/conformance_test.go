@@ -17,8 +17,8 @@ import (
 func build(t *testing.T, pkg string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), filepath.Base(pkg))
-	if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	if err := testsvc.GoBuild("", out, pkg); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/pluginhost/hosttest"
 	"github.com/tributary-dev/tributary/plugins/datagen/record"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -53,10 +53,7 @@ func pluginBinary(tb testing.TB) string {
 			return
 		}
 		binary = filepath.Join(buildDir, "tributary-datagen")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		buildErr = testsvc.GoBuild("", binary, ".")
 	})
 	if buildErr != nil {
 		tb.Fatal(buildErr)

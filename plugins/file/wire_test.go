@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost/hosttest"
+	"github.com/tributary-dev/tributary/plugins/testsvc"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
@@ -47,9 +47,7 @@ func pluginBinary(t *testing.T) string {
 			return
 		}
 		binary = filepath.Join(buildDir, "tributary-file")
-		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		buildErr = testsvc.GoBuild("", binary, ".")
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)

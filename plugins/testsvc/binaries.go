@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -43,18 +44,29 @@ func Built(tb testing.TB, rel, pkg string) string {
 		built.dirs = append(built.dirs, dir)
 		built.Unlock()
 		b.path = filepath.Join(dir, filepath.Base(rel))
-		args := []string{"build", "-o", b.path}
-		if raceBuild {
-			args = append(args, "-race")
-		}
-		if out, err := exec.Command("go", append(args, pkg)...).CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-		}
+		b.err = GoBuild("", b.path, pkg)
 	})
 	if b.err != nil {
 		tb.Fatal(b.err)
 	}
 	return b.path
+}
+
+// GoBuild builds the Go main package pkg (relative to dir; "" is the current directory)
+// into out, with -race when the test binary itself runs under the race detector: a
+// binary a test spawns is race-checked whenever the test is, and plain otherwise
+// (release builds, make build, stay plain).
+func GoBuild(dir, out, pkg string) error {
+	args := []string{"build", "-o", out}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(append(args, pkg), " "), err, b)
+	}
+	return nil
 }
 
 // RemoveBuilt removes what [Built] built.
