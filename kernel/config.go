@@ -5,12 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/IBM/sarama"
 	"gopkg.in/yaml.v3"
+
+	"github.com/tributary-dev/tributary/kernel/config"
+	"github.com/tributary-dev/tributary/kernel/runtime"
+	"github.com/tributary-dev/tributary/kernel/security"
 )
 
 // Default ports, shared by the CLI, `tributary dev` and the docs.
@@ -64,6 +71,11 @@ type Config struct {
 	PluginMemoryLimitMB int `yaml:"plugin_memory_limit_mb"`
 
 	Kafka KafkaConfig `yaml:"kafka"`
+	// ConnectorClientConfigOverridePolicy is Kafka Connect's
+	// connector.client.config.override.policy: which producer.override.*,
+	// consumer.override.* and admin.override.* keys a connector may set (None, Principal or
+	// All; default All).
+	ConnectorClientConfigOverridePolicy string `yaml:"connector_client_config_override_policy"`
 	// Converters are the worker-level defaults (key.converter, value.converter and their
 	// settings); a connector's own keys override them.
 	Converters map[string]string `yaml:"converters"`
@@ -90,6 +102,13 @@ type Config struct {
 type KafkaConfig struct {
 	BootstrapServers []string `yaml:"bootstrap_servers"`
 	ClientID         string   `yaml:"client_id"`
+	// Properties are Kafka client keys named as in a Kafka Connect worker's properties
+	// file: security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.location,
+	// ssl.keystore.* (PEM), ssl.endpoint.identification.algorithm, a few tuning keys, each
+	// also with a producer., consumer. or admin. prefix. Values may be config-provider
+	// placeholders (${file:/path:key}, ${env:VAR}), resolved when a client is made.
+	// kernel/security lists and applies them.
+	Properties map[string]string `yaml:"properties"`
 }
 
 // DefaultConfig returns a config for a single node on this machine.
@@ -151,6 +170,14 @@ func (c *Config) Validate() error {
 	if len(c.Kafka.BootstrapServers) == 0 {
 		errs = append(errs, errors.New("kafka.bootstrap_servers is empty: list at least one broker host:port"))
 	}
+	if err := security.CheckWorkerProperties(c.Kafka.Properties); err != nil {
+		errs = append(errs, err)
+	} else if _, err := security.SharedProperties(c.Kafka.Properties); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := security.ParseOverridePolicy(c.ConnectorClientConfigOverridePolicy); err != nil {
+		errs = append(errs, fmt.Errorf("connector_client_config_override_policy: %w", err))
+	}
 	if c.PluginMemoryLimitMB < 0 {
 		errs = append(errs, fmt.Errorf("plugin_memory_limit_mb %d is negative: use a size in MiB such as 2048, or 0 for no limit", c.PluginMemoryLimitMB))
 	}
@@ -183,6 +210,52 @@ func (c *Config) advertiseHost() string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// kafkaClients returns what the runtime calls for each Kafka client's config: the
+// runtime's defaults with kafka.client_id and kafka.properties applied. Placeholders in
+// the properties are resolved now, so a wrong key or an unreadable secret stops the node
+// from starting, and again at every call, so a rotated secret file is picked up; a call
+// whose resolution fails uses the values resolved last.
+func (c *Config) kafkaClients(providers config.Providers, log *slog.Logger) (func() *sarama.Config, error) {
+	resolve := func() (map[string]string, error) {
+		props, err := config.Resolve(c.Kafka.Properties, providers)
+		if err != nil {
+			return nil, fmt.Errorf("kafka.properties: %w", err)
+		}
+		return security.SharedProperties(props)
+	}
+	build := func(props map[string]string) (*sarama.Config, error) {
+		sc := runtime.DefaultSaramaConfig()
+		if c.Kafka.ClientID != "" {
+			sc.ClientID = c.Kafka.ClientID
+		}
+		if err := security.Apply(sc, props); err != nil {
+			return nil, fmt.Errorf("kafka.properties: %w", err)
+		}
+		return sc, nil
+	}
+	props, err := resolve()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := build(props); err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	return func() *sarama.Config {
+		mu.Lock()
+		defer mu.Unlock()
+		if fresh, err := resolve(); err != nil {
+			log.Warn("resolving kafka.properties failed; using the values resolved last", "err", err)
+		} else if _, err := build(fresh); err != nil {
+			log.Warn("kafka.properties no longer apply; using the values resolved last", "err", err)
+		} else {
+			props = fresh
+		}
+		sc, _ := build(props) // built once already: cannot fail
+		return sc
+	}, nil
 }
 
 func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
+	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
@@ -76,6 +78,14 @@ func (n *Node) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	adv := n.cfg.advertiseHost()
+	providers := config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...)
+	kafkaClients, err := n.cfg.kafkaClients(providers, n.log)
+	if err != nil {
+		return err
+	}
+	if len(n.cfg.Kafka.Properties) > 0 {
+		go n.checkKafka(kafkaClients())
+	}
 
 	// Listeners first, so port 0 resolves before anyone advertises it.
 	restLis, err := n.listen(n.cfg.RESTPort)
@@ -167,8 +177,9 @@ func (n *Node) Run(ctx context.Context) error {
 		Plugins:             n.Plugins,
 		PluginSecrets:       pluginSecrets,
 		Brokers:             n.cfg.Kafka.BootstrapServers,
+		Sarama:              kafkaClients,
 		DefaultConverters:   n.cfg.Converters,
-		Providers:           config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...),
+		Providers:           providers,
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
 		LeaseUntil:          n.Cluster.LeaseUntil,
 		ShutdownTimeout:     n.cfg.ShutdownTimeout,
@@ -299,6 +310,14 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	n.log.Info("node stopped its tasks", "took", time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// checkKafka tells the operator at start when the secured Kafka settings do not work,
+// naming the step (TLS, SASL authentication) that sarama reports only as "out of brokers".
+func (n *Node) checkKafka(c *sarama.Config) {
+	if err := security.DiagnoseKafka(n.cfg.Kafka.BootstrapServers, c); err != nil {
+		n.log.Error("kafka: the node cannot use the brokers with kafka.properties; tasks will fail", "err", err)
+	}
 }
 
 // registerRetry paces the re-registration of a node whose plugin classes changed.

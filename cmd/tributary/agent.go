@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -69,6 +70,10 @@ func addNodeFlags(f *pflag.FlagSet, cfg *kernel.Config) {
 		"how often the plugin dir is checked for new, changed and removed binaries (0: only on `tributary plugins reload`)")
 	f.StringSliceVar(&cfg.Kafka.BootstrapServers, "kafka-bootstrap-servers", cfg.Kafka.BootstrapServers, "Kafka brokers")
 	f.StringVar(&cfg.Kafka.ClientID, "kafka-client-id", cfg.Kafka.ClientID, "Kafka client id")
+	f.Var(&propertyFlag{m: &cfg.Kafka.Properties}, "kafka-property",
+		"a Kafka client key as in a Kafka Connect worker's properties, KEY=VALUE (repeat it): security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.location, …")
+	f.StringVar(&cfg.ConnectorClientConfigOverridePolicy, "connector-client-config-override-policy", cfg.ConnectorClientConfigOverridePolicy,
+		"which *.override.* client keys connectors may set: None, Principal or All (default All)")
 	f.DurationVar(&cfg.OffsetFlushInterval, "offset-flush-interval", cfg.OffsetFlushInterval, "how often task offsets are committed")
 	f.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", cfg.HeartbeatInterval, "node heartbeat interval (default 300ms)")
 	f.DurationVar(&cfg.Lease, "lease", cfg.Lease, "how long a node runs tasks without reaching the leader (default 1.5s)")
@@ -88,6 +93,16 @@ func copyFlag(name string, dst, src *kernel.Config) {
 	if f == nil {
 		return
 	}
+	if p, ok := f.Value.(*propertyFlag); ok {
+		// Given on the command line: these keys win over the file's, the others stay.
+		if dst.Kafka.Properties == nil {
+			dst.Kafka.Properties = map[string]string{}
+		}
+		for k, v := range *p.m {
+			dst.Kafka.Properties[k] = v
+		}
+		return
+	}
 	d := pflag.NewFlagSet("", pflag.ContinueOnError)
 	addNodeFlags(d, dst)
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
@@ -96,6 +111,36 @@ func copyFlag(name string, dst, src *kernel.Config) {
 	}
 	d.Set(name, f.Value.String())
 }
+
+// propertyFlag collects repeated KEY=VALUE flags into a map, splitting at the first '='
+// only, so values such as a sasl.jaas.config keep their own '=' and quotes.
+type propertyFlag struct{ m *map[string]string }
+
+func (p *propertyFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q: use KEY=VALUE", s)
+	}
+	if *p.m == nil {
+		*p.m = map[string]string{}
+	}
+	(*p.m)[k] = v
+	return nil
+}
+
+func (p *propertyFlag) String() string {
+	if p.m == nil || len(*p.m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(*p.m))
+	for k := range *p.m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ",") // keys only: values may be secrets
+}
+
+func (p *propertyFlag) Type() string { return "KEY=VALUE" }
 
 func newLogger(level string) *slog.Logger {
 	var l slog.Level

@@ -340,3 +340,38 @@ func TestApplySetsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDiagnoseKafka names the failing step: SASL refused (authentication, with the user
+// and not the password), a foreign CA (TLS), and nothing when the client is right.
+func TestDiagnoseKafka(t *testing.T) {
+	p := newPKI(t)
+	addrs := testsvc.StartKafka(t, testsvc.KafkaOptions{
+		TLS:   p.serverTLS(t, security.CertOptions{CommonName: "broker"}),
+		Users: []testsvc.KafkaUser{{Mechanism: "SCRAM-SHA-512", User: "bob", Password: "bob-secret"}},
+	})
+	cfg := func(pw, caFile string) *sarama.Config {
+		c := sarama.NewConfig()
+		c.Version = sarama.V3_6_0_0
+		c.Net.DialTimeout = 5 * time.Second
+		if err := security.Apply(c, map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+			"sasl.jaas.config":        `org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="` + pw + `";`,
+			"ssl.truststore.location": caFile}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if err := security.DiagnoseKafka(addrs, cfg("bob-secret", p.caFile)); err != nil {
+		t.Fatalf("right credentials: %v", err)
+	}
+	err := security.DiagnoseKafka(addrs, cfg("wrong-pw", p.caFile))
+	if !errors.Is(err, security.ErrKafkaAuthentication) || !strings.Contains(err.Error(), `"bob"`) || !strings.Contains(err.Error(), "SCRAM-SHA-512") {
+		t.Fatalf("wrong password: %v, want an authentication error naming the user and mechanism", err)
+	}
+	if strings.Contains(err.Error(), "wrong-pw") {
+		t.Fatalf("the diagnosis shows the password: %v", err)
+	}
+	err = security.DiagnoseKafka(addrs, cfg("bob-secret", newPKI(t).caFile))
+	if err == nil || errors.Is(err, security.ErrKafkaAuthentication) || !strings.Contains(err.Error(), "TLS handshake failed") {
+		t.Fatalf("foreign CA: %v, want a TLS handshake failure", err)
+	}
+}
