@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,6 +87,10 @@ func (n *Node) Run(ctx context.Context) error {
 	if len(n.cfg.Kafka.Properties) > 0 {
 		go n.checkKafka(kafkaClients())
 	}
+	endpoints, err := n.cfg.endpoints()
+	if err != nil {
+		return err
+	}
 
 	// Listeners first, so port 0 resolves before anyone advertises it.
 	restLis, err := n.listen(n.cfg.RESTPort)
@@ -93,6 +98,9 @@ func (n *Node) Run(ctx context.Context) error {
 		return fmt.Errorf("rest listener: %w", err)
 	}
 	defer restLis.Close()
+	if endpoints.restTLS != nil {
+		restLis = tls.NewListener(restLis, endpoints.restTLS)
+	}
 	adminLis, err := n.listen(n.cfg.AdminPort)
 	if err != nil {
 		return fmt.Errorf("admin listener: %w", err)
@@ -207,12 +215,12 @@ func (n *Node) Run(ctx context.Context) error {
 	})
 	// Requests carry at most a connector config (config.MaxConfigBytes, refused by name past
 	// it); answers (status of many connectors, offsets) may be larger.
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(4*config.MaxConfigBytes), grpc.MaxSendMsgSize(cluster.MaxMessageBytes))
+	gs := grpc.NewServer(append(endpoints.adminOpts, grpc.MaxRecvMsgSize(4*config.MaxConfigBytes), grpc.MaxSendMsgSize(cluster.MaxMessageBytes))...)
 	n.Admin.Register(gs)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
 	mux.Handle("/", n.Admin.RESTHandler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: endpoints.rest(mux), ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
