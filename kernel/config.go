@@ -64,6 +64,10 @@ type Config struct {
 	Join []string `yaml:"join"`
 	// Voters caps Raft voters; further servers join as non-voters (default 3).
 	Voters int `yaml:"voters"`
+	// JoinKey is a shared secret a node must present to join the cluster (set the same on
+	// every node); empty lets any node that reaches the cluster port (and, with tls, holds
+	// a certificate from tls.ca_file) join.
+	JoinKey string `yaml:"join_key"`
 	// LeaveOnShutdown removes the node from the cluster when it stops gracefully.
 	LeaveOnShutdown bool `yaml:"leave_on_shutdown"`
 	// Standalone refuses every join: the node is a one-node cluster for good (tributary
@@ -397,6 +401,20 @@ func (c *Config) restTLS(incoming tls.ClientAuthType) (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// clusterTLS is the mutual TLS of the cluster gRPC service and the Raft transport: on
+// when the node has a certificate and a CA. Peers are checked against the CA and must
+// carry security.ServerName, as certificates from `tributary tls cert create --server` do.
+func (c *Config) clusterTLS() (server, client *tls.Config, err error) {
+	if c.TLS.CertFile == "" || c.TLS.CAFile == "" {
+		return nil, nil, nil
+	}
+	if server, err = security.ServerTLS(c.TLS.CertFile, c.TLS.KeyFile, c.TLS.CAFile, tls.RequireAndVerifyClientCert); err != nil {
+		return nil, nil, fmt.Errorf("tls: %w", err)
+	}
+	client = &tls.Config{Certificates: server.Certificates, RootCAs: server.ClientCAs, ServerName: security.ServerName, MinVersion: tls.VersionTLS12}
+	return server, client, nil
 }
 
 // adminClientCreds are the transport credentials a node uses to call another node's

@@ -91,6 +91,10 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	clusterServerTLS, clusterClientTLS, err := n.cfg.clusterTLS()
+	if err != nil {
+		return err
+	}
 
 	// Listeners first, so port 0 resolves before anyone advertises it.
 	restLis, err := n.listen(n.cfg.RESTPort)
@@ -158,6 +162,7 @@ func (n *Node) Run(ctx context.Context) error {
 		RaftBind: hostPort(n.cfg.BindAddr, raftPort), RaftAdvertise: n.addrs.Raft,
 		RPCBind: hostPort(n.cfg.BindAddr, clusterPort), RPCAdvertise: n.addrs.Cluster,
 		Bootstrap: bootstrap, Join: join, Voters: n.cfg.Voters, RefuseJoins: n.cfg.Standalone,
+		ServerTLS: clusterServerTLS, ClientTLS: clusterClientTLS, JoinKey: n.cfg.JoinKey,
 		Self:              &clusterv1.Node{AdminAddr: n.addrs.Admin, RestAddr: n.addrs.REST, Plugins: pluginNames},
 		HeartbeatInterval: n.cfg.HeartbeatInterval, Lease: n.cfg.Lease, DeadAfter: n.cfg.DeadAfter,
 		SnapshotThreshold: n.cfg.SnapshotThreshold, SnapshotInterval: n.cfg.SnapshotInterval,
