@@ -322,3 +322,81 @@ func TestSecuredAdminGRPC(t *testing.T) {
 		t.Fatalf("tributary without a token: %v\n%s", err, out)
 	}
 }
+
+// TestMutualTLSClusterRefusesStrangers: three agents with certificates from `tributary
+// tls`, a join key and credentials form a cluster over mutual TLS; the CLI, asking a
+// follower, lists all three through the leader; a fourth node with the wrong join key and
+// a fifth whose certificate another CA signed are refused, both sides logging why.
+func TestMutualTLSClusterRefusesStrangers(t *testing.T) {
+	e2e(t)
+	dir := t.TempDir()
+	tributary := filepath.Join(binDir, "tributary")
+	tlsCmd := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(tributary, append([]string{"tls"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("tributary tls %v: %v\n%s", args, err, out)
+		}
+	}
+	other := filepath.Join(dir, "other")
+	os.MkdirAll(other, 0o755)
+	tlsCmd("ca", "create", "--dir", dir)
+	tlsCmd("ca", "create", "--dir", other)
+	ca, caKey := filepath.Join(dir, "tributary-agent-ca.pem"), filepath.Join(dir, "tributary-agent-ca-key.pem")
+	for _, n := range []string{"n1", "n2", "n3", "n4"} {
+		tlsCmd("cert", "create", "--server", n, "--dir", dir, "--ca", ca, "--key", caKey)
+	}
+	tlsCmd("cert", "create", "--server", "n5", "--dir", other, "--ca", filepath.Join(other, "tributary-agent-ca.pem"), "--key", filepath.Join(other, "tributary-agent-ca-key.pem"))
+	creds := filepath.Join(dir, "credentials.properties")
+	os.WriteFile(creds, []byte("ops: ops-secret,admin\n"), 0o600)
+	broker := startBrokerProc(t)
+	secure := func(certDir, id, key string) []string {
+		return []string{"--tls-ca-file", filepath.Join(certDir, "tributary-agent-ca.pem"),
+			"--tls-cert-file", filepath.Join(certDir, "tributary-server-"+id+".pem"),
+			"--tls-key-file", filepath.Join(certDir, "tributary-server-"+id+"-key.pem"),
+			"--join-key", key, "--auth-credentials-file", creds}
+	}
+	n1 := startAgent(t, agentOpts{id: "n1", broker: broker, dataDir: filepath.Join(dir, "d1"), extra: secure(dir, "n1", "jk-1")})
+	n2 := startAgent(t, agentOpts{id: "n2", broker: broker, dataDir: filepath.Join(dir, "d2"), join: []string{n1.cluster}, extra: secure(dir, "n2", "jk-1")})
+	startAgent(t, agentOpts{id: "n3", broker: broker, dataDir: filepath.Join(dir, "d3"), join: []string{n2.cluster}, extra: secure(dir, "n3", "jk-1")})
+
+	var out []byte
+	var err error
+	if !testsvc.WaitFor(30*time.Second, func() bool {
+		out, err = exec.Command(tributary, "--addr", n2.admin, "--tls-ca", ca, "--token", "ops-secret", "members").CombinedOutput()
+		return err == nil && allAlive(string(out), "n1", "n2", "n3")
+	}) {
+		t.Fatalf("tributary members via the follower n2: %v\n%s", err, out)
+	}
+
+	wrongKey := newAgent(t, agentOpts{id: "n4", broker: broker, dataDir: filepath.Join(dir, "d4"), extra: secure(dir, "n4", "jk-wrong")})
+	wrongKey.setJoin([]string{n1.cluster}, 0)
+	wrongKey.launch(t)
+	wrongKey.waitOutput(`join failed; retrying.*wrong join key`, 30*time.Second)
+	n1.waitOutput(`refused a join: wrong join key`, 30*time.Second)
+
+	stranger := newAgent(t, agentOpts{id: "n5", broker: broker, dataDir: filepath.Join(dir, "d5"), extra: secure(other, "n5", "jk-1")})
+	stranger.setJoin([]string{n1.cluster}, 0)
+	stranger.launch(t)
+	stranger.waitOutput(`join failed; retrying.*certificate`, 30*time.Second)
+
+	out, err = exec.Command(tributary, "--addr", n1.admin, "--tls-ca", ca, "--token", "ops-secret", "members").CombinedOutput()
+	if err != nil || strings.Contains(string(out), "n4") || strings.Contains(string(out), "n5") {
+		t.Fatalf("members after the refusals: %v\n%s", err, out)
+	}
+}
+
+// allAlive reports whether the `tributary members` table lists every id as alive.
+func allAlive(table string, ids ...string) bool {
+	alive := map[string]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		if f := strings.Fields(line); len(f) >= 5 && f[4] == "yes" {
+			alive[f[0]] = true
+		}
+	}
+	for _, id := range ids {
+		if !alive[id] {
+			return false
+		}
+	}
+	return true
+}
