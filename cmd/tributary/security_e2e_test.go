@@ -400,3 +400,50 @@ func allAlive(table string, ids ...string) bool {
 	}
 	return true
 }
+
+// TestFilePipelineThroughTLSBrokerProcess: `tributary broker` serving TLS with a
+// certificate from `tributary tls`, an agent configured by --kafka-property flags alone,
+// the file pipeline through it, and kcat reading the topic on the same listener.
+func TestFilePipelineThroughTLSBrokerProcess(t *testing.T) {
+	e2e(t)
+	kcat := testsvc.RequireCommand(t, "kcat", "apt-get install kcat")
+	dir := t.TempDir()
+	tributary := filepath.Join(binDir, "tributary")
+	for _, args := range [][]string{{"tls", "ca", "create", "--dir", dir}, {"tls", "cert", "create", "--server", "broker", "--dir", dir,
+		"--ca", filepath.Join(dir, "tributary-agent-ca.pem"), "--key", filepath.Join(dir, "tributary-agent-ca-key.pem")}} {
+		if out, err := exec.Command(tributary, args...).CombinedOutput(); err != nil {
+			t.Fatalf("tributary %v: %v\n%s", args, err, out)
+		}
+	}
+	ca := filepath.Join(dir, "tributary-agent-ca.pem")
+	bp := startProc(t, "broker", "broker", "--port", "0", "--tls-cert-file", filepath.Join(dir, "tributary-server-broker.pem"),
+		"--tls-key-file", filepath.Join(dir, "tributary-server-broker-key.pem"))
+	broker := bp.waitOutput(`broker ready: (\S+)`, 30*time.Second)[1]
+
+	in, out := filepath.Join(dir, "input.txt"), filepath.Join(dir, "output.txt")
+	os.WriteFile(in, nil, 0o644)
+	a := startAgent(t, agentOpts{id: "t1", broker: broker, dataDir: filepath.Join(dir, "node"),
+		extra: []string{"--kafka-property", "security.protocol=SSL", "--kafka-property", "ssl.truststore.location=" + ca}})
+	src, sink := filepath.Join(dir, "source.yaml"), filepath.Join(dir, "sink.yaml")
+	os.WriteFile(src, []byte(strings.Replace(strimziSource, "INPUT", in, 1)), 0o644)
+	os.WriteFile(sink, []byte(strings.Replace(strimziSink, "OUTPUT", out, 1)), 0o644)
+	if o, err := a.cli(t, "apply", "-f", src, "-f", sink); err != nil {
+		t.Fatalf("tributary apply: %v\n%s", err, o)
+	}
+	sent := numbered("tls", 0, 100)
+	appendLines(t, in, sent)
+	waitDelivered(t, out, sent, 60*time.Second)
+
+	kout, err := exec.Command(kcat, "-b", broker, "-X", "security.protocol=SSL", "-X", "ssl.ca.location="+ca,
+		"-C", "-t", "my-topic", "-e", "-q").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcat over TLS: %v\n%s", err, kout)
+	}
+	if n := strings.Count(string(kout), "tls-"); n != len(sent) {
+		t.Fatalf("kcat read %d records from my-topic over TLS, want %d:\n%.300s", n, len(sent), kout)
+	}
+	// Plaintext kcat on the TLS listener reads nothing.
+	if pout, err := exec.Command(kcat, "-b", broker, "-C", "-t", "my-topic", "-e", "-q", "-m", "3").CombinedOutput(); err == nil && strings.Contains(string(pout), "tls-") {
+		t.Fatalf("plaintext kcat read the TLS listener:\n%.300s", pout)
+	}
+}
