@@ -98,3 +98,28 @@ func redact(err error, secret string) string {
 	}
 	return s
 }
+
+// ExplainKafkaError adds DiagnoseKafka's finding to err when err is sarama's "run out of
+// available brokers" (or "not connected"), which says nothing of why; any other err, or
+// one the diagnosis cannot explain, comes back unchanged. The result still matches err
+// with errors.Is, and matches ErrKafkaAuthentication when SASL was refused, so a task
+// failed with it names authentication:
+//
+//	if s.producer, err = sarama.NewAsyncProducer(brokers, pc); err != nil {
+//		return fmt.Errorf("kafka producer: %w", security.ExplainKafkaError(err, brokers, pc))
+//	}
+func ExplainKafkaError(err error, brokers []string, c *sarama.Config) error {
+	if err == nil || !(errors.Is(err, sarama.ErrOutOfBrokers) || errors.Is(err, sarama.ErrNotConnected)) {
+		return err
+	}
+	d := DiagnoseKafka(brokers, c)
+	if d == nil {
+		return err
+	}
+	return &explained{err: err, why: d}
+}
+
+type explained struct{ err, why error }
+
+func (e *explained) Error() string   { return e.why.Error() + " (" + e.err.Error() + ")" }
+func (e *explained) Unwrap() []error { return []error{e.err, e.why} }

@@ -370,6 +370,21 @@ func TestDiagnoseKafka(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-pw") {
 		t.Fatalf("the diagnosis shows the password: %v", err)
 	}
+	// What a task's client would have failed with, explained.
+	wrong := cfg("wrong-pw", p.caFile)
+	wrong.Metadata.Retry.Max = 0
+	_, clientErr := sarama.NewClient(addrs, wrong)
+	if !errors.Is(clientErr, sarama.ErrOutOfBrokers) {
+		t.Fatalf("sarama with a wrong password: %v, want ErrOutOfBrokers", clientErr)
+	}
+	explained := security.ExplainKafkaError(clientErr, addrs, wrong)
+	if !errors.Is(explained, sarama.ErrOutOfBrokers) || !errors.Is(explained, security.ErrKafkaAuthentication) ||
+		!strings.Contains(explained.Error(), "kafka authentication failed") {
+		t.Fatalf("explained: %v", explained)
+	}
+	if other := errors.New("boom"); security.ExplainKafkaError(other, addrs, wrong) != other {
+		t.Fatal("an unrelated error was changed")
+	}
 	err = security.DiagnoseKafka(addrs, cfg("bob-secret", newPKI(t).caFile))
 	if err == nil || errors.Is(err, security.ErrKafkaAuthentication) || !strings.Contains(err.Error(), "TLS handshake failed") {
 		t.Fatalf("foreign CA: %v, want a TLS handshake failure", err)
