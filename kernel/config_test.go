@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tributary-dev/tributary/kernel/config"
+	"github.com/tributary-dev/tributary/kernel/security"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -99,5 +101,69 @@ func TestKafkaClientsResolvePlaceholders(t *testing.T) {
 	}
 	if _, err := c.kafkaClients(config.DefaultProviders(), slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "kafka.properties") {
 		t.Fatalf("a missing secret file at start: %v", err)
+	}
+}
+
+// TestEndpointsFromConfig: the REST and admin security a config asks for — https from the
+// node's certificate or from listeners.https.ssl.keystore.location, client certificates
+// when asked, plain http when listeners says so — and the errors that name the key.
+func TestEndpointsFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	ca, _, err := security.NewCA("ca", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := ca.Issue(security.CertOptions{CommonName: "n1", Server: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	caFile, certFile, keyFile := write("ca.pem", ca.CertPEM), write("n1.pem", certPEM), write("n1-key.pem", keyPEM)
+	keystore := write("keystore.pem", append(append([]byte{}, certPEM...), keyPEM...))
+	creds := write("creds.properties", []byte("a: b,admin\n"))
+
+	c := DefaultConfig()
+	es, err := c.endpoints()
+	if err != nil || es.restTLS != nil || len(es.adminOpts) != 0 {
+		t.Fatalf("default: %v, rest tls %v, admin options %d", err, es.restTLS != nil, len(es.adminOpts))
+	}
+	c.TLS = TLSConfig{CAFile: caFile, CertFile: certFile, KeyFile: keyFile}
+	c.Auth.CredentialsFile = creds
+	if es, err = c.endpoints(); err != nil || es.restTLS == nil || es.restTLS.ClientAuth != tls.NoClientCert || len(es.adminOpts) != 3 {
+		t.Fatalf("with a certificate and users: %v, rest tls %v, admin options %d", err, es.restTLS, len(es.adminOpts))
+	}
+	c.REST = map[string]string{"listeners": "http://0.0.0.0:8083"}
+	if es, err = c.endpoints(); err != nil || es.restTLS != nil {
+		t.Fatalf("listeners=http://: %v, rest tls %v", err, es.restTLS != nil)
+	}
+	c.TLS = TLSConfig{CAFile: caFile}
+	c.REST = map[string]string{"listeners": "https://0.0.0.0:8083", "listeners.https.ssl.keystore.location": keystore,
+		"listeners.https.ssl.client.authentication": "required"}
+	if es, err = c.endpoints(); err != nil || es.restTLS == nil || len(es.restTLS.Certificates) != 1 || es.restTLS.ClientAuth != tls.RequireAndVerifyClientCert || es.restTLS.ClientCAs == nil {
+		t.Fatalf("listeners.https.ssl.*: %v %+v", err, es.restTLS)
+	}
+	c.REST["listeners.https.ssl.keystore.type"] = "JKS"
+	if _, err = c.endpoints(); err == nil || !strings.Contains(err.Error(), "listeners.https.ssl.keystore.type=JKS") {
+		t.Fatalf("a JKS REST keystore: %v", err)
+	}
+	c.REST = map[string]string{"listeners": "https://0.0.0.0:8083"}
+	if _, err = c.endpoints(); err == nil || !strings.Contains(err.Error(), "https needs a certificate") {
+		t.Fatalf("https without a certificate: %v", err)
+	}
+	v := DefaultConfig()
+	v.Bootstrap = true
+	v.REST = map[string]string{"listeners": "https://0.0.0.0:8443", "rest.extension.classes": "x"}
+	v.TLS.VerifyIncoming = true
+	err = v.Validate()
+	for _, want := range []string{"names port 8443 but rest_port is 8083", "rest.extension.classes is not a REST key", "verify_incoming needs ca_file"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate: %v, want it to say %q", err, want)
+		}
 	}
 }
