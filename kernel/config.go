@@ -332,11 +332,7 @@ func (c *Config) endpoints() (endpointSecurity, error) {
 		es.adminOpts = append(es.adminOpts, grpc.ChainUnaryInterceptor(a.UnaryInterceptor()), grpc.ChainStreamInterceptor(a.StreamInterceptor()))
 	}
 
-	// REST: https when listeners says so, or when the node has a certificate and
-	// listeners does not say http.
-	listeners := strings.ToLower(strings.TrimSpace(c.REST["listeners"]))
-	https := strings.HasPrefix(listeners, "https://") || (listeners == "" && c.TLS.CertFile != "")
-	if https {
+	if c.RESTScheme() == "https" {
 		var err error
 		if es.restTLS, err = c.restTLS(incoming); err != nil {
 			return es, err
@@ -349,6 +345,16 @@ func (c *Config) endpoints() (endpointSecurity, error) {
 	origin, methods := c.REST["access.control.allow.origin"], c.REST["access.control.allow.methods"]
 	es.rest = func(h http.Handler) http.Handler { return security.CORS(origin, methods, auth(h)) }
 	return es, nil
+}
+
+// RESTScheme is how the REST API is served: "https" when rest.listeners says so, or when
+// the node has a certificate and rest.listeners does not say http; else "http".
+func (c *Config) RESTScheme() string {
+	listeners := strings.ToLower(strings.TrimSpace(c.REST["listeners"]))
+	if strings.HasPrefix(listeners, "https://") || (listeners == "" && c.TLS.CertFile != "") {
+		return "https"
+	}
+	return "http"
 }
 
 // restTLS is the REST listener's TLS config: listeners.https.ssl.* when given, else the

@@ -182,7 +182,7 @@ func runNode(parent context.Context, cfg kernel.Config) error {
 		select {
 		case <-node.Ready():
 			a := node.Addrs()
-			fmt.Printf("tributary node %s ready: rest http://%s admin %s cluster %s raft %s\n", cfg.NodeID, a.REST, a.Admin, a.Cluster, a.Raft)
+			fmt.Printf("tributary node %s ready: rest %s://%s admin %s cluster %s raft %s\n", cfg.NodeID, cfg.RESTScheme(), a.REST, a.Admin, a.Cluster, a.Raft)
 		case <-ctx.Done():
 		}
 	}()
