@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
+	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
@@ -77,6 +80,22 @@ func (n *Node) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	adv := n.cfg.advertiseHost()
+	providers := config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...)
+	kafkaClients, err := n.cfg.kafkaClients(providers, n.log)
+	if err != nil {
+		return err
+	}
+	if len(n.cfg.Kafka.Properties) > 0 {
+		go n.checkKafka(kafkaClients())
+	}
+	endpoints, err := n.cfg.endpoints()
+	if err != nil {
+		return err
+	}
+	clusterServerTLS, clusterClientTLS, err := n.cfg.clusterTLS()
+	if err != nil {
+		return err
+	}
 
 	// Listeners first, so port 0 resolves before anyone advertises it.
 	restLis, err := n.listen(n.cfg.RESTPort)
@@ -84,6 +103,9 @@ func (n *Node) Run(ctx context.Context) error {
 		return fmt.Errorf("rest listener: %w", err)
 	}
 	defer restLis.Close()
+	if endpoints.restTLS != nil {
+		restLis = tls.NewListener(restLis, endpoints.restTLS)
+	}
 	adminLis, err := n.listen(n.cfg.AdminPort)
 	if err != nil {
 		return fmt.Errorf("admin listener: %w", err)
@@ -141,6 +163,7 @@ func (n *Node) Run(ctx context.Context) error {
 		RaftBind: hostPort(n.cfg.BindAddr, raftPort), RaftAdvertise: n.addrs.Raft,
 		RPCBind: hostPort(n.cfg.BindAddr, clusterPort), RPCAdvertise: n.addrs.Cluster,
 		Bootstrap: bootstrap, Join: join, Voters: n.cfg.Voters, RefuseJoins: n.cfg.Standalone,
+		ServerTLS: clusterServerTLS, ClientTLS: clusterClientTLS, JoinKey: n.cfg.JoinKey,
 		Self:              &clusterv1.Node{AdminAddr: n.addrs.Admin, RestAddr: n.addrs.REST, Plugins: pluginNames},
 		HeartbeatInterval: n.cfg.HeartbeatInterval, Lease: n.cfg.Lease, DeadAfter: n.cfg.DeadAfter,
 		SnapshotThreshold: n.cfg.SnapshotThreshold, SnapshotInterval: n.cfg.SnapshotInterval,
@@ -168,8 +191,9 @@ func (n *Node) Run(ctx context.Context) error {
 		Plugins:             n.Plugins,
 		PluginSecrets:       pluginSecrets,
 		Brokers:             n.cfg.Kafka.BootstrapServers,
+		Sarama:              kafkaClients,
 		DefaultConverters:   n.cfg.Converters,
-		Providers:           config.DefaultProviders(n.cfg.ConfigProvidersAllowedPaths...),
+		Providers:           providers,
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
 		LeaseUntil:          n.Cluster.LeaseUntil,
 		ShutdownTimeout:     n.cfg.ShutdownTimeout,
@@ -202,12 +226,12 @@ func (n *Node) Run(ctx context.Context) error {
 	})
 	// Requests carry at most a connector config (config.MaxConfigBytes, refused by name past
 	// it); answers (status of many connectors, offsets) may be larger.
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(4*config.MaxConfigBytes), grpc.MaxSendMsgSize(cluster.MaxMessageBytes))
+	gs := grpc.NewServer(append(endpoints.adminOpts, grpc.MaxRecvMsgSize(4*config.MaxConfigBytes), grpc.MaxSendMsgSize(cluster.MaxMessageBytes))...)
 	n.Admin.Register(gs)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
 	mux.Handle("/", n.Admin.RESTHandler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: endpoints.rest(mux), ReadHeaderTimeout: 10 * time.Second}
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
@@ -306,6 +330,14 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	n.log.Info("node stopped its tasks", "took", time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// checkKafka tells the operator at start when the secured Kafka settings do not work,
+// naming the step (TLS, SASL authentication) that sarama reports only as "out of brokers".
+func (n *Node) checkKafka(c *sarama.Config) {
+	if err := security.DiagnoseKafka(n.cfg.Kafka.BootstrapServers, c); err != nil {
+		n.log.Error("kafka: the node cannot use the brokers with kafka.properties; tasks will fail", "err", err)
+	}
 }
 
 // registerRetry paces the re-registration of a node whose plugin classes changed.

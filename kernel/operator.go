@@ -6,7 +6,6 @@ import (
 
 	"github.com/hashicorp/raft"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tributary-dev/tributary/kernel/cluster"
 	"github.com/tributary-dev/tributary/kernel/state"
@@ -34,7 +33,11 @@ func (o operator) leaderAdmin() (adminv1.AdminClient, func(), error) {
 	if addr == "" {
 		return nil, nil, fmt.Errorf("no leader known (leader id %q): the cluster may be electing; retry", id)
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+	creds, err := o.n.cfg.adminClientCreds()
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cluster.MaxMessageBytes)))
 	if err != nil {
 		return nil, nil, err
@@ -46,7 +49,7 @@ func (o operator) Members(ctx context.Context) (*adminv1.ListMembersResponse, er
 	cl, done, err := o.leaderAdmin()
 	if err == nil && cl != nil {
 		defer done()
-		if resp, err := cl.ListMembers(ctx, &adminv1.ListMembersRequest{}); err == nil {
+		if resp, err := cl.ListMembers(forwardAuth(ctx), &adminv1.ListMembersRequest{}); err == nil {
 			return resp, nil
 		}
 	}
@@ -79,7 +82,7 @@ func (o operator) TransferLeader(ctx context.Context, id string) error {
 	}
 	defer done()
 	if cl != nil {
-		_, err := cl.RaftTransferLeader(ctx, &adminv1.RaftPeerRequest{Id: id})
+		_, err := cl.RaftTransferLeader(forwardAuth(ctx), &adminv1.RaftPeerRequest{Id: id})
 		return err
 	}
 	return o.n.Cluster.TransferLeadership(id)

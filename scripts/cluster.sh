@@ -8,8 +8,15 @@
 #   scripts/cluster.sh status      each process and its /health, then tributary members
 #   scripts/cluster.sh stop [N]    stop everything, or node N (SIGTERM, then waits)
 #   scripts/cluster.sh kill N      SIGKILL node N, to watch its tasks move
+#   scripts/cluster.sh --tls start  the same, secured: a CA and node certificates from
+#                                  `tributary tls` in $CLUSTER_DIR/tls, mutual TLS between
+#                                  nodes, a join key, https REST and TLS admin gRPC with the
+#                                  users of $CLUSTER_DIR/tls/credentials.properties
+#                                  (admin: admin-secret, viewer: viewer-secret, read-only)
 # Data and logs live in $CLUSTER_DIR (default /tmp/tributary-cluster).
 set -euo pipefail
+tls=
+if [ "${1:-}" = --tls ]; then tls=1; shift; fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${TRIBUTARY_BIN:-$root/bin}
 dir=${CLUSTER_DIR:-/tmp/tributary-cluster}
@@ -26,8 +33,33 @@ taken() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 # healthy N: node N's REST /health answers 200.
 healthy() {
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.$1:8083/health" 2>/dev/null || true)
+  if [ -n "$tls" ]; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 --cacert "$dir/tls/tributary-agent-ca.pem" "https://127.0.0.$1:8083/health" 2>/dev/null || true)
+  else
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.$1:8083/health" 2>/dev/null || true)
+  fi
   [ "$code" = 200 ]
+}
+
+# cli ARGS...: the tributary CLI, with the CA and the admin token when --tls.
+cli() {
+  if [ -n "$tls" ]; then
+    "$bin/tributary" --tls-ca "$dir/tls/tributary-agent-ca.pem" --token admin-secret "$@"
+  else
+    "$bin/tributary" "$@"
+  fi
+}
+
+# make_tls: the CA, a certificate per node, the join key and the users, made once.
+make_tls() {
+  [ -f "$dir/tls/tributary-agent-ca.pem" ] && return
+  mkdir -p "$dir/tls"
+  (cd "$dir/tls" && "$bin/tributary" tls ca create >/dev/null &&
+    for n in 1 2 3; do "$bin/tributary" tls cert create --server "node$n" --additional-ipaddress "127.0.0.$n" >/dev/null; done)
+  head -c 24 /dev/urandom | base64 >"$dir/tls/join-key"
+  printf 'admin: admin-secret,admin\nviewer: viewer-secret,read-only\n' >"$dir/tls/credentials.properties"
+  chmod 600 "$dir/tls/join-key" "$dir/tls/credentials.properties"
+  echo "certificates, join key and users in $dir/tls"
 }
 
 start_broker() {
@@ -58,9 +90,23 @@ plugin_dir: $bin/plugins
 kafka:
   bootstrap_servers: [127.0.0.1:9092]
 YAML
+  if [ -n "$tls" ]; then
+    make_tls
+    cat >>"$dir/node$n/agent.yaml" <<YAML
+join_key: $(cat "$dir/tls/join-key")
+tls:
+  ca_file: $dir/tls/tributary-agent-ca.pem
+  cert_file: $dir/tls/tributary-server-node$n.pem
+  key_file: $dir/tls/tributary-server-node$n-key.pem
+auth:
+  credentials_file: $dir/tls/credentials.properties
+YAML
+  fi
   nohup "$bin/tributary" agent -config "$dir/node$n/agent.yaml" >"$dir/node$n/agent.log" 2>&1 &
   echo $! >"$dir/node$n/pid"
-  echo "node$n  pid $(cat "$dir/node$n/pid")  admin $host:8084  rest http://$host:8083  log $dir/node$n/agent.log"
+  local scheme=http
+  [ -n "$tls" ] && scheme=https
+  echo "node$n  pid $(cat "$dir/node$n/pid")  admin $host:8084  rest $scheme://$host:8083  log $dir/node$n/agent.log"
 }
 
 # wait_healthy N...: wait (up to 60 s) until each node answers /health, failing loudly
@@ -99,7 +145,7 @@ start)
     for n in 1 2 3; do start_node "$n"; done
     wait_healthy 1 2 3
   fi
-  "$bin/tributary" --addr 127.0.0.1:8084 members || "$bin/tributary" --addr "127.0.0.${2:-1}:8084" members
+  cli --addr 127.0.0.1:8084 members || cli --addr "127.0.0.${2:-1}:8084" members
   ;;
 status)
   running "$dir/broker.pid" && echo "broker  pid $(cat "$dir/broker.pid")  running" || echo "broker  not running"
@@ -112,7 +158,7 @@ status)
     fi
   done
   for n in 1 2 3; do
-    healthy "$n" && { "$bin/tributary" --addr "127.0.0.$n:8084" members; exit 0; }
+    healthy "$n" && { cli --addr "127.0.0.$n:8084" members; exit 0; }
   done
   die "no node is healthy"
   ;;
@@ -131,6 +177,6 @@ stop)
   fi
   ;;
 *)
-  sed -n '2,11p' "$0"; exit 2
+  sed -n '2,16p' "$0"; exit 2
   ;;
 esac

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -61,6 +62,12 @@ func addNodeFlags(f *pflag.FlagSet, cfg *kernel.Config) {
 	f.BoolVar(&cfg.Bootstrap, "bootstrap", cfg.Bootstrap, "start a new cluster with this node as its first voter")
 	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", cfg.BootstrapExpect, "form a new cluster of this many servers listed in --join")
 	f.StringSliceVar(&cfg.Join, "join", cfg.Join, "cluster addresses (host:cluster-port) to join through")
+	f.StringVar(&cfg.JoinKey, "join-key", cfg.JoinKey, "shared secret a node must present to join the cluster (the same on every node)")
+	f.StringVar(&cfg.TLS.CAFile, "tls-ca-file", cfg.TLS.CAFile, "CA (PEM) that signed the nodes' and clients' certificates")
+	f.StringVar(&cfg.TLS.CertFile, "tls-cert-file", cfg.TLS.CertFile, "this node's certificate (PEM): TLS for admin gRPC and REST, mutual TLS between nodes with --tls-ca-file")
+	f.StringVar(&cfg.TLS.KeyFile, "tls-key-file", cfg.TLS.KeyFile, "this node's key (PEM)")
+	f.BoolVar(&cfg.TLS.VerifyIncoming, "tls-verify-incoming", cfg.TLS.VerifyIncoming, "require REST and admin gRPC callers to present a certificate from --tls-ca-file")
+	f.StringVar(&cfg.Auth.CredentialsFile, "auth-credentials-file", cfg.Auth.CredentialsFile, "users of the REST API and admin gRPC (user: password,role; roles admin, read-only)")
 	f.IntVar(&cfg.Voters, "voters", cfg.Voters, "maximum Raft voters; further servers join as non-voters")
 	f.BoolVar(&cfg.LeaveOnShutdown, "leave-on-shutdown", cfg.LeaveOnShutdown, "leave the cluster on a graceful stop")
 	f.StringVar(&cfg.PluginDir, "plugin-dir", cfg.PluginDir, "directory of plugin binaries (tributary-*)")
@@ -69,6 +76,10 @@ func addNodeFlags(f *pflag.FlagSet, cfg *kernel.Config) {
 		"how often the plugin dir is checked for new, changed and removed binaries (0: only on `tributary plugins reload`)")
 	f.StringSliceVar(&cfg.Kafka.BootstrapServers, "kafka-bootstrap-servers", cfg.Kafka.BootstrapServers, "Kafka brokers")
 	f.StringVar(&cfg.Kafka.ClientID, "kafka-client-id", cfg.Kafka.ClientID, "Kafka client id")
+	f.Var(&propertyFlag{m: &cfg.Kafka.Properties}, "kafka-property",
+		"a Kafka client key as in a Kafka Connect worker's properties, KEY=VALUE (repeat it): security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.location, …")
+	f.StringVar(&cfg.ConnectorClientConfigOverridePolicy, "connector-client-config-override-policy", cfg.ConnectorClientConfigOverridePolicy,
+		"which *.override.* client keys connectors may set: None, Principal or All (default All)")
 	f.DurationVar(&cfg.OffsetFlushInterval, "offset-flush-interval", cfg.OffsetFlushInterval, "how often task offsets are committed")
 	f.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", cfg.HeartbeatInterval, "node heartbeat interval (default 300ms)")
 	f.DurationVar(&cfg.Lease, "lease", cfg.Lease, "how long a node runs tasks without reaching the leader (default 1.5s)")
@@ -88,6 +99,16 @@ func copyFlag(name string, dst, src *kernel.Config) {
 	if f == nil {
 		return
 	}
+	if p, ok := f.Value.(*propertyFlag); ok {
+		// Given on the command line: these keys win over the file's, the others stay.
+		if dst.Kafka.Properties == nil {
+			dst.Kafka.Properties = map[string]string{}
+		}
+		for k, v := range *p.m {
+			dst.Kafka.Properties[k] = v
+		}
+		return
+	}
 	d := pflag.NewFlagSet("", pflag.ContinueOnError)
 	addNodeFlags(d, dst)
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
@@ -96,6 +117,36 @@ func copyFlag(name string, dst, src *kernel.Config) {
 	}
 	d.Set(name, f.Value.String())
 }
+
+// propertyFlag collects repeated KEY=VALUE flags into a map, splitting at the first '='
+// only, so values such as a sasl.jaas.config keep their own '=' and quotes.
+type propertyFlag struct{ m *map[string]string }
+
+func (p *propertyFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q: use KEY=VALUE", s)
+	}
+	if *p.m == nil {
+		*p.m = map[string]string{}
+	}
+	(*p.m)[k] = v
+	return nil
+}
+
+func (p *propertyFlag) String() string {
+	if p.m == nil || len(*p.m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(*p.m))
+	for k := range *p.m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ",") // keys only: values may be secrets
+}
+
+func (p *propertyFlag) Type() string { return "KEY=VALUE" }
 
 func newLogger(level string) *slog.Logger {
 	var l slog.Level
@@ -131,7 +182,7 @@ func runNode(parent context.Context, cfg kernel.Config) error {
 		select {
 		case <-node.Ready():
 			a := node.Addrs()
-			fmt.Printf("tributary node %s ready: rest http://%s admin %s cluster %s raft %s\n", cfg.NodeID, a.REST, a.Admin, a.Cluster, a.Raft)
+			fmt.Printf("tributary node %s ready: rest %s://%s admin %s cluster %s raft %s\n", cfg.NodeID, cfg.RESTScheme(), a.REST, a.Admin, a.Cluster, a.Raft)
 		case <-ctx.Done():
 		}
 	}()

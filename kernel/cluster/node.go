@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
@@ -44,6 +46,13 @@ type Config struct {
 	Join []string
 	// RefuseJoins makes the node refuse every join request (a one-node dev cluster).
 	RefuseJoins bool
+	// ServerTLS and ClientTLS, when set, put the cluster gRPC service and the Raft
+	// transport on mutual TLS: ServerTLS must require and verify client certificates,
+	// ClientTLS present this node's certificate and check the peer's (see secure.go).
+	ServerTLS, ClientTLS *tls.Config
+	// JoinKey, when set, is the shared secret a node must present to join; it is sent on
+	// this node's own joins.
+	JoinKey string
 	// Voters caps the number of Raft voters; nodes joining beyond it are non-voters that
 	// still run tasks. Default 5.
 	Voters int
@@ -134,6 +143,8 @@ type Node struct {
 	connMu sync.Mutex
 	conns  map[string]*grpc.ClientConn
 
+	clusterID *clusterID
+
 	live liveness
 	// est is the last term in which this node, as leader, committed a lease barrier;
 	// renewNow asks heartbeatLoop for an attempt at once.
@@ -199,7 +210,17 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: raft advertise address %q: %w", n.cfg.RaftAdvertise, err)
 	}
-	n.transport, err = raft.NewTCPTransportWithLogger(n.cfg.RaftBind, adv, 3, 5*time.Second, hlog)
+	if n.clusterID, err = newClusterID(n.cfg.DataDir); err != nil {
+		return err
+	}
+	if n.cfg.ServerTLS != nil {
+		var layer *tlsStreamLayer
+		if layer, err = newTLSStreamLayer(n.cfg.RaftBind, adv, n.cfg.ServerTLS, n.cfg.ClientTLS); err == nil {
+			n.transport = raft.NewNetworkTransportWithLogger(layer, 3, 5*time.Second, hlog)
+		}
+	} else {
+		n.transport, err = raft.NewTCPTransportWithLogger(n.cfg.RaftBind, adv, 3, 5*time.Second, hlog)
+	}
 	if err != nil {
 		return fmt.Errorf("cluster: raft transport on %s: %w", n.cfg.RaftBind, err)
 	}
@@ -234,12 +255,19 @@ func (n *Node) Start(ctx context.Context) error {
 		if err := n.raft.BootstrapCluster(cfg).Error(); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 			return fmt.Errorf("cluster: bootstrap: %w", err)
 		}
+		if err := n.clusterID.set(newID()); err != nil {
+			return err
+		}
 	}
 	n.rpcLis, err = net.Listen("tcp", n.cfg.RPCBind)
 	if err != nil {
 		return fmt.Errorf("cluster: rpc listen on %s: %w", n.cfg.RPCBind, err)
 	}
-	n.rpc = grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
+	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes), grpc.ChainUnaryInterceptor(n.serverInterceptor)}
+	if n.cfg.ServerTLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(n.cfg.ServerTLS)))
+	}
+	n.rpc = grpc.NewServer(opts...)
 	clusterv1.RegisterClusterServer(n.rpc, &rpcServer{n: n})
 	go n.rpc.Serve(n.rpcLis)
 
@@ -405,7 +433,11 @@ func (n *Node) client(addr string) (clusterv1.ClusterClient, error) {
 	if c := n.conns[addr]; c != nil {
 		return clusterv1.NewClusterClient(c), nil
 	}
-	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+	creds := insecure.NewCredentials()
+	if n.cfg.ClientTLS != nil {
+		creds = credentials.NewTLS(n.cfg.ClientTLS)
+	}
+	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds), grpc.WithChainUnaryInterceptor(n.clientInterceptor),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)))
 	if err != nil {
 		return nil, err

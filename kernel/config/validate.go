@@ -305,7 +305,7 @@ func IsSecret(desc *pluginv1.ConnectorDescriptor, key string) bool {
 
 var secretWords = []string{
 	"password", "passwd", "secret", "credential", "token", "jaas.config", "user.info",
-	"apikey", "api.key", "api_key", "private.key", "private_key",
+	"apikey", "api.key", "api_key", "private.key", "private_key", "ssl.keystore.key",
 }
 
 func looksSecret(key string) bool {
