@@ -26,7 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tributary-dev/tributary/kernel/config"
-	"github.com/tributary-dev/tributary/kernel/runtime"
+	"github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/kernel/security"
 )
 
@@ -466,7 +466,7 @@ func (c *Config) kafkaClients(providers config.Providers, log *slog.Logger) (fun
 		return security.SharedProperties(props)
 	}
 	build := func(props map[string]string) (*sarama.Config, error) {
-		sc := runtime.DefaultSaramaConfig()
+		sc := kafka.DefaultConfig()
 		if c.Kafka.ClientID != "" {
 			sc.ClientID = c.Kafka.ClientID
 		}
