@@ -499,3 +499,18 @@ func (c *Config) kafkaClients(providers config.Providers, log *slog.Logger) (fun
 }
 
 func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+// clientOverrides returns what the runtime calls to fit one Kafka client of a task to its
+// connector: the worker's keys for that client (kafka.properties, bare and with the
+// client's prefix) with the connector's producer.override.*, consumer.override.* or
+// admin.override.* keys on top. The policy (connector_client_config_override_policy) was
+// checked when the connector's config was written.
+func (c *Config) clientOverrides(providers config.Providers) func(sc *sarama.Config, client string, connectorConfig map[string]string) error {
+	return func(sc *sarama.Config, client string, connectorConfig map[string]string) error {
+		worker, err := config.Resolve(c.Kafka.Properties, providers)
+		if err != nil {
+			return fmt.Errorf("kafka.properties: %w", err)
+		}
+		return security.ApplyOverrides(sc, security.Client(client), worker, connectorConfig)
+	}
+}

@@ -192,6 +192,7 @@ func (n *Node) Run(ctx context.Context) error {
 		PluginSecrets:       pluginSecrets,
 		Brokers:             n.cfg.Kafka.BootstrapServers,
 		Sarama:              kafkaClients,
+		ClientConfig:        n.cfg.clientOverrides(providers),
 		DefaultConverters:   n.cfg.Converters,
 		Providers:           providers,
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
@@ -212,12 +213,13 @@ func (n *Node) Run(ctx context.Context) error {
 
 	sched.Store, sched.Live, sched.IsLeader = n.Cluster, n.Cluster.Live, n.Cluster.IsLeader
 	n.Admin = admin.New(admin.Config{
-		NodeID:   n.cfg.NodeID,
-		Store:    n.Cluster,
-		Plugins:  n.Plugins,
-		Version:  Version,
-		Members:  n.members,
-		Operator: operator{n},
+		NodeID:         n.cfg.NodeID,
+		Store:          n.Cluster,
+		Plugins:        n.Plugins,
+		Version:        Version,
+		Members:        n.members,
+		Operator:       operator{n},
+		OverridePolicy: n.cfg.ConnectorClientConfigOverridePolicy,
 		Health: func() admin.Health {
 			v := n.Cluster.View()
 			return admin.Health{Leader: v.Leader, Known: v.Known, Live: v.Live, CaughtUp: n.Cluster.CaughtUp()}

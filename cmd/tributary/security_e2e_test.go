@@ -137,8 +137,8 @@ func TestFilePipelineOverSASLSSL(t *testing.T) {
 
 // TestWrongKafkaPasswordFailsTask: with a wrong SCRAM password the agent says at start
 // that SASL authentication was refused (naming the user, not the password), and the
-// source task ends FAILED. The task's own trace is sarama's "run out of available brokers
-// … EOF" until the runtime puts security.DiagnoseKafka's answer in it.
+// source task ends FAILED, its trace naming authentication (the runtime explains sarama's
+// "run out of available brokers … EOF" with security.ExplainKafkaError).
 func TestWrongKafkaPasswordFailsTask(t *testing.T) {
 	e2e(t)
 	k := startSecuredKafka(t)
@@ -169,6 +169,9 @@ func TestWrongKafkaPasswordFailsTask(t *testing.T) {
 	t.Logf("FAILED trace: %s", trace)
 	if strings.Contains(trace, "not-the-password") {
 		t.Errorf("the trace shows the password:\n%s", trace)
+	}
+	if !strings.Contains(trace, "authentication") {
+		t.Errorf("the FAILED trace does not name authentication:\n%s", trace)
 	}
 	line := a.waitOutput(`kafka: the node cannot use the brokers.*`, 30*time.Second)[0]
 	if !strings.Contains(line, "kafka authentication failed") || !strings.Contains(line, `SCRAM-SHA-512 as user \"connect\"`) {

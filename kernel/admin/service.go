@@ -62,6 +62,9 @@ type Config struct {
 	// and every status says when there is no leader. nil: statuses are the reports in the
 	// state, as written.
 	Health func() Health
+	// OverridePolicy is the worker's connector.client.config.override.policy, checked
+	// against a connector's producer/consumer/admin.override.* keys before it is written.
+	OverridePolicy string
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
 	// a hung plugin cannot hang the API. Zero means 30 seconds.
 	PluginTimeout time.Duration
@@ -112,7 +115,7 @@ func New(cfg Config) *Service {
 	h.SetServingStatus(adminv1.Admin_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	log := cfg.Logger.With("component", "admin")
 	configs := herder.NewConfigs(herder.ConfigsConfig{NodeID: cfg.NodeID, Store: cfg.Store, Plugins: cfg.Plugins,
-		PluginTimeout: cfg.PluginTimeout, Logger: log})
+		OverridePolicy: cfg.OverridePolicy, PluginTimeout: cfg.PluginTimeout, Logger: log})
 	return &Service{cfg: cfg, log: log, health: h, configs: configs}
 }
 

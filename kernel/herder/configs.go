@@ -14,6 +14,7 @@ import (
 
 	"github.com/tributary-dev/tributary/kernel/config"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
@@ -34,6 +35,10 @@ type ConfigsConfig struct {
 	NodeID  string
 	Store   state.Store
 	Plugins ConnectorPlugins
+	// OverridePolicy is the worker's connector.client.config.override.policy (None,
+	// Principal or All; empty is All): which producer.override.*, consumer.override.* and
+	// admin.override.* keys a connector may set.
+	OverridePolicy string
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so a
 	// hung plugin cannot hang a write. Zero means 30 seconds.
 	PluginTimeout time.Duration
@@ -166,6 +171,7 @@ func checkName(name string) error {
 // the problems of both, each naming its key.
 func (c *Configs) Validate(ctx context.Context, desc *pluginv1.ConnectorDescriptor, cfg map[string]string) ([]config.FieldError, error) {
 	errs := config.Validate(desc, cfg)
+	errs = append(errs, c.checkOverrides(cfg)...)
 	client, err := c.client(desc)
 	if err != nil {
 		return nil, err
@@ -285,4 +291,19 @@ func ClusterType(t pluginv1.ConnectorType) clusterv1.ConnectorType {
 		return clusterv1.ConnectorType_CONNECTOR_TYPE_SINK
 	}
 	return clusterv1.ConnectorType_CONNECTOR_TYPE_UNSPECIFIED
+}
+
+// checkOverrides refuses, one error per key, the client overrides the worker's policy
+// forbids or Tributary cannot apply.
+func (c *Configs) checkOverrides(cfg map[string]string) []config.FieldError {
+	var errs []config.FieldError
+	for _, k := range slices.Sorted(maps.Keys(cfg)) {
+		if !strings.Contains(k, ".override.") {
+			continue
+		}
+		if err := security.CheckOverrides(c.cfg.OverridePolicy, map[string]string{k: cfg[k]}); err != nil {
+			errs = append(errs, config.FieldError{Key: k, Message: err.Error()})
+		}
+	}
+	return errs
 }

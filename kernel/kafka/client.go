@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/IBM/sarama"
+
+	"github.com/tributary-dev/tributary/kernel/security"
 )
 
 // Client is how a node's tasks reach Kafka: the bootstrap brokers, and the client config
@@ -29,9 +31,10 @@ func (c Client) NewConfig() *sarama.Config {
 
 // CreateTopic creates a topic unless it exists, with an admin client of its own.
 func (c Client) CreateTopic(name string, d *sarama.TopicDetail) error {
-	admin, err := sarama.NewClusterAdmin(c.Brokers, c.NewConfig())
+	ac := c.NewConfig()
+	admin, err := sarama.NewClusterAdmin(c.Brokers, ac)
 	if err != nil {
-		return fmt.Errorf("kafka admin client: %w", err)
+		return fmt.Errorf("kafka admin client: %w", security.ExplainKafkaError(err, c.Brokers, ac))
 	}
 	defer admin.Close()
 	return CreateTopicWith(admin, name, d)

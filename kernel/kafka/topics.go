@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/plugins/kc"
 )
 
@@ -195,9 +196,10 @@ func (c *TopicCreator) Ensure(topics []string) error {
 		return nil
 	}
 	if c.admin == nil {
-		admin, err := sarama.NewClusterAdmin(c.client.Brokers, c.client.NewConfig())
+		ac := c.client.NewConfig()
+		admin, err := sarama.NewClusterAdmin(c.client.Brokers, ac)
 		if err != nil {
-			return fmt.Errorf("kafka admin client: %w", err)
+			return fmt.Errorf("kafka admin client: %w", security.ExplainKafkaError(err, c.client.Brokers, ac))
 		}
 		c.admin = admin
 	}

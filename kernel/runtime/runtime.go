@@ -36,6 +36,13 @@ type Config struct {
 	// kafka.DefaultConfig. The runtime forces the few settings it depends on (every produce
 	// result returned, consumer errors returned).
 	Sarama func() *sarama.Config
+	// ClientConfig, if set, fits one Kafka client config of a task to its connector: the
+	// worker's keys for that client (client is "producer", "consumer" or "admin") with the
+	// connector's producer.override.*, consumer.override.* or admin.override.* keys on top;
+	// connectorConfig is the connector's config, resolved. It is called once per task when
+	// it starts, where an error fails the task naming the key, and again for every client
+	// the task opens. nil: every client uses Sarama's config as is.
+	ClientConfig func(c *sarama.Config, client string, connectorConfig map[string]string) error
 	// DefaultConverters are the worker-level converter settings, e.g. "key.converter",
 	// "value.converter", "header.converter", "value.converter.schemas.enable".
 	DefaultConverters map[string]string

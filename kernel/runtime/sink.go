@@ -14,6 +14,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/kernel/state"
 	"github.com/tributary-dev/tributary/kernel/tolerance"
 	"github.com/tributary-dev/tributary/plugins/kc"
@@ -78,8 +79,10 @@ func (s *sinkTask) init() error {
 		return &permanentError{fmt.Errorf("the dead letter queue topic %q (%s) is one of the topics the connector consumes", dlq, tolerance.KeyDLQTopic)}
 	}
 	if s.client == nil {
-		if s.client, err = sarama.NewClient(s.t.r.cfg.Brokers, s.t.r.kafka.NewConfig()); err != nil {
-			return fmt.Errorf("kafka client: %w", err)
+		cc := s.t.kafkaClient(clientConsumer)
+		sc := cc.NewConfig()
+		if s.client, err = sarama.NewClient(cc.Brokers, sc); err != nil {
+			return fmt.Errorf("kafka client: %w", security.ExplainKafkaError(err, cc.Brokers, sc))
 		}
 	}
 	if s.consumer == nil {
@@ -88,7 +91,7 @@ func (s *sinkTask) init() error {
 		}
 	}
 	if s.t.policy.DLQTopic != "" && s.dlq == nil {
-		if s.dlq, err = tolerance.NewDeadLetterQueue(s.t.r.kafka, s.client, s.t.policy, tolerance.TaskID{Connector: s.t.key.Connector, Task: s.t.key.Task, Redact: s.t.redact}); err != nil {
+		if s.dlq, err = tolerance.NewDeadLetterQueue(s.t.kafkaClient(clientAdmin), s.client, s.t.policy, tolerance.TaskID{Connector: s.t.key.Connector, Task: s.t.key.Task, Redact: s.t.redact}); err != nil {
 			return err
 		}
 		s.t.errs.SetDeadLetterQueue(s.dlq)

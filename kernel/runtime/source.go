@@ -13,6 +13,7 @@ import (
 
 	"github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
+	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/kernel/state"
 	"github.com/tributary-dev/tributary/kernel/tolerance"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
@@ -85,13 +86,14 @@ func (s *sourceTask) init() error {
 		return &permanentError{err}
 	}
 	if tc != nil && s.topics == nil {
-		s.topics = kafka.NewTopicCreator(s.t.r.kafka, tc, s.t.log)
+		s.topics = kafka.NewTopicCreator(s.t.kafkaClient(clientAdmin), tc, s.t.log)
 	}
-	pc := kafka.FitRetries(s.t.r.kafka.NewConfig(), s.t.policy.RetryTimeout, s.t.policy.Backoff)
+	producer := s.t.kafkaClient(clientProducer)
+	pc := kafka.FitRetries(producer.NewConfig(), s.t.policy.RetryTimeout, s.t.policy.Backoff)
 	s.producerRetries = pc.Producer.Retry.Max
 	s.maxRecordBytes = pc.Producer.MaxMessageBytes
-	if s.producer, err = sarama.NewAsyncProducer(s.t.r.cfg.Brokers, pc); err != nil {
-		return fmt.Errorf("kafka producer: %w", err)
+	if s.producer, err = sarama.NewAsyncProducer(producer.Brokers, pc); err != nil {
+		return fmt.Errorf("kafka producer: %w", security.ExplainKafkaError(err, producer.Brokers, pc))
 	}
 	s.resultDone = make(chan struct{})
 	go s.results()

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/kernel/convert"
+	"github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
 	"github.com/tributary-dev/tributary/kernel/tolerance"
@@ -544,6 +545,9 @@ func (t *workerTask) prepare() error {
 	if err := t.resolveConfigs(desc.ConnectorDescriptor); err != nil {
 		return err
 	}
+	if err := t.checkClients(); err != nil {
+		return err
+	}
 	cfg, defaults := t.connCfg, t.r.cfg.DefaultConverters
 	if t.policy, err = tolerance.Parse(cfg, t.connector.Type == clusterv1.ConnectorType_CONNECTOR_TYPE_SINK); err != nil {
 		return err
@@ -626,4 +630,45 @@ func (t *workerTask) resolve(want pluginv1.ConnectorType) (string, error) {
 
 func typeWord(ct pluginv1.ConnectorType) string {
 	return strings.ToLower(strings.TrimPrefix(ct.String(), "CONNECTOR_TYPE_"))
+}
+
+// The Kafka clients of a task, as Config.ClientConfig names them.
+const (
+	clientProducer = "producer"
+	clientConsumer = "consumer"
+	clientAdmin    = "admin"
+)
+
+// checkClients fits each client config of the task to its connector once, so that a
+// client override that cannot be applied fails the task at its start, naming the key.
+func (t *workerTask) checkClients() error {
+	if t.r.cfg.ClientConfig == nil {
+		return nil
+	}
+	for _, client := range []string{clientProducer, clientConsumer, clientAdmin} {
+		if err := t.r.cfg.ClientConfig(t.r.kafka.NewConfig(), client, t.connCfg); err != nil {
+			return fmt.Errorf("the connector's %s.override.* keys: %w", client, err)
+		}
+	}
+	return nil
+}
+
+// kafkaClient is how the task reaches Kafka as one of its clients: the node's client
+// config with the connector's overrides for that client applied.
+func (t *workerTask) kafkaClient(client string) kafka.Client {
+	base := t.r.kafka
+	hook := t.r.cfg.ClientConfig
+	if hook == nil {
+		return base
+	}
+	return kafka.Client{Brokers: base.Brokers, Config: func() *sarama.Config {
+		c := base.NewConfig()
+		if err := hook(c, client, t.connCfg); err != nil {
+			// checkClients applied the same keys when the task started; only a secret
+			// rotated since into something unusable gets here.
+			t.log.Warn("the connector's client overrides no longer apply; using the worker's settings", "client", client, "err", err)
+			return base.NewConfig()
+		}
+		return c
+	}}
 }
