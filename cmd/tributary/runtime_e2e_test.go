@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -302,5 +304,28 @@ func TestConfigProviderSecretNeverShownEndToEnd(t *testing.T) {
 	}
 	if logs := a.out.String(); strings.Contains(logs, secret) {
 		t.Errorf("the agent's log shows the resolved value %s:\n%s", secret, logs)
+	}
+	// Nothing the node keeps on disk (the Raft log, its snapshots, the stable store)
+	// holds the resolved value: the state stores the placeholder, resolved at task start.
+	var files int
+	err = filepath.WalkDir(filepath.Join(dir, "node"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Type()&fs.ModeSocket != 0 {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		if bytes.Contains(b, []byte(secret)) {
+			t.Errorf("%s holds the resolved value %s", path, secret)
+		}
+		if strings.HasSuffix(path, "raft.db") && !bytes.Contains(b, []byte(placeholder)) {
+			t.Errorf("%s does not hold the placeholder: is the connector's config stored there?", path)
+		}
+		return nil
+	})
+	if err != nil || files == 0 {
+		t.Errorf("reading the node's data dir: %v (%d files)", err, files)
 	}
 }
