@@ -54,6 +54,8 @@ func (s *Service) RESTHandler() http.Handler {
 		{"GET /connectors/{name}/offsets", r.getOffsets},
 		{"PATCH /connectors/{name}/offsets", r.alterOffsets},
 		{"DELETE /connectors/{name}/offsets", r.resetOffsets},
+		{"GET /connectors/{name}/topics", r.getTopics},
+		{"PUT /connectors/{name}/topics/reset", r.resetTopics},
 		{"GET /connector-plugins", r.listPlugins},
 		{"GET /connector-plugins/{$}", r.listPlugins},
 		{"GET /connector-plugins/{plugin}/config", r.pluginConfig},

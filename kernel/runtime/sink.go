@@ -412,6 +412,7 @@ func (s *sinkTask) batcher(ctx context.Context, in <-chan []*sarama.ConsumerMess
 // task (the error returned; the records before it are in b) or dead-letters or skips it.
 func (s *sinkTask) convert(ctx context.Context, b *sinkBatch, chunk []*sarama.ConsumerMessage) error {
 	recs := make([]pluginv1.Record, len(chunk))
+	var topics []string // consumed from: the connector's active topics (KIP-558)
 	for i, m := range chunk {
 		rec, f := s.toRecord(m, &recs[i])
 		if f != nil {
@@ -427,7 +428,11 @@ func (s *sinkTask) convert(ctx context.Context, b *sinkBatch, chunk []*sarama.Co
 			b.bytes += len(m.Key) + len(m.Value) + 64
 		}
 		b.account(m)
+		if !slices.Contains(topics, m.Topic) {
+			topics = append(topics, m.Topic)
+		}
 	}
+	s.t.noteTopics(topics)
 	return nil
 }
 

@@ -345,11 +345,11 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 			skipped = append(skipped, uint64(i))
 			continue
 		}
-		if s.topics != nil && !slices.Contains(topics, out.Topic) {
+		if !slices.Contains(topics, out.Topic) {
 			topics = append(topics, out.Topic)
 		}
 	}
-	if len(topics) > 0 {
+	if len(topics) > 0 && s.topics != nil {
 		err := t.policy.Retry(ctx, t.log, "create topics", kafka.Retriable, func() error { return s.topics.Ensure(topics) })
 		if err != nil {
 			if ctx.Err() != nil {
@@ -367,6 +367,7 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 		t.stop(stopQuiet)
 		return nil
 	}
+	t.noteTopics(topics) // produced to: the connector's active topics (KIP-558)
 	first := s.tracker.addBatch(recs)
 	if len(skipped) > 0 {
 		for j := range skipped {

@@ -98,6 +98,9 @@ type workerTask struct {
 	filtered atomic.Int64     // records a transform dropped
 	opened   atomic.Bool      // a plugin session opened since the plugin last exited
 
+	topicsMu      sync.Mutex
+	topicsPending map[string]bool // active topics being recorded (noteTopics)
+
 	mu          sync.Mutex
 	state       clusterv1.TaskState
 	trace       string
@@ -133,6 +136,8 @@ func newWorkerTask(parent context.Context, r *Runtime, key state.TaskKey, d desi
 		state:       clusterv1.TaskState_TASK_STATE_UNASSIGNED,
 		statusCh:    make(chan struct{}, 1),
 		pauseChange: make(chan struct{}),
+
+		topicsPending: map[string]bool{},
 	}
 	t.paused.Store(d.connector.TargetState == clusterv1.TargetState_TARGET_STATE_PAUSED)
 	if d.connector.Type == clusterv1.ConnectorType_CONNECTOR_TYPE_SINK {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -93,6 +94,10 @@ func (s *State) Apply(index uint64, cmd *clusterv1.Command) error {
 		return s.applyAlterOffsets(c.AlterOffsets)
 	case *clusterv1.Command_ReleaseTask:
 		return s.applyReleaseTask(index, c.ReleaseTask)
+	case *clusterv1.Command_RecordActiveTopics:
+		return s.applyRecordActiveTopics(c.RecordActiveTopics)
+	case *clusterv1.Command_ResetActiveTopics:
+		return s.applyResetActiveTopics(c.ResetActiveTopics)
 	default:
 		return refuse(CodeInvalid, "unknown command type %T", c)
 	}
@@ -113,6 +118,7 @@ func (s *State) applyPutConnector(index uint64, c *clusterv1.PutConnector) error
 		return refuse(CodeExists, "connector %s already exists", in.Name)
 	}
 	next := proto.CloneOf(in)
+	next.ActiveTopics = nil // tasks record them; a config change keeps what they recorded
 	if old == nil {
 		next.Generation = 1
 		next.CreatedIndex = index
@@ -127,6 +133,7 @@ func (s *State) applyPutConnector(index uint64, c *clusterv1.PutConnector) error
 		next.CreatedIndex = old.CreatedIndex
 		next.RestartCount = old.RestartCount
 		next.TargetState = old.TargetState
+		next.ActiveTopics = old.ActiveTopics
 	}
 	s.connectors[in.Name] = next
 	// Tasks beyond the new count go; those that stay restart on their node with the new
@@ -391,6 +398,38 @@ func (s *State) applyAlterOffsets(c *clusterv1.AlterOffsets) error {
 		} else {
 			o.sink[tp] = so.Offset
 		}
+	}
+	return nil
+}
+
+func (s *State) applyRecordActiveTopics(c *clusterv1.RecordActiveTopics) error {
+	conn := s.connectors[c.Connector]
+	if conn == nil || (c.CreatedIndex != 0 && conn.CreatedIndex != c.CreatedIndex) {
+		return refuse(CodeNotFound, "connector %s not found", c.Connector)
+	}
+	topics := slices.Clone(conn.ActiveTopics)
+	for _, t := range c.Topics {
+		if i, found := slices.BinarySearch(topics, t); !found && t != "" {
+			topics = slices.Insert(topics, i, t)
+		}
+	}
+	if len(topics) != len(conn.ActiveTopics) {
+		next := proto.CloneOf(conn)
+		next.ActiveTopics = topics
+		s.connectors[c.Connector] = next
+	}
+	return nil
+}
+
+func (s *State) applyResetActiveTopics(c *clusterv1.ResetActiveTopics) error {
+	conn := s.connectors[c.Connector]
+	if conn == nil {
+		return refuse(CodeNotFound, "connector %s not found", c.Connector)
+	}
+	if len(conn.ActiveTopics) > 0 {
+		next := proto.CloneOf(conn)
+		next.ActiveTopics = nil
+		s.connectors[c.Connector] = next
 	}
 	return nil
 }

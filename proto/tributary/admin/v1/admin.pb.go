@@ -2358,6 +2358,59 @@ func (x *RaftPeerRequest) GetId() string {
 	return ""
 }
 
+// ConnectorTopics are a connector's active topics, sorted.
+type ConnectorTopics struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Topics        []string               `protobuf:"bytes,2,rep,name=topics,proto3" json:"topics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectorTopics) Reset() {
+	*x = ConnectorTopics{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectorTopics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectorTopics) ProtoMessage() {}
+
+func (x *ConnectorTopics) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectorTopics.ProtoReflect.Descriptor instead.
+func (*ConnectorTopics) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ConnectorTopics) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ConnectorTopics) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
 var File_tributary_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_tributary_admin_v1_admin_proto_rawDesc = "" +
@@ -2540,7 +2593,10 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x15RaftListPeersResponse\x122\n" +
 	"\x05peers\x18\x01 \x03(\v2\x1c.tributary.admin.v1.RaftPeerR\x05peers\"!\n" +
 	"\x0fRaftPeerRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xa9\x11\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
+	"\x0fConnectorTopics\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06topics\x18\x02 \x03(\tR\x06topics2\xe3\x12\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
@@ -2559,7 +2615,9 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"GetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Offsets\x12T\n" +
 	"\fAlterOffsets\x12'.tributary.admin.v1.AlterOffsetsRequest\x1a\x1b.tributary.admin.v1.Message\x12Q\n" +
-	"\fResetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Message\x12^\n" +
+	"\fResetOffsets\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1b.tributary.admin.v1.Message\x12_\n" +
+	"\x12GetConnectorTopics\x12$.tributary.admin.v1.ConnectorRequest\x1a#.tributary.admin.v1.ConnectorTopics\x12W\n" +
+	"\x14ResetConnectorTopics\x12$.tributary.admin.v1.ConnectorRequest\x1a\x19.tributary.admin.v1.Empty\x12^\n" +
 	"\vListPlugins\x12&.tributary.admin.v1.ListPluginsRequest\x1a'.tributary.admin.v1.ListPluginsResponse\x12d\n" +
 	"\rReloadPlugins\x12(.tributary.admin.v1.ReloadPluginsRequest\x1a).tributary.admin.v1.ReloadPluginsResponse\x12^\n" +
 	"\x0fGetPluginConfig\x12!.tributary.admin.v1.PluginRequest\x1a(.tributary.admin.v1.PluginConfigResponse\x12\\\n" +
@@ -2581,7 +2639,7 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
@@ -2624,30 +2682,31 @@ var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*RaftPeer)(nil),                   // 38: tributary.admin.v1.RaftPeer
 	(*RaftListPeersResponse)(nil),      // 39: tributary.admin.v1.RaftListPeersResponse
 	(*RaftPeerRequest)(nil),            // 40: tributary.admin.v1.RaftPeerRequest
-	nil,                                // 41: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 42: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 43: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 44: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 45: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
-	nil,                                // 46: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	(*ConnectorTopics)(nil),            // 41: tributary.admin.v1.ConnectorTopics
+	nil,                                // 42: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 43: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 44: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 45: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 46: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	nil,                                // 47: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
-	41, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	42, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	42, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	43, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
 	12, // 2: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	43, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	44, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
 	11, // 4: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
 	13, // 5: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
 	14, // 6: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
 	11, // 7: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	44, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	45, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
 	16, // 9: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
 	19, // 10: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
 	19, // 11: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
-	45, // 12: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	46, // 12: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
 	23, // 13: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
 	28, // 14: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	46, // 15: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	47, // 15: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 	28, // 16: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
 	31, // 17: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
 	32, // 18: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
@@ -2669,40 +2728,44 @@ var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
 	8,  // 34: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
 	20, // 35: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
 	8,  // 36: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	22, // 37: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	24, // 38: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
-	27, // 39: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	30, // 40: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	34, // 41: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	37, // 42: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
-	40, // 43: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
-	40, // 44: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
-	2,  // 45: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	4,  // 46: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	12, // 47: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	7,  // 48: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	12, // 49: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 50: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	15, // 51: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	17, // 52: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 53: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 54: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 55: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	15, // 56: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 57: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	18, // 58: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	21, // 59: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
-	21, // 60: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
-	26, // 61: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	25, // 62: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
-	29, // 63: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	33, // 64: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	36, // 65: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	39, // 66: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
-	0,  // 67: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
-	0,  // 68: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
-	45, // [45:69] is the sub-list for method output_type
-	21, // [21:45] is the sub-list for method input_type
+	8,  // 37: tributary.admin.v1.Admin.GetConnectorTopics:input_type -> tributary.admin.v1.ConnectorRequest
+	8,  // 38: tributary.admin.v1.Admin.ResetConnectorTopics:input_type -> tributary.admin.v1.ConnectorRequest
+	22, // 39: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	24, // 40: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
+	27, // 41: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	30, // 42: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	34, // 43: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	37, // 44: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	40, // 45: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	40, // 46: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 47: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	4,  // 48: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	12, // 49: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	7,  // 50: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	12, // 51: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 52: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	15, // 53: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	17, // 54: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 55: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 56: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 57: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	15, // 58: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 59: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	18, // 60: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	21, // 61: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
+	21, // 62: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
+	41, // 63: tributary.admin.v1.Admin.GetConnectorTopics:output_type -> tributary.admin.v1.ConnectorTopics
+	0,  // 64: tributary.admin.v1.Admin.ResetConnectorTopics:output_type -> tributary.admin.v1.Empty
+	26, // 65: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	25, // 66: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
+	29, // 67: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	33, // 68: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	36, // 69: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	39, // 70: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 71: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 72: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	47, // [47:73] is the sub-list for method output_type
+	21, // [21:47] is the sub-list for method input_type
 	21, // [21:21] is the sub-list for extension type_name
 	21, // [21:21] is the sub-list for extension extendee
 	0,  // [0:21] is the sub-list for field type_name
@@ -2719,7 +2782,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

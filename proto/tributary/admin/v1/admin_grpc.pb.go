@@ -22,30 +22,32 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Admin_ServerInfo_FullMethodName         = "/tributary.admin.v1.Admin/ServerInfo"
-	Admin_ListConnectors_FullMethodName     = "/tributary.admin.v1.Admin/ListConnectors"
-	Admin_CreateConnector_FullMethodName    = "/tributary.admin.v1.Admin/CreateConnector"
-	Admin_PutConnectorConfig_FullMethodName = "/tributary.admin.v1.Admin/PutConnectorConfig"
-	Admin_GetConnector_FullMethodName       = "/tributary.admin.v1.Admin/GetConnector"
-	Admin_DeleteConnector_FullMethodName    = "/tributary.admin.v1.Admin/DeleteConnector"
-	Admin_GetConnectorStatus_FullMethodName = "/tributary.admin.v1.Admin/GetConnectorStatus"
-	Admin_GetTaskConfigs_FullMethodName     = "/tributary.admin.v1.Admin/GetTaskConfigs"
-	Admin_PauseConnector_FullMethodName     = "/tributary.admin.v1.Admin/PauseConnector"
-	Admin_ResumeConnector_FullMethodName    = "/tributary.admin.v1.Admin/ResumeConnector"
-	Admin_StopConnector_FullMethodName      = "/tributary.admin.v1.Admin/StopConnector"
-	Admin_RestartConnector_FullMethodName   = "/tributary.admin.v1.Admin/RestartConnector"
-	Admin_RestartTask_FullMethodName        = "/tributary.admin.v1.Admin/RestartTask"
-	Admin_GetOffsets_FullMethodName         = "/tributary.admin.v1.Admin/GetOffsets"
-	Admin_AlterOffsets_FullMethodName       = "/tributary.admin.v1.Admin/AlterOffsets"
-	Admin_ResetOffsets_FullMethodName       = "/tributary.admin.v1.Admin/ResetOffsets"
-	Admin_ListPlugins_FullMethodName        = "/tributary.admin.v1.Admin/ListPlugins"
-	Admin_ReloadPlugins_FullMethodName      = "/tributary.admin.v1.Admin/ReloadPlugins"
-	Admin_GetPluginConfig_FullMethodName    = "/tributary.admin.v1.Admin/GetPluginConfig"
-	Admin_ValidateConfig_FullMethodName     = "/tributary.admin.v1.Admin/ValidateConfig"
-	Admin_ListMembers_FullMethodName        = "/tributary.admin.v1.Admin/ListMembers"
-	Admin_RaftListPeers_FullMethodName      = "/tributary.admin.v1.Admin/RaftListPeers"
-	Admin_RaftRemovePeer_FullMethodName     = "/tributary.admin.v1.Admin/RaftRemovePeer"
-	Admin_RaftTransferLeader_FullMethodName = "/tributary.admin.v1.Admin/RaftTransferLeader"
+	Admin_ServerInfo_FullMethodName           = "/tributary.admin.v1.Admin/ServerInfo"
+	Admin_ListConnectors_FullMethodName       = "/tributary.admin.v1.Admin/ListConnectors"
+	Admin_CreateConnector_FullMethodName      = "/tributary.admin.v1.Admin/CreateConnector"
+	Admin_PutConnectorConfig_FullMethodName   = "/tributary.admin.v1.Admin/PutConnectorConfig"
+	Admin_GetConnector_FullMethodName         = "/tributary.admin.v1.Admin/GetConnector"
+	Admin_DeleteConnector_FullMethodName      = "/tributary.admin.v1.Admin/DeleteConnector"
+	Admin_GetConnectorStatus_FullMethodName   = "/tributary.admin.v1.Admin/GetConnectorStatus"
+	Admin_GetTaskConfigs_FullMethodName       = "/tributary.admin.v1.Admin/GetTaskConfigs"
+	Admin_PauseConnector_FullMethodName       = "/tributary.admin.v1.Admin/PauseConnector"
+	Admin_ResumeConnector_FullMethodName      = "/tributary.admin.v1.Admin/ResumeConnector"
+	Admin_StopConnector_FullMethodName        = "/tributary.admin.v1.Admin/StopConnector"
+	Admin_RestartConnector_FullMethodName     = "/tributary.admin.v1.Admin/RestartConnector"
+	Admin_RestartTask_FullMethodName          = "/tributary.admin.v1.Admin/RestartTask"
+	Admin_GetOffsets_FullMethodName           = "/tributary.admin.v1.Admin/GetOffsets"
+	Admin_AlterOffsets_FullMethodName         = "/tributary.admin.v1.Admin/AlterOffsets"
+	Admin_ResetOffsets_FullMethodName         = "/tributary.admin.v1.Admin/ResetOffsets"
+	Admin_GetConnectorTopics_FullMethodName   = "/tributary.admin.v1.Admin/GetConnectorTopics"
+	Admin_ResetConnectorTopics_FullMethodName = "/tributary.admin.v1.Admin/ResetConnectorTopics"
+	Admin_ListPlugins_FullMethodName          = "/tributary.admin.v1.Admin/ListPlugins"
+	Admin_ReloadPlugins_FullMethodName        = "/tributary.admin.v1.Admin/ReloadPlugins"
+	Admin_GetPluginConfig_FullMethodName      = "/tributary.admin.v1.Admin/GetPluginConfig"
+	Admin_ValidateConfig_FullMethodName       = "/tributary.admin.v1.Admin/ValidateConfig"
+	Admin_ListMembers_FullMethodName          = "/tributary.admin.v1.Admin/ListMembers"
+	Admin_RaftListPeers_FullMethodName        = "/tributary.admin.v1.Admin/RaftListPeers"
+	Admin_RaftRemovePeer_FullMethodName       = "/tributary.admin.v1.Admin/RaftRemovePeer"
+	Admin_RaftTransferLeader_FullMethodName   = "/tributary.admin.v1.Admin/RaftTransferLeader"
 )
 
 // AdminClient is the client API for Admin service.
@@ -77,6 +79,11 @@ type AdminClient interface {
 	// data and a sink from the earliest offset of each partition. A connector in any other
 	// state is refused with FAILED_PRECONDITION.
 	ResetOffsets(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Message, error)
+	// GetConnectorTopics is GET /connectors/{name}/topics: the topics the connector's tasks
+	// have produced to or consumed from since it was created or they were reset (KIP-558).
+	GetConnectorTopics(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorTopics, error)
+	// ResetConnectorTopics is PUT /connectors/{name}/topics/reset.
+	ResetConnectorTopics(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
 	ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error)
 	// ReloadPlugins rescans the plugin dir of the node it reaches now (every node also
 	// rescans on its own, every plugin_rescan_interval).
@@ -258,6 +265,26 @@ func (c *adminClient) ResetOffsets(ctx context.Context, in *ConnectorRequest, op
 	return out, nil
 }
 
+func (c *adminClient) GetConnectorTopics(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorTopics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConnectorTopics)
+	err := c.cc.Invoke(ctx, Admin_GetConnectorTopics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ResetConnectorTopics(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Empty)
+	err := c.cc.Invoke(ctx, Admin_ResetConnectorTopics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListPluginsResponse)
@@ -367,6 +394,11 @@ type AdminServer interface {
 	// data and a sink from the earliest offset of each partition. A connector in any other
 	// state is refused with FAILED_PRECONDITION.
 	ResetOffsets(context.Context, *ConnectorRequest) (*Message, error)
+	// GetConnectorTopics is GET /connectors/{name}/topics: the topics the connector's tasks
+	// have produced to or consumed from since it was created or they were reset (KIP-558).
+	GetConnectorTopics(context.Context, *ConnectorRequest) (*ConnectorTopics, error)
+	// ResetConnectorTopics is PUT /connectors/{name}/topics/reset.
+	ResetConnectorTopics(context.Context, *ConnectorRequest) (*Empty, error)
 	ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error)
 	// ReloadPlugins rescans the plugin dir of the node it reaches now (every node also
 	// rescans on its own, every plugin_rescan_interval).
@@ -435,6 +467,12 @@ func (UnimplementedAdminServer) AlterOffsets(context.Context, *AlterOffsetsReque
 }
 func (UnimplementedAdminServer) ResetOffsets(context.Context, *ConnectorRequest) (*Message, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ResetOffsets not implemented")
+}
+func (UnimplementedAdminServer) GetConnectorTopics(context.Context, *ConnectorRequest) (*ConnectorTopics, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetConnectorTopics not implemented")
+}
+func (UnimplementedAdminServer) ResetConnectorTopics(context.Context, *ConnectorRequest) (*Empty, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ResetConnectorTopics not implemented")
 }
 func (UnimplementedAdminServer) ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListPlugins not implemented")
@@ -769,6 +807,42 @@ func _Admin_ResetOffsets_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_GetConnectorTopics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetConnectorTopics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetConnectorTopics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetConnectorTopics(ctx, req.(*ConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ResetConnectorTopics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ResetConnectorTopics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ResetConnectorTopics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ResetConnectorTopics(ctx, req.(*ConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_ListPlugins_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListPluginsRequest)
 	if err := dec(in); err != nil {
@@ -983,6 +1057,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResetOffsets",
 			Handler:    _Admin_ResetOffsets_Handler,
+		},
+		{
+			MethodName: "GetConnectorTopics",
+			Handler:    _Admin_GetConnectorTopics_Handler,
+		},
+		{
+			MethodName: "ResetConnectorTopics",
+			Handler:    _Admin_ResetConnectorTopics_Handler,
 		},
 		{
 			MethodName: "ListPlugins",

@@ -593,7 +593,11 @@ type Connector struct {
 	// created_index is the Raft index that created this connector; it tells incarnations apart.
 	CreatedIndex uint64 `protobuf:"varint,8,opt,name=created_index,json=createdIndex,proto3" json:"created_index,omitempty"`
 	// restart_count increases each time a restart of the connector is requested.
-	RestartCount  uint64 `protobuf:"varint,9,opt,name=restart_count,json=restartCount,proto3" json:"restart_count,omitempty"`
+	RestartCount uint64 `protobuf:"varint,9,opt,name=restart_count,json=restartCount,proto3" json:"restart_count,omitempty"`
+	// active_topics are the topics its tasks have produced to (sources) or consumed from
+	// (sinks) since it was created or they were last reset, sorted (KIP-558). A config
+	// change keeps them; deleting the connector drops them.
+	ActiveTopics  []string `protobuf:"bytes,10,rep,name=active_topics,json=activeTopics,proto3" json:"active_topics,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -689,6 +693,13 @@ func (x *Connector) GetRestartCount() uint64 {
 		return x.RestartCount
 	}
 	return 0
+}
+
+func (x *Connector) GetActiveTopics() []string {
+	if x != nil {
+		return x.ActiveTopics
+	}
+	return nil
 }
 
 type TaskConfig struct {
@@ -1321,6 +1332,8 @@ type Command struct {
 	//	*Command_RestartTasks
 	//	*Command_AlterOffsets
 	//	*Command_ReleaseTask
+	//	*Command_RecordActiveTopics
+	//	*Command_ResetActiveTopics
 	Cmd           isCommand_Cmd `protobuf_oneof:"cmd"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1462,6 +1475,24 @@ func (x *Command) GetReleaseTask() *ReleaseTask {
 	return nil
 }
 
+func (x *Command) GetRecordActiveTopics() *RecordActiveTopics {
+	if x != nil {
+		if x, ok := x.Cmd.(*Command_RecordActiveTopics); ok {
+			return x.RecordActiveTopics
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetResetActiveTopics() *ResetActiveTopics {
+	if x != nil {
+		if x, ok := x.Cmd.(*Command_ResetActiveTopics); ok {
+			return x.ResetActiveTopics
+		}
+	}
+	return nil
+}
+
 type isCommand_Cmd interface {
 	isCommand_Cmd()
 }
@@ -1510,6 +1541,14 @@ type Command_ReleaseTask struct {
 	ReleaseTask *ReleaseTask `protobuf:"bytes,11,opt,name=release_task,json=releaseTask,proto3,oneof"`
 }
 
+type Command_RecordActiveTopics struct {
+	RecordActiveTopics *RecordActiveTopics `protobuf:"bytes,12,opt,name=record_active_topics,json=recordActiveTopics,proto3,oneof"`
+}
+
+type Command_ResetActiveTopics struct {
+	ResetActiveTopics *ResetActiveTopics `protobuf:"bytes,13,opt,name=reset_active_topics,json=resetActiveTopics,proto3,oneof"`
+}
+
 func (*Command_PutConnector) isCommand_Cmd() {}
 
 func (*Command_DeleteConnector) isCommand_Cmd() {}
@@ -1532,6 +1571,117 @@ func (*Command_AlterOffsets) isCommand_Cmd() {}
 
 func (*Command_ReleaseTask) isCommand_Cmd() {}
 
+func (*Command_RecordActiveTopics) isCommand_Cmd() {}
+
+func (*Command_ResetActiveTopics) isCommand_Cmd() {}
+
+// RecordActiveTopics adds topics to a connector's active topics. created_index names the
+// incarnation the reporting task belongs to: a task of a deleted namesake records nothing.
+type RecordActiveTopics struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connector     string                 `protobuf:"bytes,1,opt,name=connector,proto3" json:"connector,omitempty"`
+	CreatedIndex  uint64                 `protobuf:"varint,2,opt,name=created_index,json=createdIndex,proto3" json:"created_index,omitempty"`
+	Topics        []string               `protobuf:"bytes,3,rep,name=topics,proto3" json:"topics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordActiveTopics) Reset() {
+	*x = RecordActiveTopics{}
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordActiveTopics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordActiveTopics) ProtoMessage() {}
+
+func (x *RecordActiveTopics) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordActiveTopics.ProtoReflect.Descriptor instead.
+func (*RecordActiveTopics) Descriptor() ([]byte, []int) {
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RecordActiveTopics) GetConnector() string {
+	if x != nil {
+		return x.Connector
+	}
+	return ""
+}
+
+func (x *RecordActiveTopics) GetCreatedIndex() uint64 {
+	if x != nil {
+		return x.CreatedIndex
+	}
+	return 0
+}
+
+func (x *RecordActiveTopics) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+// ResetActiveTopics empties a connector's active topics (PUT /connectors/{name}/topics/reset).
+type ResetActiveTopics struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connector     string                 `protobuf:"bytes,1,opt,name=connector,proto3" json:"connector,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetActiveTopics) Reset() {
+	*x = ResetActiveTopics{}
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetActiveTopics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetActiveTopics) ProtoMessage() {}
+
+func (x *ResetActiveTopics) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetActiveTopics.ProtoReflect.Descriptor instead.
+func (*ResetActiveTopics) Descriptor() ([]byte, []int) {
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ResetActiveTopics) GetConnector() string {
+	if x != nil {
+		return x.Connector
+	}
+	return ""
+}
+
 // ReleaseTask ends a planned handoff: the task's node has drained it and committed its
 // final offsets under epoch; the task moves to the assignment's handoff_to.
 type ReleaseTask struct {
@@ -1544,7 +1694,7 @@ type ReleaseTask struct {
 
 func (x *ReleaseTask) Reset() {
 	*x = ReleaseTask{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1706,7 @@ func (x *ReleaseTask) String() string {
 func (*ReleaseTask) ProtoMessage() {}
 
 func (x *ReleaseTask) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[19]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1719,7 @@ func (x *ReleaseTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseTask.ProtoReflect.Descriptor instead.
 func (*ReleaseTask) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{19}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReleaseTask) GetTask() *TaskID {
@@ -1598,7 +1748,7 @@ type PutConnector struct {
 
 func (x *PutConnector) Reset() {
 	*x = PutConnector{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1610,7 +1760,7 @@ func (x *PutConnector) String() string {
 func (*PutConnector) ProtoMessage() {}
 
 func (x *PutConnector) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[20]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1623,7 +1773,7 @@ func (x *PutConnector) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutConnector.ProtoReflect.Descriptor instead.
 func (*PutConnector) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{20}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PutConnector) GetConnector() *Connector {
@@ -1649,7 +1799,7 @@ type DeleteConnector struct {
 
 func (x *DeleteConnector) Reset() {
 	*x = DeleteConnector{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +1811,7 @@ func (x *DeleteConnector) String() string {
 func (*DeleteConnector) ProtoMessage() {}
 
 func (x *DeleteConnector) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[21]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1674,7 +1824,7 @@ func (x *DeleteConnector) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteConnector.ProtoReflect.Descriptor instead.
 func (*DeleteConnector) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{21}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteConnector) GetName() string {
@@ -1694,7 +1844,7 @@ type SetTargetState struct {
 
 func (x *SetTargetState) Reset() {
 	*x = SetTargetState{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1706,7 +1856,7 @@ func (x *SetTargetState) String() string {
 func (*SetTargetState) ProtoMessage() {}
 
 func (x *SetTargetState) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[22]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1719,7 +1869,7 @@ func (x *SetTargetState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTargetState.ProtoReflect.Descriptor instead.
 func (*SetTargetState) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{22}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SetTargetState) GetName() string {
@@ -1745,7 +1895,7 @@ type RegisterNode struct {
 
 func (x *RegisterNode) Reset() {
 	*x = RegisterNode{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1907,7 @@ func (x *RegisterNode) String() string {
 func (*RegisterNode) ProtoMessage() {}
 
 func (x *RegisterNode) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[23]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1920,7 @@ func (x *RegisterNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterNode.ProtoReflect.Descriptor instead.
 func (*RegisterNode) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{23}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RegisterNode) GetNode() *Node {
@@ -1789,7 +1939,7 @@ type RemoveNode struct {
 
 func (x *RemoveNode) Reset() {
 	*x = RemoveNode{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1801,7 +1951,7 @@ func (x *RemoveNode) String() string {
 func (*RemoveNode) ProtoMessage() {}
 
 func (x *RemoveNode) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[24]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1814,7 +1964,7 @@ func (x *RemoveNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveNode.ProtoReflect.Descriptor instead.
 func (*RemoveNode) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{24}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RemoveNode) GetId() string {
@@ -1839,7 +1989,7 @@ type SetAssignments struct {
 
 func (x *SetAssignments) Reset() {
 	*x = SetAssignments{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +2001,7 @@ func (x *SetAssignments) String() string {
 func (*SetAssignments) ProtoMessage() {}
 
 func (x *SetAssignments) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[25]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +2014,7 @@ func (x *SetAssignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAssignments.ProtoReflect.Descriptor instead.
 func (*SetAssignments) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{25}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SetAssignments) GetAssign() []*Assignment {
@@ -1897,7 +2047,7 @@ type ReportTaskStatus struct {
 
 func (x *ReportTaskStatus) Reset() {
 	*x = ReportTaskStatus{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1909,7 +2059,7 @@ func (x *ReportTaskStatus) String() string {
 func (*ReportTaskStatus) ProtoMessage() {}
 
 func (x *ReportTaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[26]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1922,7 +2072,7 @@ func (x *ReportTaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTaskStatus.ProtoReflect.Descriptor instead.
 func (*ReportTaskStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{26}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReportTaskStatus) GetStatus() *TaskStatus {
@@ -1942,7 +2092,7 @@ type CommitOffsets struct {
 
 func (x *CommitOffsets) Reset() {
 	*x = CommitOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2104,7 @@ func (x *CommitOffsets) String() string {
 func (*CommitOffsets) ProtoMessage() {}
 
 func (x *CommitOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[27]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2117,7 @@ func (x *CommitOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitOffsets.ProtoReflect.Descriptor instead.
 func (*CommitOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{27}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CommitOffsets) GetTasks() []*TaskOffsets {
@@ -1989,7 +2139,7 @@ type TaskOffsets struct {
 
 func (x *TaskOffsets) Reset() {
 	*x = TaskOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2001,7 +2151,7 @@ func (x *TaskOffsets) String() string {
 func (*TaskOffsets) ProtoMessage() {}
 
 func (x *TaskOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[28]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2014,7 +2164,7 @@ func (x *TaskOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskOffsets.ProtoReflect.Descriptor instead.
 func (*TaskOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{28}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *TaskOffsets) GetTask() *TaskID {
@@ -2057,7 +2207,7 @@ type RestartTasks struct {
 
 func (x *RestartTasks) Reset() {
 	*x = RestartTasks{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2219,7 @@ func (x *RestartTasks) String() string {
 func (*RestartTasks) ProtoMessage() {}
 
 func (x *RestartTasks) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[29]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2232,7 @@ func (x *RestartTasks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartTasks.ProtoReflect.Descriptor instead.
 func (*RestartTasks) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{29}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RestartTasks) GetTasks() []*TaskID {
@@ -2113,7 +2263,7 @@ type AlterOffsets struct {
 
 func (x *AlterOffsets) Reset() {
 	*x = AlterOffsets{}
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[30]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +2275,7 @@ func (x *AlterOffsets) String() string {
 func (*AlterOffsets) ProtoMessage() {}
 
 func (x *AlterOffsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[30]
+	mi := &file_tributary_cluster_v1_cluster_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2138,7 +2288,7 @@ func (x *AlterOffsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterOffsets.ProtoReflect.Descriptor instead.
 func (*AlterOffsets) Descriptor() ([]byte, []int) {
-	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{30}
+	return file_tributary_cluster_v1_cluster_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AlterOffsets) GetConnector() string {
@@ -2194,7 +2344,7 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\x11HeartbeatResponse\x12\x1b\n" +
 	"\tleader_id\x18\x01 \x01(\tR\bleaderId\x12\x19\n" +
 	"\blease_ms\x18\x02 \x01(\x03R\aleaseMs\x12\x12\n" +
-	"\x04live\x18\x03 \x03(\tR\x04live\"\xd8\x03\n" +
+	"\x04live\x18\x03 \x03(\tR\x04live\"\xfd\x03\n" +
 	"\tConnector\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12C\n" +
 	"\x06config\x18\x02 \x03(\v2+.tributary.cluster.v1.Connector.ConfigEntryR\x06config\x12D\n" +
@@ -2206,7 +2356,9 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"generation\x126\n" +
 	"\x05tasks\x18\a \x03(\v2 .tributary.cluster.v1.TaskConfigR\x05tasks\x12#\n" +
 	"\rcreated_index\x18\b \x01(\x04R\fcreatedIndex\x12#\n" +
-	"\rrestart_count\x18\t \x01(\x04R\frestartCount\x1a9\n" +
+	"\rrestart_count\x18\t \x01(\x04R\frestartCount\x12#\n" +
+	"\ractive_topics\x18\n" +
+	" \x03(\tR\factiveTopics\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8d\x01\n" +
@@ -2266,7 +2418,7 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\x10ConnectorOffsets\x12\x1c\n" +
 	"\tconnector\x18\x01 \x01(\tR\tconnector\x12:\n" +
 	"\x06source\x18\x02 \x03(\v2\".tributary.cluster.v1.SourceOffsetR\x06source\x124\n" +
-	"\x04sink\x18\x03 \x03(\v2 .tributary.cluster.v1.SinkOffsetR\x04sink\"\xe6\x06\n" +
+	"\x04sink\x18\x03 \x03(\v2 .tributary.cluster.v1.SinkOffsetR\x04sink\"\x9f\b\n" +
 	"\aCommand\x12I\n" +
 	"\rput_connector\x18\x01 \x01(\v2\".tributary.cluster.v1.PutConnectorH\x00R\fputConnector\x12R\n" +
 	"\x10delete_connector\x18\x02 \x01(\v2%.tributary.cluster.v1.DeleteConnectorH\x00R\x0fdeleteConnector\x12P\n" +
@@ -2280,8 +2432,16 @@ const file_tributary_cluster_v1_cluster_proto_rawDesc = "" +
 	"\rrestart_tasks\x18\t \x01(\v2\".tributary.cluster.v1.RestartTasksH\x00R\frestartTasks\x12I\n" +
 	"\ralter_offsets\x18\n" +
 	" \x01(\v2\".tributary.cluster.v1.AlterOffsetsH\x00R\falterOffsets\x12F\n" +
-	"\frelease_task\x18\v \x01(\v2!.tributary.cluster.v1.ReleaseTaskH\x00R\vreleaseTaskB\x05\n" +
-	"\x03cmd\"U\n" +
+	"\frelease_task\x18\v \x01(\v2!.tributary.cluster.v1.ReleaseTaskH\x00R\vreleaseTask\x12\\\n" +
+	"\x14record_active_topics\x18\f \x01(\v2(.tributary.cluster.v1.RecordActiveTopicsH\x00R\x12recordActiveTopics\x12Y\n" +
+	"\x13reset_active_topics\x18\r \x01(\v2'.tributary.cluster.v1.ResetActiveTopicsH\x00R\x11resetActiveTopicsB\x05\n" +
+	"\x03cmd\"o\n" +
+	"\x12RecordActiveTopics\x12\x1c\n" +
+	"\tconnector\x18\x01 \x01(\tR\tconnector\x12#\n" +
+	"\rcreated_index\x18\x02 \x01(\x04R\fcreatedIndex\x12\x16\n" +
+	"\x06topics\x18\x03 \x03(\tR\x06topics\"1\n" +
+	"\x11ResetActiveTopics\x12\x1c\n" +
+	"\tconnector\x18\x01 \x01(\tR\tconnector\"U\n" +
 	"\vReleaseTask\x120\n" +
 	"\x04task\x18\x01 \x01(\v2\x1c.tributary.cluster.v1.TaskIDR\x04task\x12\x14\n" +
 	"\x05epoch\x18\x02 \x01(\x04R\x05epoch\"n\n" +
@@ -2356,53 +2516,55 @@ func file_tributary_cluster_v1_cluster_proto_rawDescGZIP() []byte {
 }
 
 var file_tributary_cluster_v1_cluster_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tributary_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_tributary_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_tributary_cluster_v1_cluster_proto_goTypes = []any{
-	(TargetState)(0),          // 0: tributary.cluster.v1.TargetState
-	(TaskState)(0),            // 1: tributary.cluster.v1.TaskState
-	(ConnectorType)(0),        // 2: tributary.cluster.v1.ConnectorType
-	(*ApplyRequest)(nil),      // 3: tributary.cluster.v1.ApplyRequest
-	(*ApplyResponse)(nil),     // 4: tributary.cluster.v1.ApplyResponse
-	(*JoinRequest)(nil),       // 5: tributary.cluster.v1.JoinRequest
-	(*JoinResponse)(nil),      // 6: tributary.cluster.v1.JoinResponse
-	(*LeaveRequest)(nil),      // 7: tributary.cluster.v1.LeaveRequest
-	(*LeaveResponse)(nil),     // 8: tributary.cluster.v1.LeaveResponse
-	(*HeartbeatRequest)(nil),  // 9: tributary.cluster.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil), // 10: tributary.cluster.v1.HeartbeatResponse
-	(*Connector)(nil),         // 11: tributary.cluster.v1.Connector
-	(*TaskConfig)(nil),        // 12: tributary.cluster.v1.TaskConfig
-	(*TaskID)(nil),            // 13: tributary.cluster.v1.TaskID
-	(*Node)(nil),              // 14: tributary.cluster.v1.Node
-	(*Assignment)(nil),        // 15: tributary.cluster.v1.Assignment
-	(*TaskStatus)(nil),        // 16: tributary.cluster.v1.TaskStatus
-	(*SourceOffset)(nil),      // 17: tributary.cluster.v1.SourceOffset
-	(*SinkOffset)(nil),        // 18: tributary.cluster.v1.SinkOffset
-	(*Snapshot)(nil),          // 19: tributary.cluster.v1.Snapshot
-	(*ConnectorOffsets)(nil),  // 20: tributary.cluster.v1.ConnectorOffsets
-	(*Command)(nil),           // 21: tributary.cluster.v1.Command
-	(*ReleaseTask)(nil),       // 22: tributary.cluster.v1.ReleaseTask
-	(*PutConnector)(nil),      // 23: tributary.cluster.v1.PutConnector
-	(*DeleteConnector)(nil),   // 24: tributary.cluster.v1.DeleteConnector
-	(*SetTargetState)(nil),    // 25: tributary.cluster.v1.SetTargetState
-	(*RegisterNode)(nil),      // 26: tributary.cluster.v1.RegisterNode
-	(*RemoveNode)(nil),        // 27: tributary.cluster.v1.RemoveNode
-	(*SetAssignments)(nil),    // 28: tributary.cluster.v1.SetAssignments
-	(*ReportTaskStatus)(nil),  // 29: tributary.cluster.v1.ReportTaskStatus
-	(*CommitOffsets)(nil),     // 30: tributary.cluster.v1.CommitOffsets
-	(*TaskOffsets)(nil),       // 31: tributary.cluster.v1.TaskOffsets
-	(*RestartTasks)(nil),      // 32: tributary.cluster.v1.RestartTasks
-	(*AlterOffsets)(nil),      // 33: tributary.cluster.v1.AlterOffsets
-	nil,                       // 34: tributary.cluster.v1.Connector.ConfigEntry
-	nil,                       // 35: tributary.cluster.v1.TaskConfig.ConfigEntry
+	(TargetState)(0),           // 0: tributary.cluster.v1.TargetState
+	(TaskState)(0),             // 1: tributary.cluster.v1.TaskState
+	(ConnectorType)(0),         // 2: tributary.cluster.v1.ConnectorType
+	(*ApplyRequest)(nil),       // 3: tributary.cluster.v1.ApplyRequest
+	(*ApplyResponse)(nil),      // 4: tributary.cluster.v1.ApplyResponse
+	(*JoinRequest)(nil),        // 5: tributary.cluster.v1.JoinRequest
+	(*JoinResponse)(nil),       // 6: tributary.cluster.v1.JoinResponse
+	(*LeaveRequest)(nil),       // 7: tributary.cluster.v1.LeaveRequest
+	(*LeaveResponse)(nil),      // 8: tributary.cluster.v1.LeaveResponse
+	(*HeartbeatRequest)(nil),   // 9: tributary.cluster.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil),  // 10: tributary.cluster.v1.HeartbeatResponse
+	(*Connector)(nil),          // 11: tributary.cluster.v1.Connector
+	(*TaskConfig)(nil),         // 12: tributary.cluster.v1.TaskConfig
+	(*TaskID)(nil),             // 13: tributary.cluster.v1.TaskID
+	(*Node)(nil),               // 14: tributary.cluster.v1.Node
+	(*Assignment)(nil),         // 15: tributary.cluster.v1.Assignment
+	(*TaskStatus)(nil),         // 16: tributary.cluster.v1.TaskStatus
+	(*SourceOffset)(nil),       // 17: tributary.cluster.v1.SourceOffset
+	(*SinkOffset)(nil),         // 18: tributary.cluster.v1.SinkOffset
+	(*Snapshot)(nil),           // 19: tributary.cluster.v1.Snapshot
+	(*ConnectorOffsets)(nil),   // 20: tributary.cluster.v1.ConnectorOffsets
+	(*Command)(nil),            // 21: tributary.cluster.v1.Command
+	(*RecordActiveTopics)(nil), // 22: tributary.cluster.v1.RecordActiveTopics
+	(*ResetActiveTopics)(nil),  // 23: tributary.cluster.v1.ResetActiveTopics
+	(*ReleaseTask)(nil),        // 24: tributary.cluster.v1.ReleaseTask
+	(*PutConnector)(nil),       // 25: tributary.cluster.v1.PutConnector
+	(*DeleteConnector)(nil),    // 26: tributary.cluster.v1.DeleteConnector
+	(*SetTargetState)(nil),     // 27: tributary.cluster.v1.SetTargetState
+	(*RegisterNode)(nil),       // 28: tributary.cluster.v1.RegisterNode
+	(*RemoveNode)(nil),         // 29: tributary.cluster.v1.RemoveNode
+	(*SetAssignments)(nil),     // 30: tributary.cluster.v1.SetAssignments
+	(*ReportTaskStatus)(nil),   // 31: tributary.cluster.v1.ReportTaskStatus
+	(*CommitOffsets)(nil),      // 32: tributary.cluster.v1.CommitOffsets
+	(*TaskOffsets)(nil),        // 33: tributary.cluster.v1.TaskOffsets
+	(*RestartTasks)(nil),       // 34: tributary.cluster.v1.RestartTasks
+	(*AlterOffsets)(nil),       // 35: tributary.cluster.v1.AlterOffsets
+	nil,                        // 36: tributary.cluster.v1.Connector.ConfigEntry
+	nil,                        // 37: tributary.cluster.v1.TaskConfig.ConfigEntry
 }
 var file_tributary_cluster_v1_cluster_proto_depIdxs = []int32{
 	21, // 0: tributary.cluster.v1.ApplyRequest.command:type_name -> tributary.cluster.v1.Command
 	14, // 1: tributary.cluster.v1.JoinRequest.node:type_name -> tributary.cluster.v1.Node
-	34, // 2: tributary.cluster.v1.Connector.config:type_name -> tributary.cluster.v1.Connector.ConfigEntry
+	36, // 2: tributary.cluster.v1.Connector.config:type_name -> tributary.cluster.v1.Connector.ConfigEntry
 	0,  // 3: tributary.cluster.v1.Connector.target_state:type_name -> tributary.cluster.v1.TargetState
 	2,  // 4: tributary.cluster.v1.Connector.type:type_name -> tributary.cluster.v1.ConnectorType
 	12, // 5: tributary.cluster.v1.Connector.tasks:type_name -> tributary.cluster.v1.TaskConfig
-	35, // 6: tributary.cluster.v1.TaskConfig.config:type_name -> tributary.cluster.v1.TaskConfig.ConfigEntry
+	37, // 6: tributary.cluster.v1.TaskConfig.config:type_name -> tributary.cluster.v1.TaskConfig.ConfigEntry
 	13, // 7: tributary.cluster.v1.Assignment.task:type_name -> tributary.cluster.v1.TaskID
 	13, // 8: tributary.cluster.v1.TaskStatus.task:type_name -> tributary.cluster.v1.TaskID
 	1,  // 9: tributary.cluster.v1.TaskStatus.state:type_name -> tributary.cluster.v1.TaskState
@@ -2413,45 +2575,47 @@ var file_tributary_cluster_v1_cluster_proto_depIdxs = []int32{
 	20, // 14: tributary.cluster.v1.Snapshot.offsets:type_name -> tributary.cluster.v1.ConnectorOffsets
 	17, // 15: tributary.cluster.v1.ConnectorOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
 	18, // 16: tributary.cluster.v1.ConnectorOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	23, // 17: tributary.cluster.v1.Command.put_connector:type_name -> tributary.cluster.v1.PutConnector
-	24, // 18: tributary.cluster.v1.Command.delete_connector:type_name -> tributary.cluster.v1.DeleteConnector
-	25, // 19: tributary.cluster.v1.Command.set_target_state:type_name -> tributary.cluster.v1.SetTargetState
-	26, // 20: tributary.cluster.v1.Command.register_node:type_name -> tributary.cluster.v1.RegisterNode
-	27, // 21: tributary.cluster.v1.Command.remove_node:type_name -> tributary.cluster.v1.RemoveNode
-	28, // 22: tributary.cluster.v1.Command.set_assignments:type_name -> tributary.cluster.v1.SetAssignments
-	29, // 23: tributary.cluster.v1.Command.report_task_status:type_name -> tributary.cluster.v1.ReportTaskStatus
-	30, // 24: tributary.cluster.v1.Command.commit_offsets:type_name -> tributary.cluster.v1.CommitOffsets
-	32, // 25: tributary.cluster.v1.Command.restart_tasks:type_name -> tributary.cluster.v1.RestartTasks
-	33, // 26: tributary.cluster.v1.Command.alter_offsets:type_name -> tributary.cluster.v1.AlterOffsets
-	22, // 27: tributary.cluster.v1.Command.release_task:type_name -> tributary.cluster.v1.ReleaseTask
-	13, // 28: tributary.cluster.v1.ReleaseTask.task:type_name -> tributary.cluster.v1.TaskID
-	11, // 29: tributary.cluster.v1.PutConnector.connector:type_name -> tributary.cluster.v1.Connector
-	0,  // 30: tributary.cluster.v1.SetTargetState.target_state:type_name -> tributary.cluster.v1.TargetState
-	14, // 31: tributary.cluster.v1.RegisterNode.node:type_name -> tributary.cluster.v1.Node
-	15, // 32: tributary.cluster.v1.SetAssignments.assign:type_name -> tributary.cluster.v1.Assignment
-	13, // 33: tributary.cluster.v1.SetAssignments.unassign:type_name -> tributary.cluster.v1.TaskID
-	15, // 34: tributary.cluster.v1.SetAssignments.handoff:type_name -> tributary.cluster.v1.Assignment
-	16, // 35: tributary.cluster.v1.ReportTaskStatus.status:type_name -> tributary.cluster.v1.TaskStatus
-	31, // 36: tributary.cluster.v1.CommitOffsets.tasks:type_name -> tributary.cluster.v1.TaskOffsets
-	13, // 37: tributary.cluster.v1.TaskOffsets.task:type_name -> tributary.cluster.v1.TaskID
-	17, // 38: tributary.cluster.v1.TaskOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
-	18, // 39: tributary.cluster.v1.TaskOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	13, // 40: tributary.cluster.v1.RestartTasks.tasks:type_name -> tributary.cluster.v1.TaskID
-	17, // 41: tributary.cluster.v1.AlterOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
-	18, // 42: tributary.cluster.v1.AlterOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
-	3,  // 43: tributary.cluster.v1.Cluster.Apply:input_type -> tributary.cluster.v1.ApplyRequest
-	5,  // 44: tributary.cluster.v1.Cluster.Join:input_type -> tributary.cluster.v1.JoinRequest
-	7,  // 45: tributary.cluster.v1.Cluster.Leave:input_type -> tributary.cluster.v1.LeaveRequest
-	9,  // 46: tributary.cluster.v1.Cluster.Heartbeat:input_type -> tributary.cluster.v1.HeartbeatRequest
-	4,  // 47: tributary.cluster.v1.Cluster.Apply:output_type -> tributary.cluster.v1.ApplyResponse
-	6,  // 48: tributary.cluster.v1.Cluster.Join:output_type -> tributary.cluster.v1.JoinResponse
-	8,  // 49: tributary.cluster.v1.Cluster.Leave:output_type -> tributary.cluster.v1.LeaveResponse
-	10, // 50: tributary.cluster.v1.Cluster.Heartbeat:output_type -> tributary.cluster.v1.HeartbeatResponse
-	47, // [47:51] is the sub-list for method output_type
-	43, // [43:47] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	25, // 17: tributary.cluster.v1.Command.put_connector:type_name -> tributary.cluster.v1.PutConnector
+	26, // 18: tributary.cluster.v1.Command.delete_connector:type_name -> tributary.cluster.v1.DeleteConnector
+	27, // 19: tributary.cluster.v1.Command.set_target_state:type_name -> tributary.cluster.v1.SetTargetState
+	28, // 20: tributary.cluster.v1.Command.register_node:type_name -> tributary.cluster.v1.RegisterNode
+	29, // 21: tributary.cluster.v1.Command.remove_node:type_name -> tributary.cluster.v1.RemoveNode
+	30, // 22: tributary.cluster.v1.Command.set_assignments:type_name -> tributary.cluster.v1.SetAssignments
+	31, // 23: tributary.cluster.v1.Command.report_task_status:type_name -> tributary.cluster.v1.ReportTaskStatus
+	32, // 24: tributary.cluster.v1.Command.commit_offsets:type_name -> tributary.cluster.v1.CommitOffsets
+	34, // 25: tributary.cluster.v1.Command.restart_tasks:type_name -> tributary.cluster.v1.RestartTasks
+	35, // 26: tributary.cluster.v1.Command.alter_offsets:type_name -> tributary.cluster.v1.AlterOffsets
+	24, // 27: tributary.cluster.v1.Command.release_task:type_name -> tributary.cluster.v1.ReleaseTask
+	22, // 28: tributary.cluster.v1.Command.record_active_topics:type_name -> tributary.cluster.v1.RecordActiveTopics
+	23, // 29: tributary.cluster.v1.Command.reset_active_topics:type_name -> tributary.cluster.v1.ResetActiveTopics
+	13, // 30: tributary.cluster.v1.ReleaseTask.task:type_name -> tributary.cluster.v1.TaskID
+	11, // 31: tributary.cluster.v1.PutConnector.connector:type_name -> tributary.cluster.v1.Connector
+	0,  // 32: tributary.cluster.v1.SetTargetState.target_state:type_name -> tributary.cluster.v1.TargetState
+	14, // 33: tributary.cluster.v1.RegisterNode.node:type_name -> tributary.cluster.v1.Node
+	15, // 34: tributary.cluster.v1.SetAssignments.assign:type_name -> tributary.cluster.v1.Assignment
+	13, // 35: tributary.cluster.v1.SetAssignments.unassign:type_name -> tributary.cluster.v1.TaskID
+	15, // 36: tributary.cluster.v1.SetAssignments.handoff:type_name -> tributary.cluster.v1.Assignment
+	16, // 37: tributary.cluster.v1.ReportTaskStatus.status:type_name -> tributary.cluster.v1.TaskStatus
+	33, // 38: tributary.cluster.v1.CommitOffsets.tasks:type_name -> tributary.cluster.v1.TaskOffsets
+	13, // 39: tributary.cluster.v1.TaskOffsets.task:type_name -> tributary.cluster.v1.TaskID
+	17, // 40: tributary.cluster.v1.TaskOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
+	18, // 41: tributary.cluster.v1.TaskOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
+	13, // 42: tributary.cluster.v1.RestartTasks.tasks:type_name -> tributary.cluster.v1.TaskID
+	17, // 43: tributary.cluster.v1.AlterOffsets.source:type_name -> tributary.cluster.v1.SourceOffset
+	18, // 44: tributary.cluster.v1.AlterOffsets.sink:type_name -> tributary.cluster.v1.SinkOffset
+	3,  // 45: tributary.cluster.v1.Cluster.Apply:input_type -> tributary.cluster.v1.ApplyRequest
+	5,  // 46: tributary.cluster.v1.Cluster.Join:input_type -> tributary.cluster.v1.JoinRequest
+	7,  // 47: tributary.cluster.v1.Cluster.Leave:input_type -> tributary.cluster.v1.LeaveRequest
+	9,  // 48: tributary.cluster.v1.Cluster.Heartbeat:input_type -> tributary.cluster.v1.HeartbeatRequest
+	4,  // 49: tributary.cluster.v1.Cluster.Apply:output_type -> tributary.cluster.v1.ApplyResponse
+	6,  // 50: tributary.cluster.v1.Cluster.Join:output_type -> tributary.cluster.v1.JoinResponse
+	8,  // 51: tributary.cluster.v1.Cluster.Leave:output_type -> tributary.cluster.v1.LeaveResponse
+	10, // 52: tributary.cluster.v1.Cluster.Heartbeat:output_type -> tributary.cluster.v1.HeartbeatResponse
+	49, // [49:53] is the sub-list for method output_type
+	45, // [45:49] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_tributary_cluster_v1_cluster_proto_init() }
@@ -2471,6 +2635,8 @@ func file_tributary_cluster_v1_cluster_proto_init() {
 		(*Command_RestartTasks)(nil),
 		(*Command_AlterOffsets)(nil),
 		(*Command_ReleaseTask)(nil),
+		(*Command_RecordActiveTopics)(nil),
+		(*Command_ResetActiveTopics)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2478,7 +2644,7 @@ func file_tributary_cluster_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_cluster_v1_cluster_proto_rawDesc), len(file_tributary_cluster_v1_cluster_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   33,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
