@@ -150,7 +150,7 @@ func (s *State) applyPutConnector(index uint64, c *clusterv1.PutConnector) error
 		a = proto.CloneOf(a)
 		a.Epoch, a.Generation = index, next.Generation
 		s.assignments[k] = a
-		s.setStatus(k, clusterv1.TaskState_TASK_STATE_RESTARTING, a.Node, "", index)
+		s.setStatus(k, restartingState(next), a.Node, "", index)
 	}
 	for k := range s.statuses {
 		if k.Connector == in.Name && int(k.Task) >= len(next.Tasks) {
@@ -365,9 +365,19 @@ func (s *State) applyRestartTasks(index uint64, c *clusterv1.RestartTasks) error
 		a.Epoch = index
 		a.Restarts++
 		s.assignments[k] = a
-		s.setStatus(k, clusterv1.TaskState_TASK_STATE_RESTARTING, a.Node, "", index)
+		s.setStatus(k, restartingState(s.connectors[c.Connector]), a.Node, "", index)
 	}
 	return nil
+}
+
+// restartingState is the status of a task restarted (or reconfigured) until its new
+// instance reports: RESTARTING, or PAUSED for a paused connector's task, which comes back
+// paused and must never look as if it ran (upstream shows it PAUSED throughout).
+func restartingState(c *clusterv1.Connector) clusterv1.TaskState {
+	if c.GetTargetState() == clusterv1.TargetState_TARGET_STATE_PAUSED {
+		return clusterv1.TaskState_TASK_STATE_PAUSED
+	}
+	return clusterv1.TaskState_TASK_STATE_RESTARTING
 }
 
 func (s *State) applyAlterOffsets(c *clusterv1.AlterOffsets) error {

@@ -66,3 +66,35 @@ func TestApplyActiveTopics(t *testing.T) {
 		},
 	})
 }
+
+// A paused connector's task that is restarted or reconfigured shows PAUSED until its new
+// instance reports, never a transient RESTARTING: it comes back paused.
+func TestPausedTaskNeverShowsRestarting(t *testing.T) {
+	paused := func(extra ...*clusterv1.Command) []*clusterv1.Command {
+		return base(append([]*clusterv1.Command{
+			target("a", clusterv1.TargetState_TARGET_STATE_PAUSED),
+			report(key("a", 0), baseEpoch, clusterv1.TaskState_TASK_STATE_PAUSED, "n1", ""),
+		}, extra...)...)
+	}
+	runApplyCases(t, []applyCase{
+		{
+			name: "restarted", setup: paused(), cmd: restart("a", key("a", 0)),
+			check: func(t *testing.T, _, s *state.State, index uint64) {
+				wantStatus(t, s, key("a", 0), clusterv1.TaskState_TASK_STATE_PAUSED, "n1", index)
+			},
+		},
+		{
+			name: "reconfigured", setup: paused(), cmd: put("a", 2),
+			check: func(t *testing.T, _, s *state.State, index uint64) {
+				wantStatus(t, s, key("a", 0), clusterv1.TaskState_TASK_STATE_PAUSED, "n1", index)
+				wantStatus(t, s, key("a", 1), clusterv1.TaskState_TASK_STATE_PAUSED, "n2", index)
+			},
+		},
+		{
+			name: "a running connector's task still restarts", setup: base(), cmd: restart("a", key("b", 0)),
+			check: func(t *testing.T, _, s *state.State, index uint64) {
+				wantStatus(t, s, key("b", 0), clusterv1.TaskState_TASK_STATE_RESTARTING, "n1", index)
+			},
+		},
+	})
+}
