@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -413,8 +414,15 @@ func (s *Service) RestartConnector(ctx context.Context, req *adminv1.RestartConn
 	if err != nil {
 		return nil, err
 	}
+	// The plan marks what restarts RESTARTING, as upstream's; the statuses read later show
+	// a paused connector's tasks PAUSED throughout (they come back paused).
 	if cmd.Connector != "" {
 		st.Connector.State = "RESTARTING"
+	}
+	for _, ts := range st.Tasks {
+		if slices.ContainsFunc(tasks, func(id *clusterv1.TaskID) bool { return id.GetTask() == ts.GetId() }) {
+			ts.State = "RESTARTING"
+		}
 	}
 	return st, nil
 }
