@@ -107,7 +107,10 @@ type Config struct {
 	// (PEM, certificate chain and key), listeners.https.ssl.keystore.certificate.chain and
 	// .key, listeners.https.ssl.key.password, listeners.https.ssl.truststore.location,
 	// listeners.https.ssl.client.authentication (none, requested, required),
-	// access.control.allow.origin and access.control.allow.methods.
+	// access.control.allow.origin and access.control.allow.methods, and
+	// rest.advertised.host.name / rest.advertised.port (the address the node's REST API is
+	// known by: the worker_id of its tasks; default advertise_addr and rest_port) and
+	// rest.advertised.listener (http or https, accepted as upstream takes it).
 	REST map[string]string `yaml:"rest"`
 	// Auth turns on authentication of the REST API and the admin gRPC service.
 	Auth AuthConfig `yaml:"auth"`
@@ -170,6 +173,7 @@ var restKeys = []string{
 	"listeners.https.ssl.keystore.certificate.chain", "listeners.https.ssl.keystore.key",
 	"listeners.https.ssl.key.password", "listeners.https.ssl.truststore.location", "listeners.https.ssl.truststore.type",
 	"listeners.https.ssl.client.authentication", "access.control.allow.origin", "access.control.allow.methods",
+	"rest.advertised.host.name", "rest.advertised.port", "rest.advertised.listener",
 }
 
 // DefaultConfig returns a config for a single node on this machine.
@@ -289,6 +293,14 @@ func (c *Config) validateEndpoints() []error {
 		case u.Port() != "" && u.Port() != "0" && u.Port() != strconv.Itoa(c.RESTPort):
 			errs = append(errs, fmt.Errorf("rest: listeners=%s names port %s but rest_port is %d: set rest_port (or --rest-port) to the port", l, u.Port(), c.RESTPort))
 		}
+	}
+	if p := strings.TrimSpace(c.REST["rest.advertised.port"]); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			errs = append(errs, fmt.Errorf("rest: rest.advertised.port=%s: use a port number (1-65535)", p))
+		}
+	}
+	if l := strings.ToLower(strings.TrimSpace(c.REST["rest.advertised.listener"])); l != "" && l != "http" && l != "https" {
+		errs = append(errs, fmt.Errorf("rest: rest.advertised.listener=%s: use http or https", c.REST["rest.advertised.listener"]))
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("tls: cert_file and key_file go together: set both"))
@@ -513,4 +525,18 @@ func (c *Config) clientOverrides(providers config.Providers) func(sc *sarama.Con
 		}
 		return security.ApplyOverrides(sc, security.Client(client), worker, connectorConfig)
 	}
+}
+
+// restAdvertised is the address the node's REST API is known by: rest.advertised.host.name
+// and rest.advertised.port where set, else host and the port it listens on.
+func (c *Config) restAdvertised(host string, port int) string {
+	if h := strings.TrimSpace(c.REST["rest.advertised.host.name"]); h != "" {
+		host = h
+	}
+	if p := strings.TrimSpace(c.REST["rest.advertised.port"]); p != "" {
+		if n, err := strconv.Atoi(p); err == nil {
+			port = n
+		}
+	}
+	return hostPort(host, port)
 }

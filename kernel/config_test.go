@@ -167,3 +167,26 @@ func TestEndpointsFromConfig(t *testing.T) {
 		}
 	}
 }
+
+// rest.advertised.* name the address the node's REST API is known by (its tasks'
+// worker_id), as Kafka Connect's keys do; bad values are refused naming the key.
+func TestRESTAdvertised(t *testing.T) {
+	c := DefaultConfig()
+	if got := c.restAdvertised("10.0.0.5", 8083); got != "10.0.0.5:8083" {
+		t.Errorf("default: %s; want the advertise address and the listening port", got)
+	}
+	c.REST = map[string]string{"rest.advertised.host.name": "connect-0.example.com", "rest.advertised.port": "443", "rest.advertised.listener": "https"}
+	if got := c.restAdvertised("10.0.0.5", 8083); got != "connect-0.example.com:443" {
+		t.Errorf("advertised: %s; want connect-0.example.com:443", got)
+	}
+	if errs := c.validateEndpoints(); len(errs) > 0 {
+		t.Errorf("valid rest.advertised.* refused: %v", errs)
+	}
+	for key, bad := range map[string]string{"rest.advertised.port": "http", "rest.advertised.listener": "ftp"} {
+		c.REST = map[string]string{key: bad}
+		errs := c.validateEndpoints()
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), key) {
+			t.Errorf("%s=%s: %v; want one error naming the key", key, bad, errs)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	port := func(l net.Listener) int { return l.Addr().(*net.TCPAddr).Port }
 	n.addrs = Addrs{
-		REST:    hostPort(adv, port(restLis)),
+		REST:    n.cfg.restAdvertised(adv, port(restLis)),
 		Admin:   hostPort(adv, port(adminLis)),
 		Cluster: hostPort(adv, clusterPort),
 		Raft:    hostPort(adv, raftPort),
