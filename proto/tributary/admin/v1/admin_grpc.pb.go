@@ -29,6 +29,7 @@ const (
 	Admin_GetConnector_FullMethodName       = "/tributary.admin.v1.Admin/GetConnector"
 	Admin_DeleteConnector_FullMethodName    = "/tributary.admin.v1.Admin/DeleteConnector"
 	Admin_GetConnectorStatus_FullMethodName = "/tributary.admin.v1.Admin/GetConnectorStatus"
+	Admin_WatchStatus_FullMethodName        = "/tributary.admin.v1.Admin/WatchStatus"
 	Admin_GetTaskConfigs_FullMethodName     = "/tributary.admin.v1.Admin/GetTaskConfigs"
 	Admin_PauseConnector_FullMethodName     = "/tributary.admin.v1.Admin/PauseConnector"
 	Admin_ResumeConnector_FullMethodName    = "/tributary.admin.v1.Admin/ResumeConnector"
@@ -43,6 +44,8 @@ const (
 	Admin_GetPluginConfig_FullMethodName    = "/tributary.admin.v1.Admin/GetPluginConfig"
 	Admin_ValidateConfig_FullMethodName     = "/tributary.admin.v1.Admin/ValidateConfig"
 	Admin_ListMembers_FullMethodName        = "/tributary.admin.v1.Admin/ListMembers"
+	Admin_GetLoggers_FullMethodName         = "/tributary.admin.v1.Admin/GetLoggers"
+	Admin_SetLogLevel_FullMethodName        = "/tributary.admin.v1.Admin/SetLogLevel"
 	Admin_RaftListPeers_FullMethodName      = "/tributary.admin.v1.Admin/RaftListPeers"
 	Admin_RaftRemovePeer_FullMethodName     = "/tributary.admin.v1.Admin/RaftRemovePeer"
 	Admin_RaftTransferLeader_FullMethodName = "/tributary.admin.v1.Admin/RaftTransferLeader"
@@ -60,6 +63,13 @@ type AdminClient interface {
 	GetConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorInfo, error)
 	DeleteConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
 	GetConnectorStatus(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorStatus, error)
+	// WatchStatus streams connector and task states as they change, from the answering
+	// node's replica: first the current status of every connector watched (then an event
+	// with initial_done set), then one event per connector whose status changed, with its
+	// whole status (worker and trace included). A deleted connector gets an event with
+	// deleted set. The stream ends when the client cancels it; a node that is not caught up
+	// refuses with UNAVAILABLE.
+	WatchStatus(ctx context.Context, in *WatchStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StatusEvent], error)
 	GetTaskConfigs(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*TaskConfigsResponse, error)
 	PauseConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
 	ResumeConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
@@ -84,6 +94,12 @@ type AdminClient interface {
 	GetPluginConfig(ctx context.Context, in *PluginRequest, opts ...grpc.CallOption) (*PluginConfigResponse, error)
 	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ConfigInfos, error)
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
+	// GetLoggers lists this node's loggers and their levels (GET /admin/loggers); with
+	// name set, only that logger (GET /admin/loggers/{name}).
+	GetLoggers(ctx context.Context, in *GetLoggersRequest, opts ...grpc.CallOption) (*GetLoggersResponse, error)
+	// SetLogLevel sets a logger's level on this node (PUT /admin/loggers/{name}); "root"
+	// sets every logger. The REST API's scope=cluster calls it on every member.
+	SetLogLevel(ctx context.Context, in *SetLogLevelRequest, opts ...grpc.CallOption) (*SetLogLevelResponse, error)
 	// Raft operator calls (tributary operator raft …); any node forwards them to the leader.
 	RaftListPeers(ctx context.Context, in *RaftListPeersRequest, opts ...grpc.CallOption) (*RaftListPeersResponse, error)
 	RaftRemovePeer(ctx context.Context, in *RaftPeerRequest, opts ...grpc.CallOption) (*Empty, error)
@@ -167,6 +183,25 @@ func (c *adminClient) GetConnectorStatus(ctx context.Context, in *ConnectorReque
 	}
 	return out, nil
 }
+
+func (c *adminClient) WatchStatus(ctx context.Context, in *WatchStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StatusEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Admin_ServiceDesc.Streams[0], Admin_WatchStatus_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchStatusRequest, StatusEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Admin_WatchStatusClient = grpc.ServerStreamingClient[StatusEvent]
 
 func (c *adminClient) GetTaskConfigs(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*TaskConfigsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -308,6 +343,26 @@ func (c *adminClient) ListMembers(ctx context.Context, in *ListMembersRequest, o
 	return out, nil
 }
 
+func (c *adminClient) GetLoggers(ctx context.Context, in *GetLoggersRequest, opts ...grpc.CallOption) (*GetLoggersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLoggersResponse)
+	err := c.cc.Invoke(ctx, Admin_GetLoggers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SetLogLevel(ctx context.Context, in *SetLogLevelRequest, opts ...grpc.CallOption) (*SetLogLevelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetLogLevelResponse)
+	err := c.cc.Invoke(ctx, Admin_SetLogLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) RaftListPeers(ctx context.Context, in *RaftListPeersRequest, opts ...grpc.CallOption) (*RaftListPeersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RaftListPeersResponse)
@@ -350,6 +405,13 @@ type AdminServer interface {
 	GetConnector(context.Context, *ConnectorRequest) (*ConnectorInfo, error)
 	DeleteConnector(context.Context, *ConnectorRequest) (*Empty, error)
 	GetConnectorStatus(context.Context, *ConnectorRequest) (*ConnectorStatus, error)
+	// WatchStatus streams connector and task states as they change, from the answering
+	// node's replica: first the current status of every connector watched (then an event
+	// with initial_done set), then one event per connector whose status changed, with its
+	// whole status (worker and trace included). A deleted connector gets an event with
+	// deleted set. The stream ends when the client cancels it; a node that is not caught up
+	// refuses with UNAVAILABLE.
+	WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[StatusEvent]) error
 	GetTaskConfigs(context.Context, *ConnectorRequest) (*TaskConfigsResponse, error)
 	PauseConnector(context.Context, *ConnectorRequest) (*Empty, error)
 	ResumeConnector(context.Context, *ConnectorRequest) (*Empty, error)
@@ -374,6 +436,12 @@ type AdminServer interface {
 	GetPluginConfig(context.Context, *PluginRequest) (*PluginConfigResponse, error)
 	ValidateConfig(context.Context, *ValidateConfigRequest) (*ConfigInfos, error)
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
+	// GetLoggers lists this node's loggers and their levels (GET /admin/loggers); with
+	// name set, only that logger (GET /admin/loggers/{name}).
+	GetLoggers(context.Context, *GetLoggersRequest) (*GetLoggersResponse, error)
+	// SetLogLevel sets a logger's level on this node (PUT /admin/loggers/{name}); "root"
+	// sets every logger. The REST API's scope=cluster calls it on every member.
+	SetLogLevel(context.Context, *SetLogLevelRequest) (*SetLogLevelResponse, error)
 	// Raft operator calls (tributary operator raft …); any node forwards them to the leader.
 	RaftListPeers(context.Context, *RaftListPeersRequest) (*RaftListPeersResponse, error)
 	RaftRemovePeer(context.Context, *RaftPeerRequest) (*Empty, error)
@@ -408,6 +476,9 @@ func (UnimplementedAdminServer) DeleteConnector(context.Context, *ConnectorReque
 }
 func (UnimplementedAdminServer) GetConnectorStatus(context.Context, *ConnectorRequest) (*ConnectorStatus, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetConnectorStatus not implemented")
+}
+func (UnimplementedAdminServer) WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[StatusEvent]) error {
+	return status.Errorf(codes.Unimplemented, "method WatchStatus not implemented")
 }
 func (UnimplementedAdminServer) GetTaskConfigs(context.Context, *ConnectorRequest) (*TaskConfigsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetTaskConfigs not implemented")
@@ -450,6 +521,12 @@ func (UnimplementedAdminServer) ValidateConfig(context.Context, *ValidateConfigR
 }
 func (UnimplementedAdminServer) ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListMembers not implemented")
+}
+func (UnimplementedAdminServer) GetLoggers(context.Context, *GetLoggersRequest) (*GetLoggersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetLoggers not implemented")
+}
+func (UnimplementedAdminServer) SetLogLevel(context.Context, *SetLogLevelRequest) (*SetLogLevelResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SetLogLevel not implemented")
 }
 func (UnimplementedAdminServer) RaftListPeers(context.Context, *RaftListPeersRequest) (*RaftListPeersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RaftListPeers not implemented")
@@ -606,6 +683,17 @@ func _Admin_GetConnectorStatus_Handler(srv interface{}, ctx context.Context, dec
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _Admin_WatchStatus_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchStatusRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServer).WatchStatus(m, &grpc.GenericServerStream[WatchStatusRequest, StatusEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Admin_WatchStatusServer = grpc.ServerStreamingServer[StatusEvent]
 
 func _Admin_GetTaskConfigs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ConnectorRequest)
@@ -859,6 +947,42 @@ func _Admin_ListMembers_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_GetLoggers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLoggersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetLoggers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetLoggers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetLoggers(ctx, req.(*GetLoggersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SetLogLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLogLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetLogLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetLogLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetLogLevel(ctx, req.(*SetLogLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_RaftListPeers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RaftListPeersRequest)
 	if err := dec(in); err != nil {
@@ -1005,6 +1129,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Admin_ListMembers_Handler,
 		},
 		{
+			MethodName: "GetLoggers",
+			Handler:    _Admin_GetLoggers_Handler,
+		},
+		{
+			MethodName: "SetLogLevel",
+			Handler:    _Admin_SetLogLevel_Handler,
+		},
+		{
 			MethodName: "RaftListPeers",
 			Handler:    _Admin_RaftListPeers_Handler,
 		},
@@ -1017,6 +1149,12 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Admin_RaftTransferLeader_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchStatus",
+			Handler:       _Admin_WatchStatus_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "tributary/admin/v1/admin.proto",
 }
