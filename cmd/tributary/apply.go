@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
@@ -19,6 +20,8 @@ func init() { register(newApplyCmd) }
 
 func newApplyCmd() *cobra.Command {
 	var files []string
+	var wait bool
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE [-f FILE…]",
 		Short: "Create or update connectors from manifest files",
@@ -29,7 +32,12 @@ separated by ---. "-f -" reads standard input.
 
 Every file is read and checked before anything is sent: a mistake anywhere changes nothing.
 A manifest's state (running, paused, stopped) is applied after its config; without one a
-connector keeps the state it has.`,
+connector keeps the state it has.
+
+With --wait it then watches the connectors it applied and returns once each is RUNNING
+with all of its tasks RUNNING (or PAUSED, or STOPPED, when its manifest asks for that),
+printing a line per connector as its state changes; a task that FAILED ends it with an
+error and the task's trace, and so does --timeout.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 {
@@ -39,7 +47,7 @@ connector keeps the state it has.`,
 			if err != nil {
 				return err
 			}
-			return withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
+			err = withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
 				var failed int
 				for _, s := range specs {
 					if err := applySpec(ctx, cmd.OutOrStdout(), c, s.Spec); err != nil {
@@ -52,9 +60,17 @@ connector keeps the state it has.`,
 				}
 				return nil
 			})
+			if err != nil || !wait {
+				return err
+			}
+			return withAdminStream(cmd, timeout, func(ctx context.Context, c adminv1.AdminClient) error {
+				return waitApplied(ctx, c, cmd.OutOrStdout(), specs)
+			})
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file to apply (repeatable; - for standard input)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until every connector applied runs (or is in its manifest's state)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "with --wait, how long to wait")
 	return cmd
 }
 

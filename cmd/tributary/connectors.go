@@ -43,7 +43,7 @@ only while it is STOPPED.
 	cmd.AddCommand(
 		&cobra.Command{Use: "list", Short: "List connectors with their state", Args: cobra.NoArgs, RunE: connectorsList},
 		&cobra.Command{Use: "get NAME", Short: "Show a connector's config and tasks", Args: cobra.ExactArgs(1), RunE: connectorsGet},
-		&cobra.Command{Use: "status NAME", Short: "Show the state of a connector and its tasks", Args: cobra.ExactArgs(1), RunE: connectorsStatus},
+		newConnectorsStatusCmd(),
 		&cobra.Command{Use: "config NAME", Short: "Show a connector's config (secrets masked)", Args: cobra.ExactArgs(1), RunE: connectorsConfig},
 		newOffsetsCmd(),
 		targetCmd("pause", "Pause a connector's tasks; they keep their resources", "paused", adminv1.AdminClient.PauseConnector),
@@ -243,6 +243,33 @@ func connectorsConfig(cmd *cobra.Command, args []string) error {
 		}
 		return printConfig(cmd, info.Config)
 	})
+}
+
+func newConnectorsStatusCmd() *cobra.Command {
+	var watch bool
+	cmd := &cobra.Command{
+		Use:   "status NAME [-w]",
+		Short: "Show the state of a connector and its tasks (-w: keep watching)",
+		Long: `Status shows the state of a connector and of each task, the worker it runs on and, for
+a task that failed, its trace. With -w it then keeps watching and prints a line each time
+the connector's or a task's state, worker or trace changes (Ctrl-C ends it); with -o json
+each change is one JSON line (a WatchStatus event).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !watch {
+				return connectorsStatus(cmd, args)
+			}
+			asJSON, err := jsonOutput()
+			if err != nil {
+				return err
+			}
+			return withAdminStream(cmd, 0, func(ctx context.Context, c adminv1.AdminClient) error {
+				return watchStatus(ctx, c, cmd.OutOrStdout(), args[0], asJSON)
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep watching and print each change")
+	return cmd
 }
 
 func connectorsStatus(cmd *cobra.Command, args []string) error {

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tributary-dev/tributary/plugins/testsvc"
+)
+
+// grpcurlBin finds grpcurl on PATH or in the tool cache scripts/install-tools.sh fills.
+func grpcurlBin(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("grpcurl"); err == nil {
+		return p
+	}
+	cache := filepath.Join(os.Getenv("HOME"), ".cache", "tributary", "bin", "grpcurl")
+	_, err := os.Stat(cache)
+	testsvc.Require(t, err, "grpcurl (scripts/install-tools.sh grpcurl builds it into the tool cache)")
+	return cache
+}
+
+// streamProc runs a long-lived command (a watch), collecting its output; it is
+// interrupted when the test ends.
+func streamProc(t *testing.T, name string, args ...string) *syncBuffer {
+	t.Helper()
+	out := &syncBuffer{}
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("---- output of %s %v ----\n%s", name, args, out.String())
+		}
+	})
+	return out
+}
+
+// waitMatch waits until out matches re after position from, and returns the end of the match.
+func waitMatch(t *testing.T, out *syncBuffer, from int, re, what string) int {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	end := -1
+	testsvc.Eventually(t, 30*time.Second, what, func() bool {
+		s := out.String()
+		if from > len(s) {
+			return false
+		}
+		if loc := rx.FindStringIndex(s[from:]); loc != nil {
+			end = from + loc[1]
+			return true
+		}
+		return false
+	}, out.String)
+	return end
+}
+
+// The seed's Strimzi file connectors applied with --wait come back RUNNING; grpcurl (a
+// client nobody here wrote) and `connectors status -w` follow a pause and a resume as they
+// happen through WatchStatus.
+func TestWatchStatusAndApplyWait(t *testing.T) {
+	e2e(t)
+	grpcurl := grpcurlBin(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "input.txt"), filepath.Join(dir, "output.txt")
+	if err := os.WriteFile(in, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := startAgent(t, agentOpts{id: "w1", broker: startBrokerProc(t), dataDir: filepath.Join(dir, "node")})
+	src, sink := filepath.Join(dir, "source.yaml"), filepath.Join(dir, "sink.yaml")
+	os.WriteFile(src, []byte(strings.Replace(strimziSource, "INPUT", in, 1)), 0o644)
+	os.WriteFile(sink, []byte(strings.Replace(strimziSink, "OUTPUT", out, 1)), 0o644)
+
+	res, err := a.cli(t, "apply", "-f", src, "-f", sink, "--wait", "--timeout", "90s")
+	if err != nil {
+		t.Fatalf("apply --wait: %v\n%s", err, res)
+	}
+	// The file source makes one task whatever tasksMax says (one file, one reader).
+	for _, line := range []string{"my-source-connector: RUNNING, tasks 1 RUNNING", "my-sink-connector: RUNNING, tasks 2 RUNNING"} {
+		if !strings.Contains(res, line) {
+			t.Errorf("apply --wait did not print %q:\n%s", line, res)
+		}
+	}
+	// It returned because they run, not by accident: the node says so too.
+	cl := a.client(t)
+	waitStatus(t, cl, "my-source-connector", time.Second, "all tasks RUNNING right after apply --wait", allTasks("RUNNING"))
+	waitStatus(t, cl, "my-sink-connector", time.Second, "all tasks RUNNING right after apply --wait", allTasks("RUNNING"))
+
+	// Applying again changes nothing and returns at once: they already run.
+	if res, err := a.cli(t, "apply", "-f", src, "--wait", "--timeout", "30s"); err != nil ||
+		!strings.Contains(res, "my-source-connector: RUNNING, tasks 1 RUNNING") {
+		t.Fatalf("apply --wait of a running connector: %v\n%s", err, res)
+	}
+
+	gout := streamProc(t, grpcurl, "-plaintext", "-d", `{"name":"my-source-connector"}`, a.admin, "tributary.admin.v1.Admin/WatchStatus")
+	wout := streamProc(t, filepath.Join(binDir, "tributary"), "--addr", a.admin, "connectors", "status", "-w", "my-source-connector")
+	gpos := waitMatch(t, gout, 0, `"initialDone": true`, "grpcurl: the first round of WatchStatus events")
+	wpos := waitMatch(t, wout, 0, `my-source-connector  task 0  RUNNING  on w1`, "status -w: the current task states")
+
+	if res, err := a.cli(t, "connectors", "pause", "my-source-connector"); err != nil {
+		t.Fatalf("pause: %v\n%s", err, res)
+	}
+	gpos = waitMatch(t, gout, gpos, `"state": "PAUSED"`, "grpcurl: a PAUSED state streamed after the pause")
+	wpos = waitMatch(t, wout, wpos, `my-source-connector  PAUSED`, "status -w: the connector PAUSED")
+	waitMatch(t, wout, wpos, `task 0  PAUSED  on w1`, "status -w: a task PAUSED")
+
+	if res, err := a.cli(t, "connectors", "resume", "my-source-connector"); err != nil {
+		t.Fatalf("resume: %v\n%s", err, res)
+	}
+	waitMatch(t, gout, gpos, `"state": "RUNNING"`, "grpcurl: RUNNING streamed again after the resume")
+	waitMatch(t, wout, wpos, `my-source-connector  RUNNING`, "status -w: the connector RUNNING again")
+}
