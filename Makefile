@@ -5,6 +5,10 @@ export PATH := $(TOOLS_BIN):$(PATH)
 GO ?= go
 BIN := bin
 PLUGINS := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
+# VERSION and COMMIT are what GET / and ServerInfo report (kernel/version), set at link time.
+VERSION ?= $(shell git describe --tags --abbrev=0 2>/dev/null || echo 0.1.0-dev)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/tributary-dev/tributary/kernel/version.Version=$(VERSION) -X github.com/tributary-dev/tributary/kernel/version.Commit=$(COMMIT)
 
 .PHONY: all build build-race proto tools test test-short test-race vet fmt fuzz fuzz-ci demo demo-cdc demo-orders bench chaos clean cluster
 
@@ -12,7 +16,7 @@ all: build
 
 build:
 	@mkdir -p $(BIN)/plugins
-	$(GO) build -o $(BIN)/tributary ./cmd/tributary
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/tributary ./cmd/tributary
 	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p"; \
 	  $(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p || exit 1; done
 	$(GO) build -o $(BIN)/plugins/tributary-example-go ./plugins/examples/go
@@ -24,7 +28,7 @@ build:
 RACE_BIN := $(BIN)/race
 build-race:
 	@mkdir -p $(RACE_BIN)/plugins
-	$(GO) build -race -o $(RACE_BIN)/tributary ./cmd/tributary
+	$(GO) build -race -ldflags '$(LDFLAGS)' -o $(RACE_BIN)/tributary ./cmd/tributary
 	@for p in $(PLUGINS); do echo "$(GO) build -race -o $(RACE_BIN)/plugins/tributary-$$p ./plugins/$$p"; \
 	  $(GO) build -race -o $(RACE_BIN)/plugins/tributary-$$p ./plugins/$$p || exit 1; done
 	$(GO) build -race -o $(RACE_BIN)/plugins/tributary-example-go ./plugins/examples/go

@@ -21,12 +21,13 @@ import (
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
+	"github.com/tributary-dev/tributary/kernel/version"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
-// Version is the kernel's version, set at build time.
-var Version = "0.1.0-dev"
+// Version is the kernel's version: kernel/version's, set at build time (see the Makefile).
+var Version, Commit = version.Get()
 
 // Node is one running kernel node.
 type Node struct {
@@ -182,12 +183,14 @@ func (n *Node) Run(ctx context.Context) error {
 
 	sched.Store, sched.Live, sched.IsLeader = n.Cluster, n.Cluster.Live, n.Cluster.IsLeader
 	n.Admin = admin.New(admin.Config{
-		NodeID:   n.cfg.NodeID,
-		Store:    n.Cluster,
-		Plugins:  n.Plugins,
-		Version:  Version,
-		Members:  n.members,
-		Operator: operator{n},
+		NodeID:         n.cfg.NodeID,
+		Store:          n.Cluster,
+		Plugins:        n.Plugins,
+		Version:        Version,
+		Commit:         Commit,
+		KafkaClusterID: admin.KafkaClusterID(n.cfg.Kafka.BootstrapServers, runtime.DefaultSaramaConfig, 5*time.Second),
+		Members:        n.members,
+		Operator:       operator{n},
 		Health: func() admin.Health {
 			v := n.Cluster.View()
 			return admin.Health{Leader: v.Leader, Known: v.Known, Live: v.Live, CaughtUp: n.Cluster.CaughtUp()}
