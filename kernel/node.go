@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/admin"
 	"github.com/tributary-dev/tributary/kernel/cluster"
 	"github.com/tributary-dev/tributary/kernel/config"
+	"github.com/tributary-dev/tributary/kernel/logging"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
@@ -107,7 +108,7 @@ func (n *Node) Run(ctx context.Context) error {
 	pluginsChanged := make(chan struct{}, 1) // a reload changed the classes (latest wins)
 	pluginSecrets := &config.Secrets{}       // hidden in the plugins' own log lines
 	n.Plugins, err = pluginhost.New(ctx, pluginhost.Config{
-		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
+		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: logging.Named(n.log, logging.Kernel+".pluginhost"),
 		Secrets:        pluginSecrets,
 		SocketDir:      filepath.Join(n.cfg.DataDir, "plugin-sockets"),
 		RescanInterval: n.cfg.PluginRescanInterval,
@@ -124,11 +125,16 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	defer n.Plugins.Close()
 	pluginNames := classNames(n.Plugins)
+	if lv := logging.LevelsOf(n.log); lv != nil {
+		for _, d := range n.Plugins.Connectors() {
+			lv.Var(logging.PluginLogger(d.Binary)) // listed by /admin/loggers before it logs
+		}
+	}
 
 	// Lease changes reach the runtime through a one-slot channel (latest wins), so the
 	// heartbeat loop never waits while the runtime stops its tasks.
 	leaseCh := make(chan bool, 1)
-	sched := &scheduler.Loop{Logger: n.log}
+	sched := &scheduler.Loop{Logger: logging.Named(n.log, logging.Kernel+".scheduler")}
 	bootstrap, join := n.cfg.Bootstrap, n.cfg.Join
 	if n.cfg.BootstrapExpect > 0 {
 		all := append(slices.Clone(join), n.addrs.Cluster)
@@ -152,7 +158,7 @@ func (n *Node) Run(ctx context.Context) error {
 			leaseCh <- held
 		},
 		OnLiveChange: sched.Kick,
-		Logger:       n.log,
+		Logger:       logging.Named(n.log, logging.Kernel+".cluster"),
 	})
 	if err != nil {
 		return err
@@ -173,7 +179,7 @@ func (n *Node) Run(ctx context.Context) error {
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
 		LeaseUntil:          n.Cluster.LeaseUntil,
 		ShutdownTimeout:     n.cfg.ShutdownTimeout,
-		Logger:              n.log,
+		Logger:              logging.Named(n.log, logging.Kernel+".runtime"),
 	})
 	if err != nil {
 		return err
@@ -195,7 +201,8 @@ func (n *Node) Run(ctx context.Context) error {
 			v := n.Cluster.View()
 			return admin.Health{Leader: v.Leader, Known: v.Known, Live: v.Live, CaughtUp: n.Cluster.CaughtUp()}
 		},
-		Logger: n.log,
+		Loggers: logging.LevelsOf(n.log),
+		Logger:  logging.Named(n.log, logging.Kernel+".admin"),
 	})
 	// Requests carry at most a connector config (config.MaxConfigBytes, refused by name past
 	// it); answers (status of many connectors, offsets) may be larger.

@@ -131,7 +131,7 @@ func (s *Service) ValidateConfig(ctx context.Context, req *adminv1.ValidateConfi
 	}
 
 	eff := config.Effective(desc, cfg)
-	out := &adminv1.ConfigInfos{Name: desc.GetName(), Groups: []string{}}
+	out := &adminv1.ConfigInfos{Name: fullClass(desc), Groups: []string{}}
 	groupSeen := map[string]int32{}
 	defined := map[string]bool{}
 	add := func(k *pluginv1.ConfigKey) {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/tributary-dev/tributary/kernel/logging"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
@@ -64,6 +65,9 @@ type Config struct {
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
 	// a hung plugin cannot hang the API. Zero means 30 seconds.
 	PluginTimeout time.Duration
+	// Loggers, when set, are the node's named loggers that /admin/loggers lists and sets;
+	// nil: the node has none to change (GET lists nothing, PUT is refused).
+	Loggers *logging.Levels
 	// Logger defaults to a logger that discards.
 	Logger *slog.Logger
 }
