@@ -53,7 +53,9 @@ func TestRESTOperatorEndpoints(t *testing.T) {
 		{"class": sinkAlias, "type": "sink", "version": "1.0.0"},
 		{"class": sourceAlias, "type": "source", "version": "1.0.0"},
 	}
-	if !slices.EqualFunc(plugins, want, func(a, b map[string]string) bool { return a["class"] == b["class"] && a["type"] == b["type"] && a["version"] == b["version"] && len(a) == 3 }) {
+	if !slices.EqualFunc(plugins, want, func(a, b map[string]string) bool {
+		return a["class"] == b["class"] && a["type"] == b["type"] && a["version"] == b["version"] && len(a) == 3
+	}) {
 		t.Errorf("GET /connector-plugins = %v, want %v", plugins, want)
 	}
 	// connectorsOnly=false adds every kind of built-in, by full class name.
