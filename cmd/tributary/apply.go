@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"time"
 
@@ -159,12 +160,20 @@ func applySpec(ctx context.Context, w io.Writer, c adminv1.AdminClient, s config
 		}
 		return nil
 	}
+	var before *adminv1.ConnectorInfo
+	if current != nil {
+		before, _ = c.GetConnector(ctx, req)
+	}
 	resp, err := c.PutConnectorConfig(ctx, &adminv1.PutConnectorConfigRequest{Name: s.Name, Config: s.Config})
 	if err != nil {
 		return err
 	}
 	if resp.Created {
 		fmt.Fprintf(w, "connector %s created\n", s.Name)
+	} else if before != nil && maps.Equal(before.GetConfig(), resp.GetInfo().GetConfig()) && len(before.GetTasks()) == len(resp.GetInfo().GetTasks()) &&
+		(!hasState || current.GetConnector().GetState() == op.target) {
+		// The node writes nothing for a config it already has (no task restarts).
+		fmt.Fprintf(w, "connector %s unchanged\n", s.Name)
 	} else {
 		fmt.Fprintf(w, "connector %s configured\n", s.Name)
 	}

@@ -144,31 +144,6 @@ A task restarts in place, on its node, from its committed offsets.`,
 	return cmd
 }
 
-func connectorsList(cmd *cobra.Command, _ []string) error {
-	asJSON, err := jsonOutput()
-	if err != nil {
-		return err
-	}
-	return withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
-		list, err := c.ListConnectors(ctx, &adminv1.ListConnectorsRequest{})
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			return printProto(cmd.OutOrStdout(), list)
-		}
-		t := newTable(cmd.OutOrStdout(), "NAME", "TYPE", "STATE", "TASKS")
-		for _, name := range list.Names {
-			st, err := c.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: name})
-			if err != nil {
-				continue // deleted since it was listed
-			}
-			t.row(name, st.Type, st.GetConnector().GetState(), taskSummary(st.Tasks))
-		}
-		return t.flush()
-	})
-}
-
 // taskSummary counts tasks by state: "2 RUNNING, 1 FAILED"; "-" for none.
 func taskSummary(tasks []*adminv1.TaskStatus) string {
 	if len(tasks) == 0 {
@@ -191,10 +166,14 @@ func taskSummary(tasks []*adminv1.TaskStatus) string {
 }
 
 func connectorsGet(cmd *cobra.Command, args []string) error {
-	asJSON, err := jsonOutput()
+	format, err := outputFormat()
 	if err != nil {
 		return err
 	}
+	if format == "yaml" {
+		return getKafkaConnectors(cmd, args)
+	}
+	asJSON := format == "json"
 	return withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
 		info, err := c.GetConnector(ctx, &adminv1.ConnectorRequest{Name: args[0]})
 		if err != nil {

@@ -2,12 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/tributary-dev/tributary/kernel/state"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
+
+// ageColumn matches an age at the end of a table row (kubectl's 45s, 12m, 3h, 5d).
+var ageColumn = regexp.MustCompile(`(?m)\b\d+[smhd]$`)
 
 func TestConnectorsCommands(t *testing.T) {
 	n := startCLINode(t)
@@ -24,10 +28,10 @@ func TestConnectorsCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"connectors", "list"}, `NAME                 TYPE    STATE    TASKS
-my-sink-connector    sink    RUNNING  2 UNASSIGNED
-my-source-connector  source  RUNNING  1 FAILED, 1 RUNNING
-secret-source        source  RUNNING  1 UNASSIGNED
+		{[]string{"connectors", "list"}, `NAME                 CLASS                      TYPE    STATE    TASKS  READY  RESTARTS  AGE
+my-sink-connector    FileStreamSinkConnector    sink    RUNNING  0/2    False  0         <age>
+my-source-connector  FileStreamSourceConnector  source  RUNNING  1/2    False  0         <age>
+secret-source        file-source                source  RUNNING  0/1    False  0         <age>
 `},
 		{[]string{"connectors", "status", "my-source-connector"}, `CONNECTOR  my-source-connector
 TYPE       source
@@ -79,13 +83,6 @@ TASK  STATE       WORKER  TRACE
 1     RESTARTING  n2
 `},
 		{[]string{"connectors", "delete", "secret-source"}, "connector secret-source deleted\n"},
-		{[]string{"connectors", "list", "-o", "json"}, `{
-  "names": [
-    "my-sink-connector",
-    "my-source-connector"
-  ]
-}
-`},
 		{[]string{"connectors", "status", "my-sink-connector", "-o", "json"}, `{
   "name": "my-sink-connector",
   "connector": {
@@ -112,10 +109,27 @@ TASK  STATE       WORKER  TRACE
 `},
 	}
 	for _, s := range steps {
-		got := n.mustRun(t, s.args...)
+		// An age depends on the clock: its column is compared as a well-formed age.
+		got := ageColumn.ReplaceAllString(n.mustRun(t, s.args...), "<age>")
 		if got != s.want {
 			t.Errorf("tributary %s:\n got:\n%s\n want:\n%s", strings.Join(s.args, " "), got, s.want)
 		}
+	}
+
+	// -o json lists each connector with its info, status and counters.
+	var list struct {
+		Connectors []struct {
+			Info struct {
+				Name string `json:"name"`
+			} `json:"info"`
+			TargetState string `json:"target_state"`
+			Restarts    string `json:"restarts"`
+		} `json:"connectors"`
+	}
+	if err := json.Unmarshal([]byte(n.mustRun(t, "connectors", "list", "-o", "json")), &list); err != nil || len(list.Connectors) != 2 ||
+		list.Connectors[0].Info.Name != "my-sink-connector" || list.Connectors[0].TargetState != "RUNNING" ||
+		list.Connectors[1].Info.Name != "my-source-connector" || list.Connectors[1].Restarts != "2" {
+		t.Errorf("connectors list -o json: %+v, %v; want the sink RUNNING and the source with 2 restarts (connector and task 1)", list, err)
 	}
 
 	// -o json for config is the config object itself.

@@ -174,8 +174,8 @@ func TestRPCErrorsArePlainMessages(t *testing.T) {
 	if err == nil || err.Error() != "Connector ghost not found" {
 		t.Errorf("error = %v, want the server's message alone", err)
 	}
-	_, _, err = n.run(t, "", "connectors", "list", "-o", "yaml")
-	if err == nil || err.Error() != `unknown output format "yaml": use table or json` {
+	_, _, err = n.run(t, "", "connectors", "list", "-o", "xml")
+	if err == nil || err.Error() != `unknown output format "xml": use table, json or yaml` {
 		t.Errorf("error = %v", err)
 	}
 

@@ -336,6 +336,186 @@ func (*ListConnectorsRequest) Descriptor() ([]byte, []int) {
 	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{5}
 }
 
+type DescribeConnectorsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name limits the answer to one connector (NOT_FOUND if there is none); empty: all.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeConnectorsRequest) Reset() {
+	*x = DescribeConnectorsRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeConnectorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeConnectorsRequest) ProtoMessage() {}
+
+func (x *DescribeConnectorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeConnectorsRequest.ProtoReflect.Descriptor instead.
+func (*DescribeConnectorsRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DescribeConnectorsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ConnectorSummary struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Info   *ConnectorInfo         `protobuf:"bytes,1,opt,name=info,proto3" json:"info,omitempty"`
+	Status *ConnectorStatus       `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	// target_state is RUNNING, PAUSED or STOPPED, as set (status.connector.state may say
+	// RESTARTING).
+	TargetState string `protobuf:"bytes,3,opt,name=target_state,json=targetState,proto3" json:"target_state,omitempty"`
+	// restarts counts the restarts asked of the connector and of its tasks in place.
+	Restarts uint64 `protobuf:"varint,4,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	// generation increases each time the connector's config or task configs change.
+	Generation uint64 `protobuf:"varint,5,opt,name=generation,proto3" json:"generation,omitempty"`
+	// age_ms is how long ago the answering node first saw this incarnation of the
+	// connector: its creation when the node was up then (the replicated state holds no
+	// clocks).
+	AgeMs         int64 `protobuf:"varint,6,opt,name=age_ms,json=ageMs,proto3" json:"age_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectorSummary) Reset() {
+	*x = ConnectorSummary{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectorSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectorSummary) ProtoMessage() {}
+
+func (x *ConnectorSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectorSummary.ProtoReflect.Descriptor instead.
+func (*ConnectorSummary) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ConnectorSummary) GetInfo() *ConnectorInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *ConnectorSummary) GetStatus() *ConnectorStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *ConnectorSummary) GetTargetState() string {
+	if x != nil {
+		return x.TargetState
+	}
+	return ""
+}
+
+func (x *ConnectorSummary) GetRestarts() uint64 {
+	if x != nil {
+		return x.Restarts
+	}
+	return 0
+}
+
+func (x *ConnectorSummary) GetGeneration() uint64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *ConnectorSummary) GetAgeMs() int64 {
+	if x != nil {
+		return x.AgeMs
+	}
+	return 0
+}
+
+type DescribeConnectorsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connectors    []*ConnectorSummary    `protobuf:"bytes,1,rep,name=connectors,proto3" json:"connectors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeConnectorsResponse) Reset() {
+	*x = DescribeConnectorsResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeConnectorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeConnectorsResponse) ProtoMessage() {}
+
+func (x *DescribeConnectorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeConnectorsResponse.ProtoReflect.Descriptor instead.
+func (*DescribeConnectorsResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DescribeConnectorsResponse) GetConnectors() []*ConnectorSummary {
+	if x != nil {
+		return x.Connectors
+	}
+	return nil
+}
+
 type ListConnectorsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Names         []string               `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
@@ -345,7 +525,7 @@ type ListConnectorsResponse struct {
 
 func (x *ListConnectorsResponse) Reset() {
 	*x = ListConnectorsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -357,7 +537,7 @@ func (x *ListConnectorsResponse) String() string {
 func (*ListConnectorsResponse) ProtoMessage() {}
 
 func (x *ListConnectorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -370,7 +550,7 @@ func (x *ListConnectorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConnectorsResponse.ProtoReflect.Descriptor instead.
 func (*ListConnectorsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListConnectorsResponse) GetNames() []string {
@@ -392,7 +572,7 @@ type CreateConnectorRequest struct {
 
 func (x *CreateConnectorRequest) Reset() {
 	*x = CreateConnectorRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +584,7 @@ func (x *CreateConnectorRequest) String() string {
 func (*CreateConnectorRequest) ProtoMessage() {}
 
 func (x *CreateConnectorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +597,7 @@ func (x *CreateConnectorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConnectorRequest.ProtoReflect.Descriptor instead.
 func (*CreateConnectorRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateConnectorRequest) GetName() string {
@@ -451,7 +631,7 @@ type PutConnectorConfigRequest struct {
 
 func (x *PutConnectorConfigRequest) Reset() {
 	*x = PutConnectorConfigRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -463,7 +643,7 @@ func (x *PutConnectorConfigRequest) String() string {
 func (*PutConnectorConfigRequest) ProtoMessage() {}
 
 func (x *PutConnectorConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -476,7 +656,7 @@ func (x *PutConnectorConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutConnectorConfigRequest.ProtoReflect.Descriptor instead.
 func (*PutConnectorConfigRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PutConnectorConfigRequest) GetName() string {
@@ -503,7 +683,7 @@ type PutConnectorConfigResponse struct {
 
 func (x *PutConnectorConfigResponse) Reset() {
 	*x = PutConnectorConfigResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +695,7 @@ func (x *PutConnectorConfigResponse) String() string {
 func (*PutConnectorConfigResponse) ProtoMessage() {}
 
 func (x *PutConnectorConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +708,7 @@ func (x *PutConnectorConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutConnectorConfigResponse.ProtoReflect.Descriptor instead.
 func (*PutConnectorConfigResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PutConnectorConfigResponse) GetInfo() *ConnectorInfo {
@@ -554,7 +734,7 @@ type ConnectorRequest struct {
 
 func (x *ConnectorRequest) Reset() {
 	*x = ConnectorRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +746,7 @@ func (x *ConnectorRequest) String() string {
 func (*ConnectorRequest) ProtoMessage() {}
 
 func (x *ConnectorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +759,7 @@ func (x *ConnectorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorRequest.ProtoReflect.Descriptor instead.
 func (*ConnectorRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ConnectorRequest) GetName() string {
@@ -599,7 +779,7 @@ type TaskRequest struct {
 
 func (x *TaskRequest) Reset() {
 	*x = TaskRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +791,7 @@ func (x *TaskRequest) String() string {
 func (*TaskRequest) ProtoMessage() {}
 
 func (x *TaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +804,7 @@ func (x *TaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRequest.ProtoReflect.Descriptor instead.
 func (*TaskRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TaskRequest) GetConnector() string {
@@ -652,7 +832,7 @@ type RestartConnectorRequest struct {
 
 func (x *RestartConnectorRequest) Reset() {
 	*x = RestartConnectorRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -664,7 +844,7 @@ func (x *RestartConnectorRequest) String() string {
 func (*RestartConnectorRequest) ProtoMessage() {}
 
 func (x *RestartConnectorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -677,7 +857,7 @@ func (x *RestartConnectorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartConnectorRequest.ProtoReflect.Descriptor instead.
 func (*RestartConnectorRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RestartConnectorRequest) GetName() string {
@@ -711,7 +891,7 @@ type TaskID struct {
 
 func (x *TaskID) Reset() {
 	*x = TaskID{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -723,7 +903,7 @@ func (x *TaskID) String() string {
 func (*TaskID) ProtoMessage() {}
 
 func (x *TaskID) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -736,7 +916,7 @@ func (x *TaskID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskID.ProtoReflect.Descriptor instead.
 func (*TaskID) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TaskID) GetConnector() string {
@@ -767,7 +947,7 @@ type ConnectorInfo struct {
 
 func (x *ConnectorInfo) Reset() {
 	*x = ConnectorInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +959,7 @@ func (x *ConnectorInfo) String() string {
 func (*ConnectorInfo) ProtoMessage() {}
 
 func (x *ConnectorInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +972,7 @@ func (x *ConnectorInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorInfo.ProtoReflect.Descriptor instead.
 func (*ConnectorInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ConnectorInfo) GetName() string {
@@ -834,7 +1014,7 @@ type StateInfo struct {
 
 func (x *StateInfo) Reset() {
 	*x = StateInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +1026,7 @@ func (x *StateInfo) String() string {
 func (*StateInfo) ProtoMessage() {}
 
 func (x *StateInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -859,7 +1039,7 @@ func (x *StateInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInfo.ProtoReflect.Descriptor instead.
 func (*StateInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StateInfo) GetState() string {
@@ -895,7 +1075,7 @@ type TaskStatus struct {
 
 func (x *TaskStatus) Reset() {
 	*x = TaskStatus{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1087,7 @@ func (x *TaskStatus) String() string {
 func (*TaskStatus) ProtoMessage() {}
 
 func (x *TaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1100,7 @@ func (x *TaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
 func (*TaskStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *TaskStatus) GetId() int32 {
@@ -963,7 +1143,7 @@ type ConnectorStatus struct {
 
 func (x *ConnectorStatus) Reset() {
 	*x = ConnectorStatus{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -975,7 +1155,7 @@ func (x *ConnectorStatus) String() string {
 func (*ConnectorStatus) ProtoMessage() {}
 
 func (x *ConnectorStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -988,7 +1168,7 @@ func (x *ConnectorStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorStatus.ProtoReflect.Descriptor instead.
 func (*ConnectorStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ConnectorStatus) GetName() string {
@@ -1029,7 +1209,7 @@ type TaskInfo struct {
 
 func (x *TaskInfo) Reset() {
 	*x = TaskInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1221,7 @@ func (x *TaskInfo) String() string {
 func (*TaskInfo) ProtoMessage() {}
 
 func (x *TaskInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1234,7 @@ func (x *TaskInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskInfo.ProtoReflect.Descriptor instead.
 func (*TaskInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TaskInfo) GetId() *TaskID {
@@ -1080,7 +1260,7 @@ type TaskConfigsResponse struct {
 
 func (x *TaskConfigsResponse) Reset() {
 	*x = TaskConfigsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1272,7 @@ func (x *TaskConfigsResponse) String() string {
 func (*TaskConfigsResponse) ProtoMessage() {}
 
 func (x *TaskConfigsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1285,7 @@ func (x *TaskConfigsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskConfigsResponse.ProtoReflect.Descriptor instead.
 func (*TaskConfigsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TaskConfigsResponse) GetTasks() []*TaskInfo {
@@ -1125,7 +1305,7 @@ type Offsets struct {
 
 func (x *Offsets) Reset() {
 	*x = Offsets{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1137,7 +1317,7 @@ func (x *Offsets) String() string {
 func (*Offsets) ProtoMessage() {}
 
 func (x *Offsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1150,7 +1330,7 @@ func (x *Offsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offsets.ProtoReflect.Descriptor instead.
 func (*Offsets) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Offsets) GetOffsets() []*Offset {
@@ -1175,7 +1355,7 @@ type Offset struct {
 
 func (x *Offset) Reset() {
 	*x = Offset{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1187,7 +1367,7 @@ func (x *Offset) String() string {
 func (*Offset) ProtoMessage() {}
 
 func (x *Offset) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1200,7 +1380,7 @@ func (x *Offset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offset.ProtoReflect.Descriptor instead.
 func (*Offset) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Offset) GetPartition() string {
@@ -1227,7 +1407,7 @@ type AlterOffsetsRequest struct {
 
 func (x *AlterOffsetsRequest) Reset() {
 	*x = AlterOffsetsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1239,7 +1419,7 @@ func (x *AlterOffsetsRequest) String() string {
 func (*AlterOffsetsRequest) ProtoMessage() {}
 
 func (x *AlterOffsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1252,7 +1432,7 @@ func (x *AlterOffsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterOffsetsRequest.ProtoReflect.Descriptor instead.
 func (*AlterOffsetsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AlterOffsetsRequest) GetName() string {
@@ -1280,7 +1460,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1472,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1485,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Message) GetMessage() string {
@@ -1324,7 +1504,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1336,7 +1516,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +1529,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPluginsRequest) GetConnectorsOnly() bool {
@@ -1377,7 +1557,7 @@ type PluginInfo struct {
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1389,7 +1569,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1402,7 +1582,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PluginInfo) GetClass() string {
@@ -1455,7 +1635,7 @@ type ReloadPluginsRequest struct {
 
 func (x *ReloadPluginsRequest) Reset() {
 	*x = ReloadPluginsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1647,7 @@ func (x *ReloadPluginsRequest) String() string {
 func (*ReloadPluginsRequest) ProtoMessage() {}
 
 func (x *ReloadPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1660,7 @@ func (x *ReloadPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ReloadPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 // ReloadPluginsResponse says what a reload changed, by plugin binary name.
@@ -1501,7 +1681,7 @@ type ReloadPluginsResponse struct {
 
 func (x *ReloadPluginsResponse) Reset() {
 	*x = ReloadPluginsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1693,7 @@ func (x *ReloadPluginsResponse) String() string {
 func (*ReloadPluginsResponse) ProtoMessage() {}
 
 func (x *ReloadPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1706,7 @@ func (x *ReloadPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ReloadPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReloadPluginsResponse) GetAdded() []string {
@@ -1573,7 +1753,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +1765,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +1778,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1617,7 +1797,7 @@ type PluginRequest struct {
 
 func (x *PluginRequest) Reset() {
 	*x = PluginRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1629,7 +1809,7 @@ func (x *PluginRequest) String() string {
 func (*PluginRequest) ProtoMessage() {}
 
 func (x *PluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1642,7 +1822,7 @@ func (x *PluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRequest.ProtoReflect.Descriptor instead.
 func (*PluginRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PluginRequest) GetClass() string {
@@ -1672,7 +1852,7 @@ type ConfigKeyInfo struct {
 
 func (x *ConfigKeyInfo) Reset() {
 	*x = ConfigKeyInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1684,7 +1864,7 @@ func (x *ConfigKeyInfo) String() string {
 func (*ConfigKeyInfo) ProtoMessage() {}
 
 func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1697,7 +1877,7 @@ func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigKeyInfo.ProtoReflect.Descriptor instead.
 func (*ConfigKeyInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ConfigKeyInfo) GetName() string {
@@ -1793,7 +1973,7 @@ type PluginConfigResponse struct {
 
 func (x *PluginConfigResponse) Reset() {
 	*x = PluginConfigResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1805,7 +1985,7 @@ func (x *PluginConfigResponse) String() string {
 func (*PluginConfigResponse) ProtoMessage() {}
 
 func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1818,7 +1998,7 @@ func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigResponse.ProtoReflect.Descriptor instead.
 func (*PluginConfigResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PluginConfigResponse) GetKeys() []*ConfigKeyInfo {
@@ -1839,7 +2019,7 @@ type ValidateConfigRequest struct {
 
 func (x *ValidateConfigRequest) Reset() {
 	*x = ValidateConfigRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +2031,7 @@ func (x *ValidateConfigRequest) String() string {
 func (*ValidateConfigRequest) ProtoMessage() {}
 
 func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +2044,7 @@ func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateConfigRequest.ProtoReflect.Descriptor instead.
 func (*ValidateConfigRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ValidateConfigRequest) GetClass() string {
@@ -1895,7 +2075,7 @@ type ConfigValueInfo struct {
 
 func (x *ConfigValueInfo) Reset() {
 	*x = ConfigValueInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1907,7 +2087,7 @@ func (x *ConfigValueInfo) String() string {
 func (*ConfigValueInfo) ProtoMessage() {}
 
 func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1920,7 +2100,7 @@ func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigValueInfo.ProtoReflect.Descriptor instead.
 func (*ConfigValueInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ConfigValueInfo) GetName() string {
@@ -1975,7 +2155,7 @@ type ConfigInfo struct {
 
 func (x *ConfigInfo) Reset() {
 	*x = ConfigInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1987,7 +2167,7 @@ func (x *ConfigInfo) String() string {
 func (*ConfigInfo) ProtoMessage() {}
 
 func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2000,7 +2180,7 @@ func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfo.ProtoReflect.Descriptor instead.
 func (*ConfigInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ConfigInfo) GetDefinition() *ConfigKeyInfo {
@@ -2030,7 +2210,7 @@ type ConfigInfos struct {
 
 func (x *ConfigInfos) Reset() {
 	*x = ConfigInfos{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2042,7 +2222,7 @@ func (x *ConfigInfos) String() string {
 func (*ConfigInfos) ProtoMessage() {}
 
 func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2055,7 +2235,7 @@ func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfos.ProtoReflect.Descriptor instead.
 func (*ConfigInfos) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ConfigInfos) GetName() string {
@@ -2094,7 +2274,7 @@ type ListMembersRequest struct {
 
 func (x *ListMembersRequest) Reset() {
 	*x = ListMembersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2106,7 +2286,7 @@ func (x *ListMembersRequest) String() string {
 func (*ListMembersRequest) ProtoMessage() {}
 
 func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2119,7 +2299,7 @@ func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListMembersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 type Member struct {
@@ -2142,7 +2322,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2154,7 +2334,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2167,7 +2347,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{37}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Member) GetId() string {
@@ -2250,7 +2430,7 @@ type ListMembersResponse struct {
 
 func (x *ListMembersResponse) Reset() {
 	*x = ListMembersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2262,7 +2442,7 @@ func (x *ListMembersResponse) String() string {
 func (*ListMembersResponse) ProtoMessage() {}
 
 func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2275,7 +2455,7 @@ func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListMembersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{38}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListMembersResponse) GetMembers() []*Member {
@@ -2300,7 +2480,7 @@ type RaftListPeersRequest struct {
 
 func (x *RaftListPeersRequest) Reset() {
 	*x = RaftListPeersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2312,7 +2492,7 @@ func (x *RaftListPeersRequest) String() string {
 func (*RaftListPeersRequest) ProtoMessage() {}
 
 func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2325,7 +2505,7 @@ func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersRequest.ProtoReflect.Descriptor instead.
 func (*RaftListPeersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{39}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{42}
 }
 
 type RaftPeer struct {
@@ -2341,7 +2521,7 @@ type RaftPeer struct {
 
 func (x *RaftPeer) Reset() {
 	*x = RaftPeer{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2353,7 +2533,7 @@ func (x *RaftPeer) String() string {
 func (*RaftPeer) ProtoMessage() {}
 
 func (x *RaftPeer) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2366,7 +2546,7 @@ func (x *RaftPeer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeer.ProtoReflect.Descriptor instead.
 func (*RaftPeer) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{40}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RaftPeer) GetId() string {
@@ -2406,7 +2586,7 @@ type RaftListPeersResponse struct {
 
 func (x *RaftListPeersResponse) Reset() {
 	*x = RaftListPeersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2418,7 +2598,7 @@ func (x *RaftListPeersResponse) String() string {
 func (*RaftListPeersResponse) ProtoMessage() {}
 
 func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2431,7 +2611,7 @@ func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersResponse.ProtoReflect.Descriptor instead.
 func (*RaftListPeersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{41}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RaftListPeersResponse) GetPeers() []*RaftPeer {
@@ -2451,7 +2631,7 @@ type RaftPeerRequest struct {
 
 func (x *RaftPeerRequest) Reset() {
 	*x = RaftPeerRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[42]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2463,7 +2643,7 @@ func (x *RaftPeerRequest) String() string {
 func (*RaftPeerRequest) ProtoMessage() {}
 
 func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[42]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2476,7 +2656,7 @@ func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeerRequest.ProtoReflect.Descriptor instead.
 func (*RaftPeerRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{42}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *RaftPeerRequest) GetId() string {
@@ -2499,7 +2679,7 @@ type LoggerLevel struct {
 
 func (x *LoggerLevel) Reset() {
 	*x = LoggerLevel{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[43]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2511,7 +2691,7 @@ func (x *LoggerLevel) String() string {
 func (*LoggerLevel) ProtoMessage() {}
 
 func (x *LoggerLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[43]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2524,7 +2704,7 @@ func (x *LoggerLevel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoggerLevel.ProtoReflect.Descriptor instead.
 func (*LoggerLevel) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{43}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *LoggerLevel) GetLogger() string {
@@ -2557,7 +2737,7 @@ type GetLoggersRequest struct {
 
 func (x *GetLoggersRequest) Reset() {
 	*x = GetLoggersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[44]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2569,7 +2749,7 @@ func (x *GetLoggersRequest) String() string {
 func (*GetLoggersRequest) ProtoMessage() {}
 
 func (x *GetLoggersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[44]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2582,7 +2762,7 @@ func (x *GetLoggersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLoggersRequest.ProtoReflect.Descriptor instead.
 func (*GetLoggersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{44}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetLoggersRequest) GetName() string {
@@ -2601,7 +2781,7 @@ type GetLoggersResponse struct {
 
 func (x *GetLoggersResponse) Reset() {
 	*x = GetLoggersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[45]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2613,7 +2793,7 @@ func (x *GetLoggersResponse) String() string {
 func (*GetLoggersResponse) ProtoMessage() {}
 
 func (x *GetLoggersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[45]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2626,7 +2806,7 @@ func (x *GetLoggersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLoggersResponse.ProtoReflect.Descriptor instead.
 func (*GetLoggersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{45}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetLoggersResponse) GetLoggers() []*LoggerLevel {
@@ -2646,7 +2826,7 @@ type SetLogLevelRequest struct {
 
 func (x *SetLogLevelRequest) Reset() {
 	*x = SetLogLevelRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[46]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2658,7 +2838,7 @@ func (x *SetLogLevelRequest) String() string {
 func (*SetLogLevelRequest) ProtoMessage() {}
 
 func (x *SetLogLevelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[46]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2671,7 +2851,7 @@ func (x *SetLogLevelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetLogLevelRequest.ProtoReflect.Descriptor instead.
 func (*SetLogLevelRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{46}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetLogLevelRequest) GetName() string {
@@ -2698,7 +2878,7 @@ type SetLogLevelResponse struct {
 
 func (x *SetLogLevelResponse) Reset() {
 	*x = SetLogLevelResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[47]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2710,7 +2890,7 @@ func (x *SetLogLevelResponse) String() string {
 func (*SetLogLevelResponse) ProtoMessage() {}
 
 func (x *SetLogLevelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[47]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2723,7 +2903,7 @@ func (x *SetLogLevelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetLogLevelResponse.ProtoReflect.Descriptor instead.
 func (*SetLogLevelResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{47}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *SetLogLevelResponse) GetChanged() []string {
@@ -2754,7 +2934,22 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\finitial_done\x18\x03 \x01(\bR\vinitialDone\x12\x1b\n" +
 	"\tleader_id\x18\x04 \x01(\tR\bleaderId\x12\x14\n" +
 	"\x05index\x18\x05 \x01(\x04R\x05index\"\x17\n" +
-	"\x15ListConnectorsRequest\".\n" +
+	"\x15ListConnectorsRequest\"/\n" +
+	"\x19DescribeConnectorsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xfc\x01\n" +
+	"\x10ConnectorSummary\x125\n" +
+	"\x04info\x18\x01 \x01(\v2!.tributary.admin.v1.ConnectorInfoR\x04info\x12;\n" +
+	"\x06status\x18\x02 \x01(\v2#.tributary.admin.v1.ConnectorStatusR\x06status\x12!\n" +
+	"\ftarget_state\x18\x03 \x01(\tR\vtargetState\x12\x1a\n" +
+	"\brestarts\x18\x04 \x01(\x04R\brestarts\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x05 \x01(\x04R\n" +
+	"generation\x12\x15\n" +
+	"\x06age_ms\x18\x06 \x01(\x03R\x05ageMs\"b\n" +
+	"\x1aDescribeConnectorsResponse\x12D\n" +
+	"\n" +
+	"connectors\x18\x01 \x03(\v2$.tributary.admin.v1.ConnectorSummaryR\n" +
+	"connectors\".\n" +
 	"\x16ListConnectorsResponse\x12\x14\n" +
 	"\x05names\x18\x01 \x03(\tR\x05names\"\xdc\x01\n" +
 	"\x16CreateConnectorRequest\x12\x12\n" +
@@ -2936,11 +3131,12 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05level\x18\x02 \x01(\tR\x05level\"/\n" +
 	"\x13SetLogLevelResponse\x12\x18\n" +
-	"\achanged\x18\x01 \x03(\tR\achanged2\xc0\x13\n" +
+	"\achanged\x18\x01 \x03(\tR\achanged2\xb5\x14\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
-	"\x0eListConnectors\x12).tributary.admin.v1.ListConnectorsRequest\x1a*.tributary.admin.v1.ListConnectorsResponse\x12`\n" +
+	"\x0eListConnectors\x12).tributary.admin.v1.ListConnectorsRequest\x1a*.tributary.admin.v1.ListConnectorsResponse\x12s\n" +
+	"\x12DescribeConnectors\x12-.tributary.admin.v1.DescribeConnectorsRequest\x1a..tributary.admin.v1.DescribeConnectorsResponse\x12`\n" +
 	"\x0fCreateConnector\x12*.tributary.admin.v1.CreateConnectorRequest\x1a!.tributary.admin.v1.ConnectorInfo\x12s\n" +
 	"\x12PutConnectorConfig\x12-.tributary.admin.v1.PutConnectorConfigRequest\x1a..tributary.admin.v1.PutConnectorConfigResponse\x12W\n" +
 	"\fGetConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a!.tributary.admin.v1.ConnectorInfo\x12R\n" +
@@ -2981,7 +3177,7 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
@@ -2989,138 +3185,146 @@ var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*WatchStatusRequest)(nil),         // 3: tributary.admin.v1.WatchStatusRequest
 	(*StatusEvent)(nil),                // 4: tributary.admin.v1.StatusEvent
 	(*ListConnectorsRequest)(nil),      // 5: tributary.admin.v1.ListConnectorsRequest
-	(*ListConnectorsResponse)(nil),     // 6: tributary.admin.v1.ListConnectorsResponse
-	(*CreateConnectorRequest)(nil),     // 7: tributary.admin.v1.CreateConnectorRequest
-	(*PutConnectorConfigRequest)(nil),  // 8: tributary.admin.v1.PutConnectorConfigRequest
-	(*PutConnectorConfigResponse)(nil), // 9: tributary.admin.v1.PutConnectorConfigResponse
-	(*ConnectorRequest)(nil),           // 10: tributary.admin.v1.ConnectorRequest
-	(*TaskRequest)(nil),                // 11: tributary.admin.v1.TaskRequest
-	(*RestartConnectorRequest)(nil),    // 12: tributary.admin.v1.RestartConnectorRequest
-	(*TaskID)(nil),                     // 13: tributary.admin.v1.TaskID
-	(*ConnectorInfo)(nil),              // 14: tributary.admin.v1.ConnectorInfo
-	(*StateInfo)(nil),                  // 15: tributary.admin.v1.StateInfo
-	(*TaskStatus)(nil),                 // 16: tributary.admin.v1.TaskStatus
-	(*ConnectorStatus)(nil),            // 17: tributary.admin.v1.ConnectorStatus
-	(*TaskInfo)(nil),                   // 18: tributary.admin.v1.TaskInfo
-	(*TaskConfigsResponse)(nil),        // 19: tributary.admin.v1.TaskConfigsResponse
-	(*Offsets)(nil),                    // 20: tributary.admin.v1.Offsets
-	(*Offset)(nil),                     // 21: tributary.admin.v1.Offset
-	(*AlterOffsetsRequest)(nil),        // 22: tributary.admin.v1.AlterOffsetsRequest
-	(*Message)(nil),                    // 23: tributary.admin.v1.Message
-	(*ListPluginsRequest)(nil),         // 24: tributary.admin.v1.ListPluginsRequest
-	(*PluginInfo)(nil),                 // 25: tributary.admin.v1.PluginInfo
-	(*ReloadPluginsRequest)(nil),       // 26: tributary.admin.v1.ReloadPluginsRequest
-	(*ReloadPluginsResponse)(nil),      // 27: tributary.admin.v1.ReloadPluginsResponse
-	(*ListPluginsResponse)(nil),        // 28: tributary.admin.v1.ListPluginsResponse
-	(*PluginRequest)(nil),              // 29: tributary.admin.v1.PluginRequest
-	(*ConfigKeyInfo)(nil),              // 30: tributary.admin.v1.ConfigKeyInfo
-	(*PluginConfigResponse)(nil),       // 31: tributary.admin.v1.PluginConfigResponse
-	(*ValidateConfigRequest)(nil),      // 32: tributary.admin.v1.ValidateConfigRequest
-	(*ConfigValueInfo)(nil),            // 33: tributary.admin.v1.ConfigValueInfo
-	(*ConfigInfo)(nil),                 // 34: tributary.admin.v1.ConfigInfo
-	(*ConfigInfos)(nil),                // 35: tributary.admin.v1.ConfigInfos
-	(*ListMembersRequest)(nil),         // 36: tributary.admin.v1.ListMembersRequest
-	(*Member)(nil),                     // 37: tributary.admin.v1.Member
-	(*ListMembersResponse)(nil),        // 38: tributary.admin.v1.ListMembersResponse
-	(*RaftListPeersRequest)(nil),       // 39: tributary.admin.v1.RaftListPeersRequest
-	(*RaftPeer)(nil),                   // 40: tributary.admin.v1.RaftPeer
-	(*RaftListPeersResponse)(nil),      // 41: tributary.admin.v1.RaftListPeersResponse
-	(*RaftPeerRequest)(nil),            // 42: tributary.admin.v1.RaftPeerRequest
-	(*LoggerLevel)(nil),                // 43: tributary.admin.v1.LoggerLevel
-	(*GetLoggersRequest)(nil),          // 44: tributary.admin.v1.GetLoggersRequest
-	(*GetLoggersResponse)(nil),         // 45: tributary.admin.v1.GetLoggersResponse
-	(*SetLogLevelRequest)(nil),         // 46: tributary.admin.v1.SetLogLevelRequest
-	(*SetLogLevelResponse)(nil),        // 47: tributary.admin.v1.SetLogLevelResponse
-	nil,                                // 48: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 49: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 50: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 51: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 52: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
-	nil,                                // 53: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	(*DescribeConnectorsRequest)(nil),  // 6: tributary.admin.v1.DescribeConnectorsRequest
+	(*ConnectorSummary)(nil),           // 7: tributary.admin.v1.ConnectorSummary
+	(*DescribeConnectorsResponse)(nil), // 8: tributary.admin.v1.DescribeConnectorsResponse
+	(*ListConnectorsResponse)(nil),     // 9: tributary.admin.v1.ListConnectorsResponse
+	(*CreateConnectorRequest)(nil),     // 10: tributary.admin.v1.CreateConnectorRequest
+	(*PutConnectorConfigRequest)(nil),  // 11: tributary.admin.v1.PutConnectorConfigRequest
+	(*PutConnectorConfigResponse)(nil), // 12: tributary.admin.v1.PutConnectorConfigResponse
+	(*ConnectorRequest)(nil),           // 13: tributary.admin.v1.ConnectorRequest
+	(*TaskRequest)(nil),                // 14: tributary.admin.v1.TaskRequest
+	(*RestartConnectorRequest)(nil),    // 15: tributary.admin.v1.RestartConnectorRequest
+	(*TaskID)(nil),                     // 16: tributary.admin.v1.TaskID
+	(*ConnectorInfo)(nil),              // 17: tributary.admin.v1.ConnectorInfo
+	(*StateInfo)(nil),                  // 18: tributary.admin.v1.StateInfo
+	(*TaskStatus)(nil),                 // 19: tributary.admin.v1.TaskStatus
+	(*ConnectorStatus)(nil),            // 20: tributary.admin.v1.ConnectorStatus
+	(*TaskInfo)(nil),                   // 21: tributary.admin.v1.TaskInfo
+	(*TaskConfigsResponse)(nil),        // 22: tributary.admin.v1.TaskConfigsResponse
+	(*Offsets)(nil),                    // 23: tributary.admin.v1.Offsets
+	(*Offset)(nil),                     // 24: tributary.admin.v1.Offset
+	(*AlterOffsetsRequest)(nil),        // 25: tributary.admin.v1.AlterOffsetsRequest
+	(*Message)(nil),                    // 26: tributary.admin.v1.Message
+	(*ListPluginsRequest)(nil),         // 27: tributary.admin.v1.ListPluginsRequest
+	(*PluginInfo)(nil),                 // 28: tributary.admin.v1.PluginInfo
+	(*ReloadPluginsRequest)(nil),       // 29: tributary.admin.v1.ReloadPluginsRequest
+	(*ReloadPluginsResponse)(nil),      // 30: tributary.admin.v1.ReloadPluginsResponse
+	(*ListPluginsResponse)(nil),        // 31: tributary.admin.v1.ListPluginsResponse
+	(*PluginRequest)(nil),              // 32: tributary.admin.v1.PluginRequest
+	(*ConfigKeyInfo)(nil),              // 33: tributary.admin.v1.ConfigKeyInfo
+	(*PluginConfigResponse)(nil),       // 34: tributary.admin.v1.PluginConfigResponse
+	(*ValidateConfigRequest)(nil),      // 35: tributary.admin.v1.ValidateConfigRequest
+	(*ConfigValueInfo)(nil),            // 36: tributary.admin.v1.ConfigValueInfo
+	(*ConfigInfo)(nil),                 // 37: tributary.admin.v1.ConfigInfo
+	(*ConfigInfos)(nil),                // 38: tributary.admin.v1.ConfigInfos
+	(*ListMembersRequest)(nil),         // 39: tributary.admin.v1.ListMembersRequest
+	(*Member)(nil),                     // 40: tributary.admin.v1.Member
+	(*ListMembersResponse)(nil),        // 41: tributary.admin.v1.ListMembersResponse
+	(*RaftListPeersRequest)(nil),       // 42: tributary.admin.v1.RaftListPeersRequest
+	(*RaftPeer)(nil),                   // 43: tributary.admin.v1.RaftPeer
+	(*RaftListPeersResponse)(nil),      // 44: tributary.admin.v1.RaftListPeersResponse
+	(*RaftPeerRequest)(nil),            // 45: tributary.admin.v1.RaftPeerRequest
+	(*LoggerLevel)(nil),                // 46: tributary.admin.v1.LoggerLevel
+	(*GetLoggersRequest)(nil),          // 47: tributary.admin.v1.GetLoggersRequest
+	(*GetLoggersResponse)(nil),         // 48: tributary.admin.v1.GetLoggersResponse
+	(*SetLogLevelRequest)(nil),         // 49: tributary.admin.v1.SetLogLevelRequest
+	(*SetLogLevelResponse)(nil),        // 50: tributary.admin.v1.SetLogLevelResponse
+	nil,                                // 51: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 52: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 53: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 54: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 55: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	nil,                                // 56: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
-	17, // 0: tributary.admin.v1.StatusEvent.status:type_name -> tributary.admin.v1.ConnectorStatus
-	48, // 1: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	49, // 2: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	14, // 3: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	50, // 4: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
-	13, // 5: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
-	15, // 6: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
-	16, // 7: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
-	13, // 8: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	51, // 9: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
-	18, // 10: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
-	21, // 11: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
-	21, // 12: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
-	52, // 13: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
-	25, // 14: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
-	30, // 15: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	53, // 16: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
-	30, // 17: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
-	33, // 18: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
-	34, // 19: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
-	37, // 20: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
-	40, // 21: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
-	43, // 22: tributary.admin.v1.GetLoggersResponse.loggers:type_name -> tributary.admin.v1.LoggerLevel
-	1,  // 23: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
-	5,  // 24: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
-	7,  // 25: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
-	8,  // 26: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
-	10, // 27: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 28: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 29: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
-	3,  // 30: tributary.admin.v1.Admin.WatchStatus:input_type -> tributary.admin.v1.WatchStatusRequest
-	10, // 31: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 32: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 33: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 34: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	12, // 35: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
-	11, // 36: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
-	10, // 37: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	22, // 38: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
-	10, // 39: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	24, // 40: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	26, // 41: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
-	29, // 42: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	32, // 43: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	36, // 44: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	44, // 45: tributary.admin.v1.Admin.GetLoggers:input_type -> tributary.admin.v1.GetLoggersRequest
-	46, // 46: tributary.admin.v1.Admin.SetLogLevel:input_type -> tributary.admin.v1.SetLogLevelRequest
-	39, // 47: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
-	42, // 48: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
-	42, // 49: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
-	2,  // 50: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	6,  // 51: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	14, // 52: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	9,  // 53: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	14, // 54: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 55: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	17, // 56: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	4,  // 57: tributary.admin.v1.Admin.WatchStatus:output_type -> tributary.admin.v1.StatusEvent
-	19, // 58: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 59: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 60: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 61: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	17, // 62: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 63: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	20, // 64: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	23, // 65: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
-	23, // 66: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
-	28, // 67: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	27, // 68: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
-	31, // 69: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	35, // 70: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	38, // 71: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	45, // 72: tributary.admin.v1.Admin.GetLoggers:output_type -> tributary.admin.v1.GetLoggersResponse
-	47, // 73: tributary.admin.v1.Admin.SetLogLevel:output_type -> tributary.admin.v1.SetLogLevelResponse
-	41, // 74: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
-	0,  // 75: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
-	0,  // 76: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
-	50, // [50:77] is the sub-list for method output_type
-	23, // [23:50] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	20, // 0: tributary.admin.v1.StatusEvent.status:type_name -> tributary.admin.v1.ConnectorStatus
+	17, // 1: tributary.admin.v1.ConnectorSummary.info:type_name -> tributary.admin.v1.ConnectorInfo
+	20, // 2: tributary.admin.v1.ConnectorSummary.status:type_name -> tributary.admin.v1.ConnectorStatus
+	7,  // 3: tributary.admin.v1.DescribeConnectorsResponse.connectors:type_name -> tributary.admin.v1.ConnectorSummary
+	51, // 4: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	52, // 5: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	17, // 6: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
+	53, // 7: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	16, // 8: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
+	18, // 9: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
+	19, // 10: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
+	16, // 11: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
+	54, // 12: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	21, // 13: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
+	24, // 14: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
+	24, // 15: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
+	55, // 16: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	28, // 17: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
+	33, // 18: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
+	56, // 19: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	33, // 20: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
+	36, // 21: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
+	37, // 22: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
+	40, // 23: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
+	43, // 24: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
+	46, // 25: tributary.admin.v1.GetLoggersResponse.loggers:type_name -> tributary.admin.v1.LoggerLevel
+	1,  // 26: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
+	5,  // 27: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
+	6,  // 28: tributary.admin.v1.Admin.DescribeConnectors:input_type -> tributary.admin.v1.DescribeConnectorsRequest
+	10, // 29: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
+	11, // 30: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
+	13, // 31: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 32: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 33: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
+	3,  // 34: tributary.admin.v1.Admin.WatchStatus:input_type -> tributary.admin.v1.WatchStatusRequest
+	13, // 35: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 36: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 37: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 38: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	15, // 39: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
+	14, // 40: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
+	13, // 41: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	25, // 42: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
+	13, // 43: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	27, // 44: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	29, // 45: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
+	32, // 46: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	35, // 47: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	39, // 48: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	47, // 49: tributary.admin.v1.Admin.GetLoggers:input_type -> tributary.admin.v1.GetLoggersRequest
+	49, // 50: tributary.admin.v1.Admin.SetLogLevel:input_type -> tributary.admin.v1.SetLogLevelRequest
+	42, // 51: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	45, // 52: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	45, // 53: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 54: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	9,  // 55: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	8,  // 56: tributary.admin.v1.Admin.DescribeConnectors:output_type -> tributary.admin.v1.DescribeConnectorsResponse
+	17, // 57: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	12, // 58: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	17, // 59: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 60: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	20, // 61: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	4,  // 62: tributary.admin.v1.Admin.WatchStatus:output_type -> tributary.admin.v1.StatusEvent
+	22, // 63: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 64: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 65: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 66: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	20, // 67: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 68: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	23, // 69: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	26, // 70: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
+	26, // 71: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
+	31, // 72: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	30, // 73: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
+	34, // 74: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	38, // 75: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	41, // 76: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	48, // 77: tributary.admin.v1.Admin.GetLoggers:output_type -> tributary.admin.v1.GetLoggersResponse
+	50, // 78: tributary.admin.v1.Admin.SetLogLevel:output_type -> tributary.admin.v1.SetLogLevelResponse
+	44, // 79: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 80: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 81: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	54, // [54:82] is the sub-list for method output_type
+	26, // [26:54] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_tributary_admin_v1_admin_proto_init() }
@@ -3134,7 +3338,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   54,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Admin_ServerInfo_FullMethodName         = "/tributary.admin.v1.Admin/ServerInfo"
 	Admin_ListConnectors_FullMethodName     = "/tributary.admin.v1.Admin/ListConnectors"
+	Admin_DescribeConnectors_FullMethodName = "/tributary.admin.v1.Admin/DescribeConnectors"
 	Admin_CreateConnector_FullMethodName    = "/tributary.admin.v1.Admin/CreateConnector"
 	Admin_PutConnectorConfig_FullMethodName = "/tributary.admin.v1.Admin/PutConnectorConfig"
 	Admin_GetConnector_FullMethodName       = "/tributary.admin.v1.Admin/GetConnector"
@@ -57,6 +58,9 @@ const (
 type AdminClient interface {
 	ServerInfo(ctx context.Context, in *ServerInfoRequest, opts ...grpc.CallOption) (*ServerInfoResponse, error)
 	ListConnectors(ctx context.Context, in *ListConnectorsRequest, opts ...grpc.CallOption) (*ListConnectorsResponse, error)
+	// DescribeConnectors returns, in one read of the replica, each connector's info, status,
+	// target state and counters: what `tributary connectors list` shows.
+	DescribeConnectors(ctx context.Context, in *DescribeConnectorsRequest, opts ...grpc.CallOption) (*DescribeConnectorsResponse, error)
 	CreateConnector(ctx context.Context, in *CreateConnectorRequest, opts ...grpc.CallOption) (*ConnectorInfo, error)
 	// PutConnectorConfig creates the connector or replaces its config.
 	PutConnectorConfig(ctx context.Context, in *PutConnectorConfigRequest, opts ...grpc.CallOption) (*PutConnectorConfigResponse, error)
@@ -128,6 +132,16 @@ func (c *adminClient) ListConnectors(ctx context.Context, in *ListConnectorsRequ
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListConnectorsResponse)
 	err := c.cc.Invoke(ctx, Admin_ListConnectors_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) DescribeConnectors(ctx context.Context, in *DescribeConnectorsRequest, opts ...grpc.CallOption) (*DescribeConnectorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeConnectorsResponse)
+	err := c.cc.Invoke(ctx, Admin_DescribeConnectors_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -399,6 +413,9 @@ func (c *adminClient) RaftTransferLeader(ctx context.Context, in *RaftPeerReques
 type AdminServer interface {
 	ServerInfo(context.Context, *ServerInfoRequest) (*ServerInfoResponse, error)
 	ListConnectors(context.Context, *ListConnectorsRequest) (*ListConnectorsResponse, error)
+	// DescribeConnectors returns, in one read of the replica, each connector's info, status,
+	// target state and counters: what `tributary connectors list` shows.
+	DescribeConnectors(context.Context, *DescribeConnectorsRequest) (*DescribeConnectorsResponse, error)
 	CreateConnector(context.Context, *CreateConnectorRequest) (*ConnectorInfo, error)
 	// PutConnectorConfig creates the connector or replaces its config.
 	PutConnectorConfig(context.Context, *PutConnectorConfigRequest) (*PutConnectorConfigResponse, error)
@@ -461,6 +478,9 @@ func (UnimplementedAdminServer) ServerInfo(context.Context, *ServerInfoRequest) 
 }
 func (UnimplementedAdminServer) ListConnectors(context.Context, *ListConnectorsRequest) (*ListConnectorsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListConnectors not implemented")
+}
+func (UnimplementedAdminServer) DescribeConnectors(context.Context, *DescribeConnectorsRequest) (*DescribeConnectorsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DescribeConnectors not implemented")
 }
 func (UnimplementedAdminServer) CreateConnector(context.Context, *CreateConnectorRequest) (*ConnectorInfo, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateConnector not implemented")
@@ -590,6 +610,24 @@ func _Admin_ListConnectors_Handler(srv interface{}, ctx context.Context, dec fun
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServer).ListConnectors(ctx, req.(*ListConnectorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_DescribeConnectors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DescribeConnectorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).DescribeConnectors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_DescribeConnectors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).DescribeConnectors(ctx, req.(*DescribeConnectorsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1051,6 +1089,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListConnectors",
 			Handler:    _Admin_ListConnectors_Handler,
+		},
+		{
+			MethodName: "DescribeConnectors",
+			Handler:    _Admin_DescribeConnectors_Handler,
 		},
 		{
 			MethodName: "CreateConnector",
