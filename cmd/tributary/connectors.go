@@ -130,6 +130,18 @@ A task restarts in place, on its node, from its committed offsets.`,
 				if asJSON {
 					return printProto(cmd.OutOrStdout(), st)
 				}
+				if onlyFailed && !restarting(st) {
+					what := "the connector has not FAILED (a Tributary connector has no instance of its own that can fail)"
+					if includeTasks {
+						what = "no task of it has FAILED"
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "nothing restarted: %s; connector %s is %s, tasks %s\n",
+						what, args[0], st.GetConnector().GetState(), taskSummary(st.Tasks))
+					if !includeTasks && strings.Contains(taskSummary(st.Tasks), "FAILED") {
+						fmt.Fprintf(cmd.OutOrStdout(), "to restart the FAILED tasks: tributary connectors restart %s --include-tasks --only-failed\n", args[0])
+					}
+					return nil
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "connector %s restarted\n", args[0])
 				if includeTasks || onlyFailed {
 					return printStatus(cmd, st)
@@ -142,6 +154,19 @@ A task restarts in place, on its node, from its committed offsets.`,
 	cmd.Flags().BoolVar(&onlyFailed, "only-failed", false, "restart only what has FAILED")
 	cmd.Flags().Int32Var(&task, "task", 0, "restart only the task with this id (as status lists it)")
 	return cmd
+}
+
+// restarting reports whether a restart plan restarts anything.
+func restarting(st *adminv1.ConnectorStatus) bool {
+	if st.GetConnector().GetState() == "RESTARTING" {
+		return true
+	}
+	for _, t := range st.GetTasks() {
+		if t.State == "RESTARTING" {
+			return true
+		}
+	}
+	return false
 }
 
 // taskSummary counts tasks by state: "2 RUNNING, 1 FAILED"; "-" for none.

@@ -82,6 +82,10 @@ TASK  STATE       WORKER  TRACE
 0     RUNNING     n2
 1     RESTARTING  n2
 `},
+		{[]string{"connectors", "restart", "my-sink-connector", "--include-tasks", "--only-failed"},
+			"nothing restarted: no task of it has FAILED; connector my-sink-connector is RUNNING, tasks 2 UNASSIGNED\n"},
+		{[]string{"connectors", "restart", "my-sink-connector", "--only-failed"},
+			"nothing restarted: the connector has not FAILED (a Tributary connector has no instance of its own that can fail); connector my-sink-connector is RUNNING, tasks 2 UNASSIGNED\n"},
 		{[]string{"connectors", "delete", "secret-source"}, "connector secret-source deleted\n"},
 		{[]string{"connectors", "status", "my-sink-connector", "-o", "json"}, `{
   "name": "my-sink-connector",
@@ -316,17 +320,10 @@ func TestOffsetsAndRestartCommands(t *testing.T) {
 		t.Errorf("restart --task 1: epochs %v → %v; want only task 1's to move", before, after)
 	}
 	// --only-failed without --include-tasks restarts nothing (the connector cannot fail,
-	// tasks are not included) and shows the plan.
+	// tasks are not included), says so and how to restart the failed task.
 	n.place(t, "n2", src, clusterv1.TaskState_TASK_STATE_RUNNING, clusterv1.TaskState_TASK_STATE_FAILED)
-	if got, want := n.mustRun(t, "connectors", "restart", src, "--only-failed"), `connector my-source-connector restarted
-CONNECTOR  my-source-connector
-TYPE       source
-STATE      RUNNING
-WORKER     n2
-
-TASK  STATE    WORKER  TRACE
-0     RUNNING  n2
-1     FAILED   n2      file not found: /nope …
+	if got, want := n.mustRun(t, "connectors", "restart", src, "--only-failed"), `nothing restarted: the connector has not FAILED (a Tributary connector has no instance of its own that can fail); connector my-source-connector is RUNNING, tasks 1 FAILED, 1 RUNNING
+to restart the FAILED tasks: tributary connectors restart my-source-connector --include-tasks --only-failed
 `; got != want {
 		t.Errorf("restart --only-failed:\n got:\n%s\n want:\n%s", got, want)
 	}

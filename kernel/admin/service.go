@@ -5,7 +5,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -128,13 +132,52 @@ func (s *Service) Register(g *grpc.Server) {
 func (s *Service) Shutdown() { s.health.Shutdown() }
 
 // ServerInfo implements adminv1.AdminServer.
-func (s *Service) ServerInfo(context.Context, *adminv1.ServerInfoRequest) (*adminv1.ServerInfoResponse, error) {
+func (s *Service) ServerInfo(ctx context.Context, _ *adminv1.ServerInfoRequest) (*adminv1.ServerInfoResponse, error) {
 	resp := &adminv1.ServerInfoResponse{Version: s.cfg.Version, Commit: s.cfg.Commit, NodeId: s.cfg.NodeID}
 	if s.cfg.KafkaClusterID != nil {
 		resp.KafkaClusterId = s.cfg.KafkaClusterID()
 	}
-	_, resp.LeaderId = s.members()
+	var ms []*adminv1.Member
+	ms, resp.LeaderId = s.members()
+	if resp.LeaderId == "" {
+		resp.Voters, resp.VotersReachable = s.reachableVoters(ctx, ms)
+	}
 	return resp, nil
+}
+
+// reachableVoters counts the voters among ms and those this node can open a connection
+// to (its Raft address, else its admin address), itself counted reachable: what a user
+// needs to know of a cluster that has no leader.
+func (s *Service) reachableVoters(ctx context.Context, ms []*adminv1.Member) (voters, reachable int32) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, m := range ms {
+		if !m.Voter {
+			continue
+		}
+		voters++
+		if m.Id == s.cfg.NodeID {
+			reachable++
+			continue
+		}
+		addr := m.RaftAddr
+		if addr == "" {
+			addr = m.AdminAddr
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := net.Dialer{Timeout: 500 * time.Millisecond}
+			if c, err := d.DialContext(ctx, "tcp", addr); err == nil {
+				c.Close()
+				mu.Lock()
+				reachable++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return voters, reachable
 }
 
 // Operator is the cluster's operator surface, as the kernel provides it.
@@ -194,6 +237,22 @@ func (s *Service) RaftTransferLeader(ctx context.Context, req *adminv1.RaftPeerR
 	op, err := s.operator()
 	if err != nil {
 		return nil, err
+	}
+	if peers, perr := op.RaftPeers(ctx); perr == nil {
+		var voters []string
+		for _, p := range peers {
+			if p.Suffrage == "voter" {
+				voters = append(voters, p.Id)
+			}
+		}
+		if len(voters) == 1 {
+			return nil, status.Errorf(codes.FailedPrecondition, "the cluster has one voter (%s): there is no other node to "+
+				"hand leadership to; add a node (tributary agent -join …) first", voters[0])
+		}
+		if req.Id != "" && !slices.Contains(voters, req.Id) {
+			return nil, status.Errorf(codes.InvalidArgument, "%s is not a voter of the cluster; the voters are %s",
+				req.Id, strings.Join(voters, ", "))
+		}
 	}
 	return &adminv1.Empty{}, storeErr(op.TransferLeader(ctx, req.Id))
 }

@@ -103,8 +103,12 @@ type ServerInfoResponse struct {
 	KafkaClusterId string                 `protobuf:"bytes,3,opt,name=kafka_cluster_id,json=kafkaClusterId,proto3" json:"kafka_cluster_id,omitempty"`
 	NodeId         string                 `protobuf:"bytes,4,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	LeaderId       string                 `protobuf:"bytes,5,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// When the node knows of no leader: the voters in its Raft configuration, and how many
+	// of them it can reach now (itself included); both 0 while there is a leader.
+	Voters          int32 `protobuf:"varint,6,opt,name=voters,proto3" json:"voters,omitempty"`
+	VotersReachable int32 `protobuf:"varint,7,opt,name=voters_reachable,json=votersReachable,proto3" json:"voters_reachable,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ServerInfoResponse) Reset() {
@@ -170,6 +174,20 @@ func (x *ServerInfoResponse) GetLeaderId() string {
 		return x.LeaderId
 	}
 	return ""
+}
+
+func (x *ServerInfoResponse) GetVoters() int32 {
+	if x != nil {
+		return x.Voters
+	}
+	return 0
+}
+
+func (x *ServerInfoResponse) GetVotersReachable() int32 {
+	if x != nil {
+		return x.VotersReachable
+	}
+	return 0
 }
 
 // WatchStatusRequest names what to watch: one connector, or every connector when name is
@@ -2919,13 +2937,15 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x1etributary/admin/v1/admin.proto\x12\x12tributary.admin.v1\"\a\n" +
 	"\x05Empty\"\x13\n" +
-	"\x11ServerInfoRequest\"\xa6\x01\n" +
+	"\x11ServerInfoRequest\"\xe9\x01\n" +
 	"\x12ServerInfoResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x16\n" +
 	"\x06commit\x18\x02 \x01(\tR\x06commit\x12(\n" +
 	"\x10kafka_cluster_id\x18\x03 \x01(\tR\x0ekafkaClusterId\x12\x17\n" +
 	"\anode_id\x18\x04 \x01(\tR\x06nodeId\x12\x1b\n" +
-	"\tleader_id\x18\x05 \x01(\tR\bleaderId\"(\n" +
+	"\tleader_id\x18\x05 \x01(\tR\bleaderId\x12\x16\n" +
+	"\x06voters\x18\x06 \x01(\x05R\x06voters\x12)\n" +
+	"\x10voters_reachable\x18\a \x01(\x05R\x0fvotersReachable\"(\n" +
 	"\x12WatchStatusRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\xba\x01\n" +
 	"\vStatusEvent\x12;\n" +
