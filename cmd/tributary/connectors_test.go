@@ -162,6 +162,11 @@ func TestPluginsAndMembers(t *testing.T) {
 file-sink    sink    1.0.0    tributary-file  -       org.apache.kafka.connect.file.FileStreamSinkConnector
 file-source  source  1.0.0    tributary-file  -       org.apache.kafka.connect.file.FileStreamSourceConnector
 `},
+		{[]string{"plugins", "describe", "org.apache.kafka.connect.file.FileStreamSourceConnector"}, `KEY       TYPE      DEFAULT     IMPORTANCE  DOC
+file      STRING    (required)  MEDIUM
+topic     STRING    (required)  MEDIUM
+password  PASSWORD  -           MEDIUM
+`},
 		{[]string{"members"}, `ID  ADDRESS        VOTER  LEADER  ALIVE  LAST CONTACT  TASKS
 n1  n1:8084        yes    no      yes    0s            2
 n2  10.0.0.2:8085  no     no      no     -             0
