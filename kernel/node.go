@@ -196,7 +196,9 @@ func (n *Node) Run(ctx context.Context) error {
 		Commit:         Commit,
 		KafkaClusterID: admin.KafkaClusterID(n.cfg.Kafka.BootstrapServers, runtime.DefaultSaramaConfig, 5*time.Second),
 		Members:        n.members,
-		Operator:       operator{n},
+		Worker: admin.Worker{BootstrapServers: n.cfg.Kafka.BootstrapServers, Converters: n.cfg.Converters,
+			RESTAddr: n.addrs.REST},
+		Operator: operator{n},
 		Health: func() admin.Health {
 			v := n.Cluster.View()
 			return admin.Health{Leader: v.Leader, Known: v.Known, Live: v.Live, CaughtUp: n.Cluster.CaughtUp()}

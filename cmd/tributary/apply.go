@@ -31,6 +31,11 @@ func newApplyCmd() *cobra.Command {
 or Kafka Connect REST bodies ({"name": …, "config": {…}}), in YAML or JSON, several per file
 separated by ---. "-f -" reads standard input.
 
+A Strimzi KafkaConnect resource (the workers) is checked against the running cluster and
+reported key by key: bootstrapServers and converters against the nodes' settings, replicas
+against the live nodes, build plugins against the bundled ones (one Tributary does not
+ship is an error), storage topics as held by Raft; nothing on the nodes changes.
+
 Every file is read and checked before anything is sent: a mistake anywhere changes nothing.
 A manifest's state (running, paused, stopped) is applied after its config; without one a
 connector keeps the state it has.
@@ -44,11 +49,16 @@ error and the task's trace, and so does --timeout.`,
 			if len(files) == 0 {
 				return errors.New("no manifest given: use -f FILE (or -f - for standard input)")
 			}
-			specs, err := readManifests(cmd.InOrStdin(), files)
+			specs, workers, err := readManifests(cmd.InOrStdin(), files)
 			if err != nil {
 				return err
 			}
 			err = withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
+				for _, kc := range workers {
+					if err := checkKafkaConnect(ctx, cmd.OutOrStdout(), c, kc); err != nil {
+						return err
+					}
+				}
 				var failed int
 				for _, s := range specs {
 					if err := applySpec(ctx, cmd.OutOrStdout(), c, s.Spec); err != nil {
@@ -61,7 +71,7 @@ error and the task's trace, and so does --timeout.`,
 				}
 				return nil
 			})
-			if err != nil || !wait {
+			if err != nil || !wait || len(specs) == 0 {
 				return err
 			}
 			return withAdminStream(cmd, timeout, func(ctx context.Context, c adminv1.AdminClient) error {
@@ -81,9 +91,11 @@ type fileSpec struct {
 	file string
 }
 
-// readManifests reads and parses every file, refusing a connector defined twice.
-func readManifests(stdin io.Reader, files []string) ([]fileSpec, error) {
+// readManifests reads and parses every file, refusing a connector defined twice; it also
+// returns the Strimzi KafkaConnect resources among them.
+func readManifests(stdin io.Reader, files []string) ([]fileSpec, []config.KafkaConnect, error) {
 	var out []fileSpec
+	var workers []config.KafkaConnect
 	seen := map[string]fileSpec{}
 	for _, f := range files {
 		var data []byte
@@ -96,25 +108,26 @@ func readManifests(stdin io.Reader, files []string) ([]fileSpec, error) {
 			data, err = os.ReadFile(f)
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		specs, err := config.ParseManifests(data)
+		specs, kcs, err := config.ParseResources(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
+		workers = append(workers, kcs...)
 		for _, s := range specs {
 			if prev, dup := seen[s.Name]; dup {
-				return nil, fmt.Errorf("%s: line %d: connector %q is also defined in %s at line %d", name, s.Line, s.Name, prev.file, prev.Line)
+				return nil, nil, fmt.Errorf("%s: line %d: connector %q is also defined in %s at line %d", name, s.Line, s.Name, prev.file, prev.Line)
 			}
 			fs := fileSpec{Spec: s, file: name}
 			seen[s.Name] = fs
 			out = append(out, fs)
 		}
 	}
-	if len(out) == 0 {
-		return nil, errors.New("the manifests describe no connector")
+	if len(out) == 0 && len(workers) == 0 {
+		return nil, nil, errors.New("the manifests describe no connector")
 	}
-	return out, nil
+	return out, workers, nil
 }
 
 // stateOps maps a manifest state to the connector state it asks for, the call that

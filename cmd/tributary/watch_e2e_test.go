@@ -87,7 +87,19 @@ func TestWatchStatusAndApplyWait(t *testing.T) {
 	os.WriteFile(src, []byte(strings.Replace(strimziSource, "INPUT", in, 1)), 0o644)
 	os.WriteFile(sink, []byte(strings.Replace(strimziSink, "OUTPUT", out, 1)), 0o644)
 
-	res, err := a.cli(t, "apply", "-f", src, "-f", sink, "--wait", "--timeout", "90s")
+	// The seed's Step 1, the KafkaConnect resource, is accepted by a real node: every
+	// plugin it builds in is bundled.
+	res, err := a.cli(t, "apply", "-f", seedKafkaConnect)
+	if err != nil || !strings.Contains(squeeze(res), "tributary-postgres (bundled, present on node w1)") ||
+		!strings.Contains(squeeze(res), "tributary-file (bundled, present on node w1)") {
+		t.Fatalf("apply -f kafka-connect.yaml: %v\n%s", err, res)
+	}
+	if res, err := a.cli(t, "get", "kafkaconnect", "-o", "yaml"); err != nil || !strings.Contains(res, "kind: KafkaConnect") ||
+		!strings.Contains(res, "replicas: 1") || !strings.Contains(res, "org.apache.kafka.connect.file.FileStreamSourceConnector") {
+		t.Fatalf("get kafkaconnect: %v\n%s", err, res)
+	}
+
+	res, err = a.cli(t, "apply", "-f", src, "-f", sink, "--wait", "--timeout", "90s")
 	if err != nil {
 		t.Fatalf("apply --wait: %v\n%s", err, res)
 	}

@@ -69,6 +69,8 @@ type Config struct {
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
 	// a hung plugin cannot hang the API. Zero means 30 seconds.
 	PluginTimeout time.Duration
+	// Worker is the node's worker settings, as GetWorker reports them.
+	Worker Worker
 	// Loggers, when set, are the node's named loggers that /admin/loggers lists and sets;
 	// nil: the node has none to change (GET lists nothing, PUT is refused).
 	Loggers *logging.Levels

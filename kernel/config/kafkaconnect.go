@@ -262,3 +262,27 @@ func ParseResources(data []byte) ([]Spec, []KafkaConnect, error) {
 	}
 	return specs, workers, nil
 }
+
+// canonical is the Maven coordinate a bundled plugin binary is shown back as.
+var canonical = map[string]string{
+	"tributary-file":          "org.apache.kafka:connect-file",
+	"tributary-postgres":      "io.debezium:debezium-connector-postgres",
+	"tributary-jdbc":          "io.confluent:kafka-connect-jdbc",
+	"tributary-elasticsearch": "io.confluent:kafka-connect-elasticsearch",
+	"tributary-s3":            "io.confluent:kafka-connect-s3",
+	"tributary-http":          "io.confluent:kafka-connect-http",
+	"tributary-redis":         "com.redis:redis-kafka-connect",
+	"tributary-datagen":       "io.confluent.kafka.connect:kafka-connect-datagen",
+}
+
+// ArtifactOf returns the Maven group and artifact a bundled plugin binary stands for in
+// a KafkaConnect's build.plugins; false for a binary that stands for none (a plugin
+// written for Tributary).
+func ArtifactOf(binary string) (group, artifact string, ok bool) {
+	ga, ok := canonical[binary]
+	if !ok {
+		return "", "", false
+	}
+	group, artifact, _ = strings.Cut(ga, ":")
+	return group, artifact, true
+}

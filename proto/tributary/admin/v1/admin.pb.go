@@ -2931,6 +2931,154 @@ func (x *SetLogLevelResponse) GetChanged() []string {
 	return nil
 }
 
+type GetWorkerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWorkerRequest) Reset() {
+	*x = GetWorkerRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWorkerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWorkerRequest) ProtoMessage() {}
+
+func (x *GetWorkerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWorkerRequest.ProtoReflect.Descriptor instead.
+func (*GetWorkerRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{51}
+}
+
+type WorkerInfo struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	NodeId           string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	BootstrapServers []string               `protobuf:"bytes,2,rep,name=bootstrap_servers,json=bootstrapServers,proto3" json:"bootstrap_servers,omitempty"`
+	// converters are the worker-level converter defaults (key.converter, value.converter
+	// and their settings).
+	Converters     map[string]string `protobuf:"bytes,3,rep,name=converters,proto3" json:"converters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Nodes          int32             `protobuf:"varint,4,opt,name=nodes,proto3" json:"nodes,omitempty"`
+	NodesAlive     int32             `protobuf:"varint,5,opt,name=nodes_alive,json=nodesAlive,proto3" json:"nodes_alive,omitempty"`
+	Version        string            `protobuf:"bytes,6,opt,name=version,proto3" json:"version,omitempty"`
+	KafkaClusterId string            `protobuf:"bytes,7,opt,name=kafka_cluster_id,json=kafkaClusterId,proto3" json:"kafka_cluster_id,omitempty"`
+	// rest_url is the answering node's advertised Kafka Connect REST address.
+	RestUrl string `protobuf:"bytes,8,opt,name=rest_url,json=restUrl,proto3" json:"rest_url,omitempty"`
+	// plugins are the connector plugins of the answering node.
+	Plugins       []*PluginInfo `protobuf:"bytes,9,rep,name=plugins,proto3" json:"plugins,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkerInfo) Reset() {
+	*x = WorkerInfo{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkerInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkerInfo) ProtoMessage() {}
+
+func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkerInfo.ProtoReflect.Descriptor instead.
+func (*WorkerInfo) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *WorkerInfo) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetBootstrapServers() []string {
+	if x != nil {
+		return x.BootstrapServers
+	}
+	return nil
+}
+
+func (x *WorkerInfo) GetConverters() map[string]string {
+	if x != nil {
+		return x.Converters
+	}
+	return nil
+}
+
+func (x *WorkerInfo) GetNodes() int32 {
+	if x != nil {
+		return x.Nodes
+	}
+	return 0
+}
+
+func (x *WorkerInfo) GetNodesAlive() int32 {
+	if x != nil {
+		return x.NodesAlive
+	}
+	return 0
+}
+
+func (x *WorkerInfo) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetKafkaClusterId() string {
+	if x != nil {
+		return x.KafkaClusterId
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetRestUrl() string {
+	if x != nil {
+		return x.RestUrl
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetPlugins() []*PluginInfo {
+	if x != nil {
+		return x.Plugins
+	}
+	return nil
+}
+
 var File_tributary_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_tributary_admin_v1_admin_proto_rawDesc = "" +
@@ -3151,7 +3299,25 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05level\x18\x02 \x01(\tR\x05level\"/\n" +
 	"\x13SetLogLevelResponse\x12\x18\n" +
-	"\achanged\x18\x01 \x03(\tR\achanged2\xb5\x14\n" +
+	"\achanged\x18\x01 \x03(\tR\achanged\"\x12\n" +
+	"\x10GetWorkerRequest\"\xb1\x03\n" +
+	"\n" +
+	"WorkerInfo\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12+\n" +
+	"\x11bootstrap_servers\x18\x02 \x03(\tR\x10bootstrapServers\x12N\n" +
+	"\n" +
+	"converters\x18\x03 \x03(\v2..tributary.admin.v1.WorkerInfo.ConvertersEntryR\n" +
+	"converters\x12\x14\n" +
+	"\x05nodes\x18\x04 \x01(\x05R\x05nodes\x12\x1f\n" +
+	"\vnodes_alive\x18\x05 \x01(\x05R\n" +
+	"nodesAlive\x12\x18\n" +
+	"\aversion\x18\x06 \x01(\tR\aversion\x12(\n" +
+	"\x10kafka_cluster_id\x18\a \x01(\tR\x0ekafkaClusterId\x12\x19\n" +
+	"\brest_url\x18\b \x01(\tR\arestUrl\x128\n" +
+	"\aplugins\x18\t \x03(\v2\x1e.tributary.admin.v1.PluginInfoR\aplugins\x1a=\n" +
+	"\x0fConvertersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\x88\x15\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
@@ -3177,7 +3343,8 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\rReloadPlugins\x12(.tributary.admin.v1.ReloadPluginsRequest\x1a).tributary.admin.v1.ReloadPluginsResponse\x12^\n" +
 	"\x0fGetPluginConfig\x12!.tributary.admin.v1.PluginRequest\x1a(.tributary.admin.v1.PluginConfigResponse\x12\\\n" +
 	"\x0eValidateConfig\x12).tributary.admin.v1.ValidateConfigRequest\x1a\x1f.tributary.admin.v1.ConfigInfos\x12^\n" +
-	"\vListMembers\x12&.tributary.admin.v1.ListMembersRequest\x1a'.tributary.admin.v1.ListMembersResponse\x12[\n" +
+	"\vListMembers\x12&.tributary.admin.v1.ListMembersRequest\x1a'.tributary.admin.v1.ListMembersResponse\x12Q\n" +
+	"\tGetWorker\x12$.tributary.admin.v1.GetWorkerRequest\x1a\x1e.tributary.admin.v1.WorkerInfo\x12[\n" +
 	"\n" +
 	"GetLoggers\x12%.tributary.admin.v1.GetLoggersRequest\x1a&.tributary.admin.v1.GetLoggersResponse\x12^\n" +
 	"\vSetLogLevel\x12&.tributary.admin.v1.SetLogLevelRequest\x1a'.tributary.admin.v1.SetLogLevelResponse\x12d\n" +
@@ -3197,7 +3364,7 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
@@ -3250,101 +3417,108 @@ var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*GetLoggersResponse)(nil),         // 48: tributary.admin.v1.GetLoggersResponse
 	(*SetLogLevelRequest)(nil),         // 49: tributary.admin.v1.SetLogLevelRequest
 	(*SetLogLevelResponse)(nil),        // 50: tributary.admin.v1.SetLogLevelResponse
-	nil,                                // 51: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 52: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 53: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 54: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 55: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
-	nil,                                // 56: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	(*GetWorkerRequest)(nil),           // 51: tributary.admin.v1.GetWorkerRequest
+	(*WorkerInfo)(nil),                 // 52: tributary.admin.v1.WorkerInfo
+	nil,                                // 53: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 54: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 55: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 56: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 57: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	nil,                                // 58: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	nil,                                // 59: tributary.admin.v1.WorkerInfo.ConvertersEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
 	20, // 0: tributary.admin.v1.StatusEvent.status:type_name -> tributary.admin.v1.ConnectorStatus
 	17, // 1: tributary.admin.v1.ConnectorSummary.info:type_name -> tributary.admin.v1.ConnectorInfo
 	20, // 2: tributary.admin.v1.ConnectorSummary.status:type_name -> tributary.admin.v1.ConnectorStatus
 	7,  // 3: tributary.admin.v1.DescribeConnectorsResponse.connectors:type_name -> tributary.admin.v1.ConnectorSummary
-	51, // 4: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	52, // 5: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	53, // 4: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	54, // 5: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
 	17, // 6: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	53, // 7: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	55, // 7: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
 	16, // 8: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
 	18, // 9: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
 	19, // 10: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
 	16, // 11: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	54, // 12: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	56, // 12: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
 	21, // 13: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
 	24, // 14: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
 	24, // 15: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
-	55, // 16: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	57, // 16: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
 	28, // 17: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
 	33, // 18: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	56, // 19: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	58, // 19: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 	33, // 20: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
 	36, // 21: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
 	37, // 22: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
 	40, // 23: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
 	43, // 24: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
 	46, // 25: tributary.admin.v1.GetLoggersResponse.loggers:type_name -> tributary.admin.v1.LoggerLevel
-	1,  // 26: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
-	5,  // 27: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
-	6,  // 28: tributary.admin.v1.Admin.DescribeConnectors:input_type -> tributary.admin.v1.DescribeConnectorsRequest
-	10, // 29: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
-	11, // 30: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
-	13, // 31: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 32: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 33: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
-	3,  // 34: tributary.admin.v1.Admin.WatchStatus:input_type -> tributary.admin.v1.WatchStatusRequest
-	13, // 35: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 36: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 37: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 38: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	15, // 39: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
-	14, // 40: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
-	13, // 41: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	25, // 42: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
-	13, // 43: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	27, // 44: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	29, // 45: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
-	32, // 46: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	35, // 47: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	39, // 48: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	47, // 49: tributary.admin.v1.Admin.GetLoggers:input_type -> tributary.admin.v1.GetLoggersRequest
-	49, // 50: tributary.admin.v1.Admin.SetLogLevel:input_type -> tributary.admin.v1.SetLogLevelRequest
-	42, // 51: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
-	45, // 52: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
-	45, // 53: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
-	2,  // 54: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	9,  // 55: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	8,  // 56: tributary.admin.v1.Admin.DescribeConnectors:output_type -> tributary.admin.v1.DescribeConnectorsResponse
-	17, // 57: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	12, // 58: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	17, // 59: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 60: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	20, // 61: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	4,  // 62: tributary.admin.v1.Admin.WatchStatus:output_type -> tributary.admin.v1.StatusEvent
-	22, // 63: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 64: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 65: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 66: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	20, // 67: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 68: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	23, // 69: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	26, // 70: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
-	26, // 71: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
-	31, // 72: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	30, // 73: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
-	34, // 74: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	38, // 75: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	41, // 76: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	48, // 77: tributary.admin.v1.Admin.GetLoggers:output_type -> tributary.admin.v1.GetLoggersResponse
-	50, // 78: tributary.admin.v1.Admin.SetLogLevel:output_type -> tributary.admin.v1.SetLogLevelResponse
-	44, // 79: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
-	0,  // 80: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
-	0,  // 81: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
-	54, // [54:82] is the sub-list for method output_type
-	26, // [26:54] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	59, // 26: tributary.admin.v1.WorkerInfo.converters:type_name -> tributary.admin.v1.WorkerInfo.ConvertersEntry
+	28, // 27: tributary.admin.v1.WorkerInfo.plugins:type_name -> tributary.admin.v1.PluginInfo
+	1,  // 28: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
+	5,  // 29: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
+	6,  // 30: tributary.admin.v1.Admin.DescribeConnectors:input_type -> tributary.admin.v1.DescribeConnectorsRequest
+	10, // 31: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
+	11, // 32: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
+	13, // 33: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 34: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 35: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
+	3,  // 36: tributary.admin.v1.Admin.WatchStatus:input_type -> tributary.admin.v1.WatchStatusRequest
+	13, // 37: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 38: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 39: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 40: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	15, // 41: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
+	14, // 42: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
+	13, // 43: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	25, // 44: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
+	13, // 45: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	27, // 46: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	29, // 47: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
+	32, // 48: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	35, // 49: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	39, // 50: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	51, // 51: tributary.admin.v1.Admin.GetWorker:input_type -> tributary.admin.v1.GetWorkerRequest
+	47, // 52: tributary.admin.v1.Admin.GetLoggers:input_type -> tributary.admin.v1.GetLoggersRequest
+	49, // 53: tributary.admin.v1.Admin.SetLogLevel:input_type -> tributary.admin.v1.SetLogLevelRequest
+	42, // 54: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	45, // 55: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	45, // 56: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 57: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	9,  // 58: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	8,  // 59: tributary.admin.v1.Admin.DescribeConnectors:output_type -> tributary.admin.v1.DescribeConnectorsResponse
+	17, // 60: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	12, // 61: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	17, // 62: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 63: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	20, // 64: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	4,  // 65: tributary.admin.v1.Admin.WatchStatus:output_type -> tributary.admin.v1.StatusEvent
+	22, // 66: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 67: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 68: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 69: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	20, // 70: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 71: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	23, // 72: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	26, // 73: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
+	26, // 74: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
+	31, // 75: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	30, // 76: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
+	34, // 77: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	38, // 78: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	41, // 79: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	52, // 80: tributary.admin.v1.Admin.GetWorker:output_type -> tributary.admin.v1.WorkerInfo
+	48, // 81: tributary.admin.v1.Admin.GetLoggers:output_type -> tributary.admin.v1.GetLoggersResponse
+	50, // 82: tributary.admin.v1.Admin.SetLogLevel:output_type -> tributary.admin.v1.SetLogLevelResponse
+	44, // 83: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 84: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 85: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	57, // [57:86] is the sub-list for method output_type
+	28, // [28:57] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_tributary_admin_v1_admin_proto_init() }
@@ -3358,7 +3532,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   57,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,7 @@ const (
 	Admin_GetPluginConfig_FullMethodName    = "/tributary.admin.v1.Admin/GetPluginConfig"
 	Admin_ValidateConfig_FullMethodName     = "/tributary.admin.v1.Admin/ValidateConfig"
 	Admin_ListMembers_FullMethodName        = "/tributary.admin.v1.Admin/ListMembers"
+	Admin_GetWorker_FullMethodName          = "/tributary.admin.v1.Admin/GetWorker"
 	Admin_GetLoggers_FullMethodName         = "/tributary.admin.v1.Admin/GetLoggers"
 	Admin_SetLogLevel_FullMethodName        = "/tributary.admin.v1.Admin/SetLogLevel"
 	Admin_RaftListPeers_FullMethodName      = "/tributary.admin.v1.Admin/RaftListPeers"
@@ -98,6 +99,10 @@ type AdminClient interface {
 	GetPluginConfig(ctx context.Context, in *PluginRequest, opts ...grpc.CallOption) (*PluginConfigResponse, error)
 	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ConfigInfos, error)
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
+	// GetWorker describes the workers as a Strimzi KafkaConnect resource would: the Kafka
+	// they use, their default converters, how many nodes there are and live, and the
+	// connector plugins of the answering node (tributary get kafkaconnect, apply of one).
+	GetWorker(ctx context.Context, in *GetWorkerRequest, opts ...grpc.CallOption) (*WorkerInfo, error)
 	// GetLoggers lists this node's loggers and their levels (GET /admin/loggers); with
 	// name set, only that logger (GET /admin/loggers/{name}).
 	GetLoggers(ctx context.Context, in *GetLoggersRequest, opts ...grpc.CallOption) (*GetLoggersResponse, error)
@@ -357,6 +362,16 @@ func (c *adminClient) ListMembers(ctx context.Context, in *ListMembersRequest, o
 	return out, nil
 }
 
+func (c *adminClient) GetWorker(ctx context.Context, in *GetWorkerRequest, opts ...grpc.CallOption) (*WorkerInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WorkerInfo)
+	err := c.cc.Invoke(ctx, Admin_GetWorker_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) GetLoggers(ctx context.Context, in *GetLoggersRequest, opts ...grpc.CallOption) (*GetLoggersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetLoggersResponse)
@@ -453,6 +468,10 @@ type AdminServer interface {
 	GetPluginConfig(context.Context, *PluginRequest) (*PluginConfigResponse, error)
 	ValidateConfig(context.Context, *ValidateConfigRequest) (*ConfigInfos, error)
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
+	// GetWorker describes the workers as a Strimzi KafkaConnect resource would: the Kafka
+	// they use, their default converters, how many nodes there are and live, and the
+	// connector plugins of the answering node (tributary get kafkaconnect, apply of one).
+	GetWorker(context.Context, *GetWorkerRequest) (*WorkerInfo, error)
 	// GetLoggers lists this node's loggers and their levels (GET /admin/loggers); with
 	// name set, only that logger (GET /admin/loggers/{name}).
 	GetLoggers(context.Context, *GetLoggersRequest) (*GetLoggersResponse, error)
@@ -541,6 +560,9 @@ func (UnimplementedAdminServer) ValidateConfig(context.Context, *ValidateConfigR
 }
 func (UnimplementedAdminServer) ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListMembers not implemented")
+}
+func (UnimplementedAdminServer) GetWorker(context.Context, *GetWorkerRequest) (*WorkerInfo, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetWorker not implemented")
 }
 func (UnimplementedAdminServer) GetLoggers(context.Context, *GetLoggersRequest) (*GetLoggersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetLoggers not implemented")
@@ -985,6 +1007,24 @@ func _Admin_ListMembers_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_GetWorker_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWorkerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetWorker(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetWorker_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetWorker(ctx, req.(*GetWorkerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_GetLoggers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetLoggersRequest)
 	if err := dec(in); err != nil {
@@ -1169,6 +1209,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMembers",
 			Handler:    _Admin_ListMembers_Handler,
+		},
+		{
+			MethodName: "GetWorker",
+			Handler:    _Admin_GetWorker_Handler,
 		},
 		{
 			MethodName: "GetLoggers",
