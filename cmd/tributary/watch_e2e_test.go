@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,21 @@ import (
 
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
+
+// httpGet returns a 200 answer's body.
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, b)
+	}
+	return string(b)
+}
 
 // grpcurlBin finds grpcurl on PATH or in the tool cache scripts/install-tools.sh fills.
 func grpcurlBin(t *testing.T) string {
@@ -118,6 +135,34 @@ func TestWatchStatusAndApplyWait(t *testing.T) {
 	if res, err := a.cli(t, "apply", "-f", src, "--wait", "--timeout", "30s"); err != nil ||
 		!strings.Contains(res, "my-source-connector: RUNNING, tasks 1 RUNNING") {
 		t.Fatalf("apply --wait of a running connector: %v\n%s", err, res)
+	}
+
+	// Kafka Connect's metric names (as Strimzi's JMX exporter rules name them) beside ours.
+	metrics := httpGet(t, "http://"+a.rest+"/metrics")
+	for _, want := range []string{
+		`kafka_connect_connector_status{connector="my-source-connector",status="running"} 1`,
+		`kafka_connect_source_task_source_record_poll_total{connector="my-source-connector",task="0"}`,
+		`kafka_connect_sink_task_sink_record_read_rate{connector="my-sink-connector",task="1"}`,
+		`kafka_connect_worker_connector_count 2`,
+		`tributary_task_records_total{connector="my-source-connector",task="0"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// A log level set through /admin/loggers is the node's: it says so in its log, and
+	// reports it back.
+	req, _ := http.NewRequest("PUT", "http://"+a.rest+"/admin/loggers/tributary.kernel.runtime", strings.NewReader(`{"level":"DEBUG"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("PUT /admin/loggers: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	a.waitOutput(`msg="log level set" .*logger=tributary.kernel.runtime level=DEBUG`, 10*time.Second)
+	if got := httpGet(t, "http://"+a.rest+"/admin/loggers/tributary.kernel.runtime"); !strings.Contains(got, `"level":"DEBUG"`) {
+		t.Errorf("GET /admin/loggers/tributary.kernel.runtime = %s", got)
 	}
 
 	gout := streamProc(t, grpcurl, "-plaintext", "-d", `{"name":"my-source-connector"}`, a.admin, "tributary.admin.v1.Admin/WatchStatus")
