@@ -2,6 +2,9 @@ package kernel
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +122,59 @@ func TestKafkaConnectMetrics(t *testing.T) {
 		if m.name == "kafka_connect_connector_status" && strings.Contains(strings.Join(m.labels, ","), "snk") {
 			t.Errorf("n1 reports the status of snk, whose worker is n2: %+v", m)
 		}
+	}
+}
+
+// Every metric the Grafana dashboard in scripts/grafana queries is one a node serves.
+func TestDashboardQueriesServedMetrics(t *testing.T) {
+	data, err := os.ReadFile("../scripts/grafana/tributary-kafka-connect.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatalf("the dashboard is not valid JSON: %v", err)
+	}
+	served := map[string]bool{}
+	for _, d := range []*prometheus.Desc{descTaskStarts, descTaskRecords, descTaskState, descTaskFailures, descTaskSkipped,
+		descTaskDeadLettered, descTaskFiltered, descLeaseStops, descZombieRecords, descZombieSeconds, descLeader, descIndex,
+		descPluginUp, descPluginRestarts, descPluginRetired} {
+		served[regexp.MustCompile(`fqName: "([^"]+)"`).FindStringSubmatch(d.String())[1]] = true
+	}
+	st := state.NewMemStore()
+	mustApply(t, st, &clusterv1.Command{Cmd: &clusterv1.Command_PutConnector{PutConnector: &clusterv1.PutConnector{Connector: &clusterv1.Connector{
+		Name: "c", Plugin: "p", Type: clusterv1.ConnectorType_CONNECTOR_TYPE_SOURCE, Tasks: []*clusterv1.TaskConfig{{}}}}}})
+	mustApply(t, st, &clusterv1.Command{Cmd: &clusterv1.Command_RegisterNode{RegisterNode: &clusterv1.RegisterNode{Node: &clusterv1.Node{Id: "n1"}}}})
+	mustApply(t, st, &clusterv1.Command{Cmd: &clusterv1.Command_SetAssignments{SetAssignments: &clusterv1.SetAssignments{Assign: []*clusterv1.Assignment{
+		{Task: &clusterv1.TaskID{Connector: "c"}, Node: "n1"}}}}})
+	mustApply(t, st, &clusterv1.Command{Cmd: &clusterv1.Command_PutConnector{PutConnector: &clusterv1.PutConnector{Connector: &clusterv1.Connector{
+		Name: "s", Plugin: "p", Type: clusterv1.ConnectorType_CONNECTOR_TYPE_SINK, Tasks: []*clusterv1.TaskConfig{{}}}}}})
+	v := kcView{nodeID: "n1", running: []runtime.TaskInfo{{Key: state.TaskKey{Connector: "c"}}, {Key: state.TaskKey{Connector: "s"}}}}
+	st.Read(func(s *state.State) {
+		for _, m := range kafkaConnectMetrics(s, v, &rates{}, time.Now()) {
+			served[m.name] = true
+		}
+	})
+	name := regexp.MustCompile(`\b(kafka_connect_[a-z_]+|tributary_[a-z_]+)`)
+	queries := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			queries++
+			for _, m := range name.FindAllString(tg.Expr, -1) {
+				if !served[m] {
+					t.Errorf("panel %q queries %s, which no node serves", p.Title, m)
+				}
+			}
+		}
+	}
+	if queries < 10 {
+		t.Errorf("the dashboard has %d queries; want its panels", queries)
 	}
 }
