@@ -256,7 +256,10 @@ func waitApplied(ctx context.Context, c adminv1.AdminClient, w io.Writer, specs 
 						pending = append(pending, fmt.Sprintf("%s (%s, want %s)", sp.Name, dash(last[sp.Name]), want[sp.Name]))
 					}
 				}
-				return fmt.Errorf("timed out waiting for %s", strings.Join(pending, ", "))
+				if ctx.Err() == context.DeadlineExceeded {
+					return fmt.Errorf("timed out waiting for %s", strings.Join(pending, ", "))
+				}
+				return fmt.Errorf("interrupted while waiting for %s", strings.Join(pending, ", "))
 			}
 			return err
 		}
