@@ -188,6 +188,13 @@ func (p *parser) parseKafkaConnect(obj *object) (KafkaConnect, error) {
 		if kc.Plugins, err = p.buildPlugins(b); err != nil {
 			return kc, err
 		}
+		build, _ := p.mapping(b, "spec.build")
+		for _, k := range build.keys {
+			if k != "plugins" {
+				kc.Ignored = append(kc.Ignored, "build."+k)
+			}
+		}
+		sort.Strings(kc.Ignored)
 	}
 	return kc, nil
 }

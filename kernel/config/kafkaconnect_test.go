@@ -28,8 +28,8 @@ func TestParseKafkaConnect(t *testing.T) {
 	if !strings.Contains(kc.Resources, "memory: 2Gi") {
 		t.Errorf("resources = %q", kc.Resources)
 	}
-	if !slices.Equal(kc.Ignored, []string{"tls"}) {
-		t.Errorf("ignored = %v, want [tls]", kc.Ignored)
+	if !slices.Equal(kc.Ignored, []string{"build.output", "tls"}) {
+		t.Errorf("ignored = %v, want [build.output tls]", kc.Ignored)
 	}
 	if len(kc.Plugins) != 2 || kc.Plugins[0].Artifacts[0].Binary != "tributary-file" || kc.Plugins[1].Artifacts[0].Binary != "tributary-postgres" {
 		t.Errorf("plugins = %+v; want connect-file → tributary-file, the Debezium tgz → tributary-postgres", kc.Plugins)
