@@ -71,3 +71,11 @@ func TestGetYAMLApplyIsNoOp(t *testing.T) {
 		t.Errorf("connectors list -o yaml:\n%s", list)
 	}
 }
+
+func TestConverterSummary(t *testing.T) {
+	got := converterSummary(map[string]string{"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"})
+	if want := "key StringConverter, value JsonConverter (schemas.enable=false)"; got != want {
+		t.Errorf("converterSummary = %q, want %q", got, want)
+	}
+}
