@@ -50,7 +50,9 @@ func checkKafkaConnect(ctx context.Context, w io.Writer, c adminv1.AdminClient, 
 	default:
 		t.row("  spec.bootstrapServers", kc.BootstrapServers, "differs: the nodes use "+nodes+" (kafka.bootstrap_servers in the agent config)")
 	}
-	if kc.Replicas >= 0 {
+	if kc.Replicas == 0 {
+		t.row("  spec.replicas", "0", fmt.Sprintf("not applied: nodes are not scaled by a manifest; %d live (tributary members)", wi.NodesAlive))
+	} else if kc.Replicas > 0 {
 		verdict := fmt.Sprintf("%d nodes, %d live", wi.Nodes, wi.NodesAlive)
 		if int(wi.NodesAlive) < kc.Replicas {
 			verdict += fmt.Sprintf(": %d fewer than asked; start more with tributary agent -join", kc.Replicas-int(wi.NodesAlive))

@@ -158,7 +158,9 @@ func (p *parser) parseKafkaConnect(obj *object) (KafkaConnect, error) {
 	}
 	sort.Strings(kc.Ignored)
 	if r := spec.get("replicas"); r != nil && !isNull(r) {
-		if kc.Replicas, err = integer(r, "spec.replicas"); err != nil {
+		if rr := resolve(r); rr.Kind == yaml.ScalarNode && strings.TrimSpace(rr.Value) == "0" {
+			kc.Replicas = 0 // Strimzi's scale to zero
+		} else if kc.Replicas, err = integer(r, "spec.replicas"); err != nil {
 			return kc, err
 		}
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -79,4 +80,42 @@ spec:
 			t.Errorf("%s → %q, %v; want %s", ga, b, ok, bin)
 		}
 	}
+}
+
+// A KafkaConnect comes from users: reading it may refuse, never panic, and what it
+// accepts is whole (every artifact matched).
+func FuzzParseResources(f *testing.F) {
+	seed, err := os.ReadFile("testdata/kafka-connect.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(seed), "apiVersion: kafka.strimzi.io/v1beta2\nkind: KafkaConnect\nmetadata: {name: c}\nspec: {replicas: 0}\n",
+		"apiVersion: kafka.strimzi.io/v1beta2\nkind: KafkaConnect\nmetadata: {name: c}\nspec:\n  build: {plugins: [{name: x, artifacts: [{type: jar, url: 'https://x/io/confluent/kafka-connect-s3/1/x.jar'}]}]}\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		specs, workers, err := ParseResources(data)
+		if err != nil {
+			var me *ManifestError
+			if !errors.As(err, &me) {
+				t.Fatalf("error %v (%T) is not a *ManifestError", err, err)
+			}
+			if specs != nil || workers != nil {
+				t.Fatalf("results returned with error %v", err)
+			}
+			return
+		}
+		for _, w := range workers {
+			if w.Replicas < -1 || w.Line < 1 {
+				t.Fatalf("worker %+v", w)
+			}
+			for _, p := range w.Plugins {
+				for _, a := range p.Artifacts {
+					if a.Binary == "" {
+						t.Fatalf("artifact %+v accepted with no plugin", a)
+					}
+				}
+			}
+		}
+	})
 }
