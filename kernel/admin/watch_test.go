@@ -3,6 +3,8 @@ package admin
 import (
 	"context"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,5 +101,40 @@ func TestWatchStatus(t *testing.T) {
 	e = recvUntil(t, s, "deleted", func(e *adminv1.StatusEvent) bool { return e.Deleted })
 	if e.Status.GetName() != "src" {
 		t.Errorf("deleted event names %q, want src", e.Status.GetName())
+	}
+}
+
+// A status also changes without a Raft entry: when the node loses its leader, the next
+// look (at most watchRecheck later) streams the tasks UNASSIGNED with the reason.
+func TestWatchStatusFollowsLeaderLoss(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "src", sourceConfig())
+	f.place(t, "node-2", "src", clusterv1.TaskState_TASK_STATE_RUNNING, clusterv1.TaskState_TASK_STATE_RUNNING)
+	var mu sync.Mutex
+	h := Health{Leader: "node-1", Known: true, Live: map[string]bool{"node-1": true, "node-2": true}, CaughtUp: true}
+	f.svc.cfg.Health = func() Health {
+		mu.Lock()
+		defer mu.Unlock()
+		return h
+	}
+	c := f.client(t)
+	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := c.WatchStatus(wctx, &adminv1.WatchStatusRequest{Name: "src"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := recvUntil(t, s, "the initial status", func(e *adminv1.StatusEvent) bool { return e.Status != nil })
+	if e.LeaderId != "node-1" || e.Status.Tasks[0].State != "RUNNING" {
+		t.Fatalf("initial event: %v", e)
+	}
+	mu.Lock()
+	h = Health{CaughtUp: true}
+	mu.Unlock()
+	e = recvUntil(t, s, "tasks UNASSIGNED after the leader is lost", func(e *adminv1.StatusEvent) bool {
+		return e.Status != nil && len(e.Status.Tasks) == 2 && e.Status.Tasks[0].State == "UNASSIGNED"
+	})
+	if e.LeaderId != "" || !strings.Contains(e.Status.Tasks[0].Trace, "no leader") || !strings.Contains(e.Status.Connector.Trace, "no leader") {
+		t.Errorf("event after the leader is lost: %v", e)
 	}
 }
