@@ -137,6 +137,20 @@ func TestWatchStatusAndApplyWait(t *testing.T) {
 		t.Fatalf("apply --wait of a running connector: %v\n%s", err, res)
 	}
 
+	// The cluster at a glance, and the connectors with their counters.
+	if res, err := a.cli(t, "status"); err != nil || !strings.Contains(res, "cluster: 1 members, 1 alive, leader w1") ||
+		!strings.Contains(squeeze(res), "my-sink-connector sink RUNNING 2/2 RUNNING w1") {
+		t.Errorf("status: %v\n%s", err, res)
+	}
+	if res, err := a.cli(t, "connectors", "list"); err != nil ||
+		!strings.Contains(squeeze(res), "my-source-connector FileStreamSourceConnector source RUNNING 1/1 True 0") {
+		t.Errorf("connectors list: %v\n%s", err, res)
+	}
+	// A single voter has no one to hand leadership to, and says so.
+	if res, err := a.cli(t, "operator", "raft", "transfer-leader"); err == nil || !strings.Contains(res, "the cluster has one voter (w1)") {
+		t.Errorf("transfer-leader on one node: %v\n%s", err, res)
+	}
+
 	// Kafka Connect's metric names (as Strimzi's JMX exporter rules name them) beside ours.
 	metrics := httpGet(t, "http://"+a.rest+"/metrics")
 	for _, want := range []string{
