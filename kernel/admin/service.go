@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
+	"google.golang.org/grpc/metadata"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
@@ -125,8 +127,38 @@ func New(cfg Config) *Service {
 // server, "", and tributary.admin.v1.Admin as SERVING) and server reflection.
 func (s *Service) Register(g *grpc.Server) {
 	adminv1.RegisterAdminServer(g, s)
-	healthpb.RegisterHealthServer(g, s.health)
+	healthpb.RegisterHealthServer(g, liveHealth{Server: s.health, s: s})
 	reflection.Register(g)
+}
+
+// liveHealth answers Check as the health server does, but NOT_SERVING while the node
+// is catching up after a (re)start or knows of no leader, as GET /health answers 503 and
+// 500 then; the reason goes in the "tributary-health-reason" response header.
+type liveHealth struct {
+	*health.Server
+	s *Service
+}
+
+// Check implements healthpb.HealthServer.
+func (h liveHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	resp, err := h.Server.Check(ctx, req)
+	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return resp, err
+	}
+	hh := h.s.clusterHealth()
+	var reason string
+	switch {
+	case hh == nil:
+	case !hh.CaughtUp:
+		reason = fmt.Sprintf("node %s is catching up with the cluster's state", h.s.cfg.NodeID)
+	case hh.Leader == "":
+		reason = fmt.Sprintf("the cluster has no leader (as seen by node %s)", h.s.cfg.NodeID)
+	}
+	if reason == "" {
+		return resp, nil
+	}
+	grpc.SetHeader(ctx, metadata.Pairs("tributary-health-reason", reason))
+	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_NOT_SERVING}, nil
 }
 
 // Shutdown marks the services NOT_SERVING in the health service, for a node that is
