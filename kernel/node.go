@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 
@@ -196,6 +197,9 @@ func (n *Node) Run(ctx context.Context) error {
 		Commit:         Commit,
 		KafkaClusterID: admin.KafkaClusterID(n.cfg.Kafka.BootstrapServers, runtime.DefaultSaramaConfig, 5*time.Second),
 		Members:        n.members,
+		Kafka: func() (sarama.Client, error) {
+			return sarama.NewClient(n.cfg.Kafka.BootstrapServers, runtime.DefaultSaramaConfig())
+		},
 		Worker: admin.Worker{BootstrapServers: n.cfg.Kafka.BootstrapServers, Converters: n.cfg.Converters,
 			RESTAddr: n.addrs.REST},
 		Operator: operator{n},

@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -184,7 +186,7 @@ connector's or task's state, worker or trace as the node learns of it (Ctrl-C en
 					}
 				}
 				fmt.Fprintf(w, "cluster: %d members, %d alive, leader %s\n\n", len(members.Members), alive, leader)
-				t := newTable(w, "CONNECTOR", "TYPE", "STATE", "TASKS", "WORKERS")
+				t := newTable(w, "CONNECTOR", "TYPE", "STATE", "TASKS", "WORKERS", "LAG")
 				for _, st := range statuses {
 					workers := map[string]bool{}
 					for _, tk := range st.Tasks {
@@ -197,7 +199,7 @@ connector's or task's state, worker or trace as the node learns of it (Ctrl-C en
 						ws = append(ws, k)
 					}
 					sort.Strings(ws)
-					t.row(st.Name, st.Type, st.GetConnector().GetState(), runningOf(st.Tasks), dash(strings.Join(ws, ",")))
+					t.row(st.Name, st.Type, st.GetConnector().GetState(), runningOf(st.Tasks), dash(strings.Join(ws, ",")), lagOf(ctx, c, st))
 				}
 				if len(statuses) == 0 {
 					t.row("(none)")
@@ -213,13 +215,77 @@ connector's or task's state, worker or trace as the node learns of it (Ctrl-C en
 			if !asJSON {
 				fmt.Fprintln(w)
 			}
+			lw := &lockedWriter{w: w}
 			return withAdminStream(cmd, 0, func(ctx context.Context, c adminv1.AdminClient) error {
-				return watchStatus(ctx, c, w, "", asJSON)
+				if !asJSON {
+					go watchLag(ctx, c, lw, lagEvery)
+				}
+				return watchStatus(ctx, c, lw, "", asJSON)
 			})
 		},
 	}
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep watching and print each change")
 	return cmd
+}
+
+// lagEvery is how often status -w looks at the sinks' lag.
+const lagEvery = 5 * time.Second
+
+// lagOf is a sink connector's total lag for a table cell; "-" for a source or when it
+// cannot be read.
+func lagOf(ctx context.Context, c adminv1.AdminClient, st *adminv1.ConnectorStatus) string {
+	if st.GetType() != "sink" {
+		return "-"
+	}
+	lag, err := c.GetLag(ctx, &adminv1.ConnectorRequest{Name: st.GetName()})
+	if err != nil {
+		return "-"
+	}
+	return strconv.FormatInt(lag.GetTotal(), 10)
+}
+
+// watchLag prints a sink connector's lag each time it changes, looking every interval,
+// until ctx ends.
+func watchLag(ctx context.Context, c adminv1.AdminClient, w io.Writer, every time.Duration) {
+	last := map[string]int64{}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		list, err := c.DescribeConnectors(ctx, &adminv1.DescribeConnectorsRequest{})
+		if err != nil {
+			continue
+		}
+		for _, s := range list.GetConnectors() {
+			if s.GetStatus().GetType() != "sink" {
+				continue
+			}
+			lag, err := c.GetLag(ctx, &adminv1.ConnectorRequest{Name: s.GetInfo().GetName()})
+			if err != nil {
+				continue
+			}
+			if prev, ok := last[s.GetInfo().GetName()]; !ok || prev != lag.GetTotal() {
+				last[s.GetInfo().GetName()] = lag.GetTotal()
+				fmt.Fprintf(w, "%s  %s  lag %d\n", time.Now().Format("15:04:05"), s.GetInfo().GetName(), lag.GetTotal())
+			}
+		}
+	}
+}
+
+// lockedWriter serializes the lines of two goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func init() { register(newStatusCmd) }

@@ -139,7 +139,7 @@ func TestWatchStatusAndApplyWait(t *testing.T) {
 
 	// The cluster at a glance, and the connectors with their counters.
 	if res, err := a.cli(t, "status"); err != nil || !strings.Contains(res, "cluster: 1 members, 1 alive, leader w1") ||
-		!strings.Contains(squeeze(res), "my-sink-connector sink RUNNING 2/2 RUNNING w1") {
+		!strings.Contains(squeeze(res), "my-sink-connector sink RUNNING 2/2 RUNNING w1 0") {
 		t.Errorf("status: %v\n%s", err, res)
 	}
 	if res, err := a.cli(t, "connectors", "list"); err != nil ||

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/IBM/sarama"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
@@ -71,6 +72,9 @@ type Config struct {
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
 	// a hung plugin cannot hang the API. Zero means 30 seconds.
 	PluginTimeout time.Duration
+	// Kafka, when set, returns a new client of the Kafka cluster the node works with, for
+	// GetLag's end offsets; the caller closes it.
+	Kafka func() (sarama.Client, error)
 	// Worker is the node's worker settings, as GetWorker reports them.
 	Worker Worker
 	// Loggers, when set, are the node's named loggers that /admin/loggers lists and sets;

@@ -3079,6 +3079,135 @@ func (x *WorkerInfo) GetPlugins() []*PluginInfo {
 	return nil
 }
 
+type PartitionLag struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Topic     string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
+	// committed is the next offset the connector delivers; -1 when none is committed.
+	Committed     int64 `protobuf:"varint,3,opt,name=committed,proto3" json:"committed,omitempty"`
+	End           int64 `protobuf:"varint,4,opt,name=end,proto3" json:"end,omitempty"`
+	Lag           int64 `protobuf:"varint,5,opt,name=lag,proto3" json:"lag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartitionLag) Reset() {
+	*x = PartitionLag{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartitionLag) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartitionLag) ProtoMessage() {}
+
+func (x *PartitionLag) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartitionLag.ProtoReflect.Descriptor instead.
+func (*PartitionLag) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *PartitionLag) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *PartitionLag) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetCommitted() int64 {
+	if x != nil {
+		return x.Committed
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetEnd() int64 {
+	if x != nil {
+		return x.End
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetLag() int64 {
+	if x != nil {
+		return x.Lag
+	}
+	return 0
+}
+
+type LagResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partitions    []*PartitionLag        `protobuf:"bytes,1,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	Total         int64                  `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LagResponse) Reset() {
+	*x = LagResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LagResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LagResponse) ProtoMessage() {}
+
+func (x *LagResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LagResponse.ProtoReflect.Descriptor instead.
+func (*LagResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *LagResponse) GetPartitions() []*PartitionLag {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+func (x *LagResponse) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
 var File_tributary_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_tributary_admin_v1_admin_proto_rawDesc = "" +
@@ -3317,7 +3446,18 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\aplugins\x18\t \x03(\v2\x1e.tributary.admin.v1.PluginInfoR\aplugins\x1a=\n" +
 	"\x0fConvertersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\x88\x15\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x84\x01\n" +
+	"\fPartitionLag\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
+	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1c\n" +
+	"\tcommitted\x18\x03 \x01(\x03R\tcommitted\x12\x10\n" +
+	"\x03end\x18\x04 \x01(\x03R\x03end\x12\x10\n" +
+	"\x03lag\x18\x05 \x01(\x03R\x03lag\"e\n" +
+	"\vLagResponse\x12@\n" +
+	"\n" +
+	"partitions\x18\x01 \x03(\v2 .tributary.admin.v1.PartitionLagR\n" +
+	"partitions\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x03R\x05total2\xd9\x15\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
@@ -3327,7 +3467,8 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x12PutConnectorConfig\x12-.tributary.admin.v1.PutConnectorConfigRequest\x1a..tributary.admin.v1.PutConnectorConfigResponse\x12W\n" +
 	"\fGetConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a!.tributary.admin.v1.ConnectorInfo\x12R\n" +
 	"\x0fDeleteConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a\x19.tributary.admin.v1.Empty\x12_\n" +
-	"\x12GetConnectorStatus\x12$.tributary.admin.v1.ConnectorRequest\x1a#.tributary.admin.v1.ConnectorStatus\x12X\n" +
+	"\x12GetConnectorStatus\x12$.tributary.admin.v1.ConnectorRequest\x1a#.tributary.admin.v1.ConnectorStatus\x12O\n" +
+	"\x06GetLag\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1f.tributary.admin.v1.LagResponse\x12X\n" +
 	"\vWatchStatus\x12&.tributary.admin.v1.WatchStatusRequest\x1a\x1f.tributary.admin.v1.StatusEvent0\x01\x12_\n" +
 	"\x0eGetTaskConfigs\x12$.tributary.admin.v1.ConnectorRequest\x1a'.tributary.admin.v1.TaskConfigsResponse\x12Q\n" +
 	"\x0ePauseConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a\x19.tributary.admin.v1.Empty\x12R\n" +
@@ -3364,7 +3505,7 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
@@ -3419,106 +3560,111 @@ var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*SetLogLevelResponse)(nil),        // 50: tributary.admin.v1.SetLogLevelResponse
 	(*GetWorkerRequest)(nil),           // 51: tributary.admin.v1.GetWorkerRequest
 	(*WorkerInfo)(nil),                 // 52: tributary.admin.v1.WorkerInfo
-	nil,                                // 53: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 54: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 55: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 56: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 57: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
-	nil,                                // 58: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
-	nil,                                // 59: tributary.admin.v1.WorkerInfo.ConvertersEntry
+	(*PartitionLag)(nil),               // 53: tributary.admin.v1.PartitionLag
+	(*LagResponse)(nil),                // 54: tributary.admin.v1.LagResponse
+	nil,                                // 55: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 56: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 57: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 58: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 59: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	nil,                                // 60: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	nil,                                // 61: tributary.admin.v1.WorkerInfo.ConvertersEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
 	20, // 0: tributary.admin.v1.StatusEvent.status:type_name -> tributary.admin.v1.ConnectorStatus
 	17, // 1: tributary.admin.v1.ConnectorSummary.info:type_name -> tributary.admin.v1.ConnectorInfo
 	20, // 2: tributary.admin.v1.ConnectorSummary.status:type_name -> tributary.admin.v1.ConnectorStatus
 	7,  // 3: tributary.admin.v1.DescribeConnectorsResponse.connectors:type_name -> tributary.admin.v1.ConnectorSummary
-	53, // 4: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	54, // 5: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	55, // 4: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	56, // 5: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
 	17, // 6: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	55, // 7: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	57, // 7: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
 	16, // 8: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
 	18, // 9: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
 	19, // 10: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
 	16, // 11: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	56, // 12: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	58, // 12: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
 	21, // 13: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
 	24, // 14: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
 	24, // 15: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
-	57, // 16: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	59, // 16: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
 	28, // 17: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
 	33, // 18: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	58, // 19: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	60, // 19: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
 	33, // 20: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
 	36, // 21: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
 	37, // 22: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
 	40, // 23: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
 	43, // 24: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
 	46, // 25: tributary.admin.v1.GetLoggersResponse.loggers:type_name -> tributary.admin.v1.LoggerLevel
-	59, // 26: tributary.admin.v1.WorkerInfo.converters:type_name -> tributary.admin.v1.WorkerInfo.ConvertersEntry
+	61, // 26: tributary.admin.v1.WorkerInfo.converters:type_name -> tributary.admin.v1.WorkerInfo.ConvertersEntry
 	28, // 27: tributary.admin.v1.WorkerInfo.plugins:type_name -> tributary.admin.v1.PluginInfo
-	1,  // 28: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
-	5,  // 29: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
-	6,  // 30: tributary.admin.v1.Admin.DescribeConnectors:input_type -> tributary.admin.v1.DescribeConnectorsRequest
-	10, // 31: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
-	11, // 32: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
-	13, // 33: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 34: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 35: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
-	3,  // 36: tributary.admin.v1.Admin.WatchStatus:input_type -> tributary.admin.v1.WatchStatusRequest
-	13, // 37: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 38: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 39: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	13, // 40: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	15, // 41: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
-	14, // 42: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
-	13, // 43: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	25, // 44: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
-	13, // 45: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	27, // 46: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	29, // 47: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
-	32, // 48: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	35, // 49: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	39, // 50: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	51, // 51: tributary.admin.v1.Admin.GetWorker:input_type -> tributary.admin.v1.GetWorkerRequest
-	47, // 52: tributary.admin.v1.Admin.GetLoggers:input_type -> tributary.admin.v1.GetLoggersRequest
-	49, // 53: tributary.admin.v1.Admin.SetLogLevel:input_type -> tributary.admin.v1.SetLogLevelRequest
-	42, // 54: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
-	45, // 55: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
-	45, // 56: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
-	2,  // 57: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	9,  // 58: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	8,  // 59: tributary.admin.v1.Admin.DescribeConnectors:output_type -> tributary.admin.v1.DescribeConnectorsResponse
-	17, // 60: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	12, // 61: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	17, // 62: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 63: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	20, // 64: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	4,  // 65: tributary.admin.v1.Admin.WatchStatus:output_type -> tributary.admin.v1.StatusEvent
-	22, // 66: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 67: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 68: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 69: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	20, // 70: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 71: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	23, // 72: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	26, // 73: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
-	26, // 74: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
-	31, // 75: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	30, // 76: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
-	34, // 77: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	38, // 78: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	41, // 79: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	52, // 80: tributary.admin.v1.Admin.GetWorker:output_type -> tributary.admin.v1.WorkerInfo
-	48, // 81: tributary.admin.v1.Admin.GetLoggers:output_type -> tributary.admin.v1.GetLoggersResponse
-	50, // 82: tributary.admin.v1.Admin.SetLogLevel:output_type -> tributary.admin.v1.SetLogLevelResponse
-	44, // 83: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
-	0,  // 84: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
-	0,  // 85: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
-	57, // [57:86] is the sub-list for method output_type
-	28, // [28:57] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	53, // 28: tributary.admin.v1.LagResponse.partitions:type_name -> tributary.admin.v1.PartitionLag
+	1,  // 29: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
+	5,  // 30: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
+	6,  // 31: tributary.admin.v1.Admin.DescribeConnectors:input_type -> tributary.admin.v1.DescribeConnectorsRequest
+	10, // 32: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
+	11, // 33: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
+	13, // 34: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 35: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 36: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 37: tributary.admin.v1.Admin.GetLag:input_type -> tributary.admin.v1.ConnectorRequest
+	3,  // 38: tributary.admin.v1.Admin.WatchStatus:input_type -> tributary.admin.v1.WatchStatusRequest
+	13, // 39: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 40: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 41: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 42: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	15, // 43: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
+	14, // 44: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
+	13, // 45: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	25, // 46: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
+	13, // 47: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	27, // 48: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	29, // 49: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
+	32, // 50: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	35, // 51: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	39, // 52: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	51, // 53: tributary.admin.v1.Admin.GetWorker:input_type -> tributary.admin.v1.GetWorkerRequest
+	47, // 54: tributary.admin.v1.Admin.GetLoggers:input_type -> tributary.admin.v1.GetLoggersRequest
+	49, // 55: tributary.admin.v1.Admin.SetLogLevel:input_type -> tributary.admin.v1.SetLogLevelRequest
+	42, // 56: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	45, // 57: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	45, // 58: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 59: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	9,  // 60: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	8,  // 61: tributary.admin.v1.Admin.DescribeConnectors:output_type -> tributary.admin.v1.DescribeConnectorsResponse
+	17, // 62: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	12, // 63: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	17, // 64: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 65: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	20, // 66: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	54, // 67: tributary.admin.v1.Admin.GetLag:output_type -> tributary.admin.v1.LagResponse
+	4,  // 68: tributary.admin.v1.Admin.WatchStatus:output_type -> tributary.admin.v1.StatusEvent
+	22, // 69: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 70: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 71: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 72: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	20, // 73: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 74: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	23, // 75: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	26, // 76: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
+	26, // 77: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
+	31, // 78: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	30, // 79: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
+	34, // 80: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	38, // 81: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	41, // 82: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	52, // 83: tributary.admin.v1.Admin.GetWorker:output_type -> tributary.admin.v1.WorkerInfo
+	48, // 84: tributary.admin.v1.Admin.GetLoggers:output_type -> tributary.admin.v1.GetLoggersResponse
+	50, // 85: tributary.admin.v1.Admin.SetLogLevel:output_type -> tributary.admin.v1.SetLogLevelResponse
+	44, // 86: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 87: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 88: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	59, // [59:89] is the sub-list for method output_type
+	29, // [29:59] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_tributary_admin_v1_admin_proto_init() }
@@ -3532,7 +3678,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   60,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

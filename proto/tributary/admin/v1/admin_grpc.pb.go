@@ -30,6 +30,7 @@ const (
 	Admin_GetConnector_FullMethodName       = "/tributary.admin.v1.Admin/GetConnector"
 	Admin_DeleteConnector_FullMethodName    = "/tributary.admin.v1.Admin/DeleteConnector"
 	Admin_GetConnectorStatus_FullMethodName = "/tributary.admin.v1.Admin/GetConnectorStatus"
+	Admin_GetLag_FullMethodName             = "/tributary.admin.v1.Admin/GetLag"
 	Admin_WatchStatus_FullMethodName        = "/tributary.admin.v1.Admin/WatchStatus"
 	Admin_GetTaskConfigs_FullMethodName     = "/tributary.admin.v1.Admin/GetTaskConfigs"
 	Admin_PauseConnector_FullMethodName     = "/tributary.admin.v1.Admin/PauseConnector"
@@ -68,6 +69,10 @@ type AdminClient interface {
 	GetConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorInfo, error)
 	DeleteConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
 	GetConnectorStatus(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorStatus, error)
+	// GetLag returns a sink connector's lag per partition of its topics: the end offset
+	// in Kafka less the committed offset (the next record to deliver), or less the earliest
+	// offset for a partition with none committed. A source connector has no lag.
+	GetLag(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*LagResponse, error)
 	// WatchStatus streams connector and task states as they change, from the answering
 	// node's replica: first the current status of every connector watched (then an event
 	// with initial_done set), then one event per connector whose status changed, with its
@@ -197,6 +202,16 @@ func (c *adminClient) GetConnectorStatus(ctx context.Context, in *ConnectorReque
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ConnectorStatus)
 	err := c.cc.Invoke(ctx, Admin_GetConnectorStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) GetLag(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*LagResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LagResponse)
+	err := c.cc.Invoke(ctx, Admin_GetLag_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -437,6 +452,10 @@ type AdminServer interface {
 	GetConnector(context.Context, *ConnectorRequest) (*ConnectorInfo, error)
 	DeleteConnector(context.Context, *ConnectorRequest) (*Empty, error)
 	GetConnectorStatus(context.Context, *ConnectorRequest) (*ConnectorStatus, error)
+	// GetLag returns a sink connector's lag per partition of its topics: the end offset
+	// in Kafka less the committed offset (the next record to deliver), or less the earliest
+	// offset for a partition with none committed. A source connector has no lag.
+	GetLag(context.Context, *ConnectorRequest) (*LagResponse, error)
 	// WatchStatus streams connector and task states as they change, from the answering
 	// node's replica: first the current status of every connector watched (then an event
 	// with initial_done set), then one event per connector whose status changed, with its
@@ -515,6 +534,9 @@ func (UnimplementedAdminServer) DeleteConnector(context.Context, *ConnectorReque
 }
 func (UnimplementedAdminServer) GetConnectorStatus(context.Context, *ConnectorRequest) (*ConnectorStatus, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetConnectorStatus not implemented")
+}
+func (UnimplementedAdminServer) GetLag(context.Context, *ConnectorRequest) (*LagResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetLag not implemented")
 }
 func (UnimplementedAdminServer) WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[StatusEvent]) error {
 	return status.Errorf(codes.Unimplemented, "method WatchStatus not implemented")
@@ -740,6 +762,24 @@ func _Admin_GetConnectorStatus_Handler(srv interface{}, ctx context.Context, dec
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServer).GetConnectorStatus(ctx, req.(*ConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_GetLag_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetLag(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetLag_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetLag(ctx, req.(*ConnectorRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1153,6 +1193,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetConnectorStatus",
 			Handler:    _Admin_GetConnectorStatus_Handler,
+		},
+		{
+			MethodName: "GetLag",
+			Handler:    _Admin_GetLag_Handler,
 		},
 		{
 			MethodName: "GetTaskConfigs",
