@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,13 +32,28 @@ type Levels struct {
 	root     *slog.LevelVar
 	vars     map[string]*slog.LevelVar
 	modified map[string]time.Time
+	// minPlugin is the lowest level of any plugin logger (or the root's when there is
+	// none), kept so Enabled needs no lock.
+	minPlugin atomic.Int64
 }
 
 // NewLevels returns Levels whose root level is level.
 func NewLevels(level slog.Level) *Levels {
 	l := &Levels{root: new(slog.LevelVar), vars: map[string]*slog.LevelVar{}, modified: map[string]time.Time{}}
 	l.root.Set(level)
+	l.minPlugin.Store(int64(level))
 	return l
+}
+
+// updateMinPlugin recomputes minPlugin; l.mu is held.
+func (l *Levels) updateMinPlugin() {
+	min := l.root.Level()
+	for n, v := range l.vars {
+		if strings.HasPrefix(n, PluginPrefix) && v.Level() < min {
+			min = v.Level()
+		}
+	}
+	l.minPlugin.Store(int64(min))
 }
 
 // Var returns the level of the named logger, created at the root's level on first use.
@@ -52,6 +68,7 @@ func (l *Levels) Var(name string) *slog.LevelVar {
 		v = new(slog.LevelVar)
 		v.Set(l.root.Level())
 		l.vars[name] = v
+		l.updateMinPlugin()
 	}
 	return v
 }
@@ -117,6 +134,7 @@ func (l *Levels) Set(name string, level slog.Level) []string {
 		l.modified[name] = now
 		changed = append(changed, name)
 	}
+	l.updateMinPlugin()
 	sort.Strings(changed)
 	return changed
 }
@@ -176,7 +194,7 @@ type Handler struct {
 	base   slog.Handler
 	levels *Levels
 	v      *slog.LevelVar
-	plugin string // the plugin attribute set through WithAttrs, if any
+	plugin bool // v is a plugin's logger, from a "plugin" attribute set through WithAttrs
 }
 
 // NewHandler returns a Handler for the Kernel logger; base must let every level through
@@ -185,41 +203,27 @@ func NewHandler(base slog.Handler, levels *Levels) *Handler {
 	return &Handler{base: base, levels: levels, v: levels.Var(Kernel)}
 }
 
-// Enabled implements slog.Handler.
+// Enabled implements slog.Handler. It takes no lock: it is asked for every line.
 func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
-	if h.plugin != "" {
-		return level >= h.levels.Var(pluginLogger(h.plugin)).Level()
+	if level >= h.v.Level() {
+		return true
 	}
-	// A line may still carry a plugin attribute of its own: let it reach Handle when
-	// any logger would take it.
-	return level >= h.v.Level() || level >= h.minPlugin()
-}
-
-func (h *Handler) minPlugin() slog.Level {
-	min := LevelOff
-	for _, lg := range h.levels.List() {
-		if strings.HasPrefix(lg.Name, PluginPrefix) && lg.Level < min {
-			min = lg.Level
-		}
-	}
-	return min
+	// A line may still carry a plugin attribute of its own: let it reach Handle when a
+	// plugin's logger would take it.
+	return !h.plugin && level >= slog.Level(h.levels.minPlugin.Load())
 }
 
 // Handle implements slog.Handler.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	v := h.v
-	plugin := h.plugin
-	if plugin == "" {
+	if !h.plugin {
 		r.Attrs(func(a slog.Attr) bool {
 			if a.Key == "plugin" {
-				plugin = a.Value.String()
+				v = h.levels.Var(pluginLogger(a.Value.String()))
 				return false
 			}
 			return true
 		})
-	}
-	if plugin != "" {
-		v = h.levels.Var(pluginLogger(plugin))
 	}
 	if r.Level < v.Level() {
 		return nil
@@ -232,7 +236,7 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	c := *h
 	for _, a := range attrs {
 		if a.Key == "plugin" {
-			c.plugin = a.Value.String()
+			c.v, c.plugin = h.levels.Var(pluginLogger(a.Value.String())), true
 		}
 	}
 	c.base = h.base.WithAttrs(attrs)
@@ -261,7 +265,7 @@ func Named(l *slog.Logger, name string) *slog.Logger {
 		return l
 	}
 	c := *h
-	c.v = h.levels.Var(name)
+	c.v, c.plugin = h.levels.Var(name), false
 	return slog.New(&c)
 }
 
