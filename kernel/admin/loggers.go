@@ -16,8 +16,45 @@ import (
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
 
-// GetLoggers implements adminv1.AdminServer: this node's loggers and their levels.
+// upstreamLoggers maps the log4j logger names Kafka Connect users set (a package or a
+// class, matched by prefix, longest first) to the Tributary logger that logs what they
+// log, so a runbook's "PUT /admin/loggers/org.apache.kafka.connect.runtime" still works.
+var upstreamLoggers = []struct{ prefix, logger string }{
+	{"org.apache.kafka.connect.runtime.distributed", logging.Kernel + ".scheduler"},
+	{"org.apache.kafka.connect.runtime.rest", logging.Kernel + ".admin"},
+	{"org.apache.kafka.connect.runtime.isolation", logging.Kernel + ".pluginhost"},
+	{"org.apache.kafka.connect.runtime", logging.Kernel + ".runtime"},
+	{"org.apache.kafka.connect.file", logging.PluginPrefix + "file"},
+	{"org.apache.kafka.connect", logging.Kernel},
+	{"org.apache.kafka.clients", logging.Kernel + ".runtime"},
+	{"io.debezium", logging.PluginPrefix + "postgres"},
+	{"io.confluent.connect.jdbc", logging.PluginPrefix + "jdbc"},
+	{"io.confluent.connect.elasticsearch", logging.PluginPrefix + "elasticsearch"},
+	{"io.confluent.connect.s3", logging.PluginPrefix + "s3"},
+	{"io.confluent.connect.http", logging.PluginPrefix + "http"},
+	{"com.github.castorm.kafka.connect.http", logging.PluginPrefix + "http"},
+	{"com.redis.kafka.connect", logging.PluginPrefix + "redis"},
+	{"com.github.jcustenborder.kafka.connect.redis", logging.PluginPrefix + "redis"},
+}
+
+// loggerName is the Tributary logger a requested name stands for: itself, or for an
+// upstream (log4j) name the logger upstreamLoggers maps it to.
+func loggerName(name string) string {
+	for _, u := range upstreamLoggers {
+		if name == u.prefix || strings.HasPrefix(name, u.prefix+".") {
+			return u.logger
+		}
+	}
+	return name
+}
+
+// GetLoggers implements adminv1.AdminServer: this node's loggers and their levels. A
+// Kafka Connect logger name (org.apache.kafka.connect.runtime, io.debezium, …) answers
+// for the Tributary logger that logs the same.
 func (s *Service) GetLoggers(_ context.Context, req *adminv1.GetLoggersRequest) (*adminv1.GetLoggersResponse, error) {
+	if req.GetName() != "" {
+		req = &adminv1.GetLoggersRequest{Name: loggerName(req.GetName())}
+	}
 	resp := &adminv1.GetLoggersResponse{}
 	if s.cfg.Loggers == nil {
 		if req.GetName() != "" {
@@ -47,7 +84,7 @@ func (s *Service) SetLogLevel(_ context.Context, req *adminv1.SetLogLevelRequest
 	if s.cfg.Loggers == nil {
 		return nil, status.Errorf(codes.FailedPrecondition, "node %s has no adjustable loggers", s.cfg.NodeID)
 	}
-	name := strings.TrimSpace(req.GetName())
+	name := loggerName(strings.TrimSpace(req.GetName()))
 	if name == "" {
 		return nil, status.Error(codes.InvalidArgument, "name the logger to set (root sets every logger)")
 	}

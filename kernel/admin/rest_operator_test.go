@@ -219,6 +219,16 @@ func TestRESTLoggers(t *testing.T) {
 		t.Error("scope=worker changed another node")
 	}
 
+	// A Kafka Connect logger name sets the Tributary logger that logs the same.
+	decode(t, "put upstream", c.expect("PUT", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSinkTask", `{"level":"ERROR"}`, 200), &changed)
+	if !slices.Equal(changed, []string{logging.Kernel + ".runtime"}) || levels.Var(logging.Kernel+".runtime").Level() != slog.LevelError {
+		t.Errorf("PUT org.apache.kafka.connect.runtime.WorkerSinkTask changed %v", changed)
+	}
+	decode(t, "get upstream", c.expect("GET", "/admin/loggers/org.apache.kafka.connect.runtime", "", 200), &one)
+	if one.Level != "ERROR" {
+		t.Errorf("GET org.apache.kafka.connect.runtime = %+v", one)
+	}
+
 	// scope=cluster: 204, and every node has it.
 	c.expect("PUT", "/admin/loggers/root?scope=cluster", `{"level":"WARN"}`, 204)
 	for what, lv := range map[string]*logging.Levels{"this node": levels, "the other node": otherLevels} {
