@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/tributary-dev/tributary/plugins/testsvc"
 )
 
@@ -135,6 +137,28 @@ func TestWatchStatusAndApplyWait(t *testing.T) {
 	if res, err := a.cli(t, "apply", "-f", src, "--wait", "--timeout", "30s"); err != nil ||
 		!strings.Contains(res, "my-source-connector: RUNNING, tasks 1 RUNNING") {
 		t.Fatalf("apply --wait of a running connector: %v\n%s", err, res)
+	}
+
+	// get -o yaml | apply -f - changes nothing on a real node: no config written, no task
+	// restarted.
+	before := waitStatus(t, cl, "my-sink-connector", time.Second, "RUNNING", allTasks("RUNNING"))
+	yamlOut, err := a.cli(t, "get", "kafkaconnectors", "-o", "yaml")
+	if err != nil {
+		t.Fatalf("get kafkaconnectors: %v\n%s", err, yamlOut)
+	}
+	back := filepath.Join(dir, "back.yaml")
+	os.WriteFile(back, []byte(yamlOut), 0o644)
+	if res, err := a.cli(t, "apply", "-f", back); err != nil ||
+		res != "connector my-sink-connector unchanged\nconnector my-source-connector unchanged\n" {
+		t.Errorf("apply of get's output: %v\n%s", err, res)
+	}
+	if res, err := a.cli(t, "connectors", "list", "-o", "json"); err != nil || strings.Contains(res, `"restarts": "1"`) ||
+		!strings.Contains(res, `"generation": "1"`) {
+		t.Errorf("after re-applying get's output, a connector restarted or changed generation: %v\n%s", err, res)
+	}
+	after := waitStatus(t, cl, "my-sink-connector", time.Second, "RUNNING", allTasks("RUNNING"))
+	if !proto.Equal(before, after) {
+		t.Errorf("status changed: %v → %v", before, after)
 	}
 
 	// The cluster at a glance, and the connectors with their counters.
