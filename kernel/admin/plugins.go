@@ -57,15 +57,22 @@ func (s *Service) builtins() []*adminv1.PluginInfo {
 }
 
 // GetPluginConfig implements adminv1.AdminServer: the plugin's own config definitions (not
-// the common keys), as GET /connector-plugins/{class}/config lists them.
+// the common keys), as GET /connector-plugins/{class}/config lists them; for a
+// transformation or predicate class, its settings.
 func (s *Service) GetPluginConfig(_ context.Context, req *adminv1.PluginRequest) (*adminv1.PluginConfigResponse, error) {
+	var keys []*pluginv1.ConfigKey
 	d, err := s.cfg.Plugins.Resolve(req.GetClass())
-	if err != nil {
+	if err == nil {
+		keys = d.GetConfig()
+	} else if tk, ok := transform.ConfigKeys(req.GetClass()); ok {
+		// A transformation or predicate (KIP-769: every plugin type answers).
+		keys = tk
+	} else {
 		return nil, status.Error(codes.NotFound, err.Error())
 	}
 	resp := &adminv1.PluginConfigResponse{Keys: []*adminv1.ConfigKeyInfo{}}
 	order := map[string]int32{}
-	for _, k := range d.GetConfig() {
+	for _, k := range keys {
 		order[k.GetGroup()]++
 		resp.Keys = append(resp.Keys, keyInfo(k, order[k.GetGroup()]))
 	}

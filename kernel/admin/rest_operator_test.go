@@ -89,6 +89,16 @@ func TestRESTOperatorEndpoints(t *testing.T) {
 		}
 	}
 	c.expect("GET", "/connector-plugins/nope/config", "", 404)
+	// Transformations and predicates answer too (KIP-769).
+	var defs []map[string]any
+	decode(t, "RegexRouter config", c.expect("GET", "/connector-plugins/org.apache.kafka.connect.transforms.RegexRouter/config", "", 200), &defs)
+	var names []string
+	for _, d := range defs {
+		names = append(names, d["name"].(string))
+	}
+	if !slices.Contains(names, "regex") || !slices.Contains(names, "replacement") {
+		t.Errorf("RegexRouter's config lists %v; want regex and replacement", names)
+	}
 
 	// PUT …/config/validate answers with the full class name, whatever name the path uses.
 	var infos map[string]any
