@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -173,6 +174,13 @@ func TestWatchStatusAndApplyWait(t *testing.T) {
 	// A single voter has no one to hand leadership to, and says so.
 	if res, err := a.cli(t, "operator", "raft", "transfer-leader"); err == nil || !strings.Contains(res, "the cluster has one voter (w1)") {
 		t.Errorf("transfer-leader on one node: %v\n%s", err, res)
+	}
+
+	// GET / names the build and the Kafka cluster, read from the broker's metadata.
+	var root map[string]string
+	if err := json.Unmarshal([]byte(httpGet(t, "http://"+a.rest+"/")), &root); err != nil || root["version"] == "" ||
+		root["commit"] == "" || root["kafka_cluster_id"] == "" {
+		t.Errorf("GET / = %v, %v; want version, commit and kafka_cluster_id", root, err)
 	}
 
 	// Kafka Connect's metric names (as Strimzi's JMX exporter rules name them) beside ours.

@@ -32,10 +32,6 @@ func (f *firstSeen) get(name string, created uint64, now time.Time) time.Time {
 	return t
 }
 
-// seen is shared by the services of one process; keys name incarnations, so nodes in
-// one test process cannot confuse each other's connectors beyond their age.
-var seen firstSeen
-
 // DescribeConnectors implements adminv1.AdminServer.
 func (s *Service) DescribeConnectors(_ context.Context, req *adminv1.DescribeConnectorsRequest) (*adminv1.DescribeConnectorsResponse, error) {
 	if err := s.readable(); err != nil {
@@ -51,7 +47,7 @@ func (s *Service) DescribeConnectors(_ context.Context, req *adminv1.DescribeCon
 			}
 			sum := &adminv1.ConnectorSummary{Info: s.info(c), Status: s.status(st, c, h), TargetState: targetName(c.TargetState),
 				Restarts: c.RestartCount, Generation: c.Generation,
-				AgeMs: now.Sub(seen.get(c.Name, c.CreatedIndex, now)).Milliseconds()}
+				AgeMs: now.Sub(s.seen.get(c.Name, c.CreatedIndex, now)).Milliseconds()}
 			for i := range c.Tasks {
 				if a := st.Assignment(state.TaskKey{Connector: c.Name, Task: int32(i)}); a != nil {
 					sum.Restarts += a.Restarts

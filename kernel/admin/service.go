@@ -109,6 +109,7 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	health *health.Server
+	seen   firstSeen // when this node first read each connector, for ages
 }
 
 var _ adminv1.AdminServer = (*Service)(nil)
