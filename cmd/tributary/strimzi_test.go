@@ -79,3 +79,11 @@ func TestConverterSummary(t *testing.T) {
 		t.Errorf("converterSummary = %q, want %q", got, want)
 	}
 }
+
+func TestVersionCommand(t *testing.T) {
+	n := startCLINode(t)
+	out := n.mustRun(t, "version", "--server")
+	if !strings.HasPrefix(out, "tributary ") || !strings.Contains(out, "node n1 at "+n.addr+": tributary test") {
+		t.Errorf("version --server printed:\n%s", out)
+	}
+}
