@@ -3,7 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
+	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
@@ -35,5 +37,31 @@ func TestApplyWaitFailsWithTheTrace(t *testing.T) {
 	out, _, err = n.run(t, stopped, "apply", "-f", "-", "--wait", "--timeout", "1m")
 	if err != nil || !strings.Contains(out, "my-sink-connector: STOPPED") {
 		t.Errorf("apply --wait of a stopped connector: %v\n%s", err, out)
+	}
+}
+
+// status -w prints a line when a connector's state changes and one per task whose state,
+// worker or trace changes, and nothing for an event that changes neither.
+func TestStatusWatcherPrintsChanges(t *testing.T) {
+	var out strings.Builder
+	sw := newStatusWatcher(&out)
+	sw.now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	st := func(state string, tasks ...*adminv1.TaskStatus) *adminv1.StatusEvent {
+		return &adminv1.StatusEvent{Status: &adminv1.ConnectorStatus{Name: "c", Connector: &adminv1.StateInfo{State: state, WorkerId: "n1"}, Tasks: tasks}}
+	}
+	sw.print(st("RUNNING", &adminv1.TaskStatus{Id: 0, State: "UNASSIGNED"}))
+	sw.print(st("RUNNING", &adminv1.TaskStatus{Id: 0, State: "RUNNING", WorkerId: "n1"}))
+	sw.print(st("RUNNING", &adminv1.TaskStatus{Id: 0, State: "RUNNING", WorkerId: "n1"}))
+	sw.print(st("PAUSED", &adminv1.TaskStatus{Id: 0, State: "FAILED", WorkerId: "n2", Trace: "boom\n\tat x"}))
+	sw.print(&adminv1.StatusEvent{Status: &adminv1.ConnectorStatus{Name: "c"}, Deleted: true})
+	want := `03:04:05  c  RUNNING  tasks 0/1 RUNNING
+03:04:05  c  task 0  UNASSIGNED  on -
+03:04:05  c  task 0  RUNNING  on n1
+03:04:05  c  PAUSED  tasks 0/1 RUNNING
+03:04:05  c  task 0  FAILED  on n2  boom …
+03:04:05  c  deleted
+`
+	if out.String() != want {
+		t.Errorf("printed:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
