@@ -124,8 +124,9 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 // tributary_* metrics stay beside them.
 //
 // A connector's own metrics (kafka_connect_connector_*) are reported by the node its
-// status names as worker (the node of task 0), as a Kafka Connect worker reports the
-// connectors it runs, so a sum over nodes counts each once. Task metrics come from the
+// status names as worker (the node of task 0; the leader for a connector with task 0
+// placed nowhere), as a Kafka Connect worker reports the connectors it runs, so a sum
+// over nodes counts each once. Task metrics come from the
 // node running the task. The task families are also served under the names of the
 // jmx_exporter's older Kafka Connect example (kafka_connect_source_task_metrics_…,
 // kafka_connect_sink_task_metrics_…, kafka_connect_task_error_metrics_…), which many
@@ -188,6 +189,9 @@ type kcView struct {
 	starts  map[state.TaskKey]int
 	// plugins gives a connector plugin's class and version by the plugin's name.
 	plugins func(plugin string) (class, version string)
+	// leader is true on the Raft leader, which reports the connectors no node runs
+	// task 0 of (none placed yet, or stopped).
+	leader bool
 }
 
 func lowerState(s clusterv1.TaskState) string {
@@ -204,7 +208,7 @@ func kafkaConnectMetrics(st *state.State, v kcView, r *rates, now time.Time) []k
 	connectors := 0
 	for _, c := range st.Connectors() {
 		a := st.Assignment(state.TaskKey{Connector: c.Name, Task: 0})
-		if a == nil || a.Node != v.nodeID {
+		if (a == nil && !v.leader) || (a != nil && a.Node != v.nodeID) {
 			continue
 		}
 		connectors++
@@ -313,7 +317,7 @@ func (c kcCollector) Collect(ch chan<- prometheus.Metric) {
 	if n.Runtime == nil || n.Cluster == nil {
 		return
 	}
-	v := kcView{nodeID: n.cfg.NodeID, running: n.Runtime.Running(), starts: n.Runtime.Starts()}
+	v := kcView{nodeID: n.cfg.NodeID, running: n.Runtime.Running(), starts: n.Runtime.Starts(), leader: n.Cluster.IsLeader()}
 	if ph := n.Plugins; ph != nil {
 		v.plugins = func(plugin string) (string, string) {
 			d, err := ph.Resolve(plugin)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,26 @@ func TestKafkaConnectMetrics(t *testing.T) {
 	if kinds["kafka_connect_source_task_source_record_poll_total"] != "COUNTER" || kinds["kafka_connect_source_task_source_record_poll_rate"] != "GAUGE" {
 		t.Errorf("types: %v", kinds)
 	}
+	// A connector placed nowhere is reported by the leader alone.
+	mustApply(t, st, &clusterv1.Command{Cmd: &clusterv1.Command_PutConnector{PutConnector: &clusterv1.PutConnector{Connector: &clusterv1.Connector{
+		Name: "idle", Plugin: "file-source", Type: clusterv1.ConnectorType_CONNECTOR_TYPE_SOURCE,
+		TargetState: clusterv1.TargetState_TARGET_STATE_STOPPED}}}})
+	reports := func(v kcView) bool {
+		for _, m := range gather(v, t0.Add(20*time.Second)) {
+			if m.name == "kafka_connect_connector_status" && slices.Equal(m.labels, []string{"connector", "idle", "status", "stopped"}) {
+				return true
+			}
+		}
+		return false
+	}
+	if reports(v) {
+		t.Error("a follower reports a connector placed nowhere")
+	}
+	v.leader = true
+	if !reports(v) {
+		t.Error("the leader does not report the stopped connector placed nowhere")
+	}
+
 	// The sink connector's worker is n2 (its task 0): n1 does not report it.
 	for _, m := range ms {
 		if m.name == "kafka_connect_connector_status" && strings.Contains(strings.Join(m.labels, ","), "snk") {
