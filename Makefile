@@ -5,18 +5,32 @@ export PATH := $(TOOLS_BIN):$(PATH)
 GO ?= go
 BIN := bin
 PLUGINS := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
+# VERSION and COMMIT are what GET / and ServerInfo report (kernel/version), set at link time.
+VERSION ?= $(shell git describe --tags --abbrev=0 2>/dev/null || echo 0.1.0-dev)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/tributary-dev/tributary/kernel/version.Version=$(VERSION) -X github.com/tributary-dev/tributary/kernel/version.Commit=$(COMMIT)
 
-.PHONY: all build build-race proto tools test test-short test-race vet fmt fuzz fuzz-ci demo demo-cdc demo-orders bench chaos clean cluster
+.PHONY: all build install build-race proto tools test test-short test-race vet fmt fuzz fuzz-ci demo demo-cdc demo-orders bench chaos clean cluster
 
 all: build
 
 build:
 	@mkdir -p $(BIN)/plugins
-	$(GO) build -o $(BIN)/tributary ./cmd/tributary
+	@if [ ! -x $(BIN)/tributary ]; then echo "make build: first build; go compiles every dependency (about 3 minutes on 2 cores), then one binary per plugin"; fi
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/tributary ./cmd/tributary
 	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p"; \
 	  $(GO) build -o $(BIN)/plugins/tributary-$$p ./plugins/$$p || exit 1; done
 	$(GO) build -o $(BIN)/plugins/tributary-example-go ./plugins/examples/go
 	plugins/examples/python/build.sh $(BIN)/plugins/tributary-pycounter
+
+# install puts tributary on PATH: a link in GOBIN (when set), else /usr/local/bin, to
+# bin/tributary, so the plugins beside it (bin/plugins) are still found. It prints where.
+INSTALL_DIR ?= $(or $(shell $(GO) env GOBIN),/usr/local/bin)
+install: build
+	@mkdir -p $(INSTALL_DIR)
+	@ln -sf $(CURDIR)/$(BIN)/tributary $(INSTALL_DIR)/tributary
+	@echo "installed: $(INSTALL_DIR)/tributary -> $(CURDIR)/$(BIN)/tributary (plugins: $(CURDIR)/$(BIN)/plugins)"
+	@case ":$$PATH:" in *":$(INSTALL_DIR):"*) ;; *) echo "note: $(INSTALL_DIR) is not on your PATH; add it, or run $(INSTALL_DIR)/tributary";; esac
 
 # build-race builds the same binaries with -race into bin/race/ for the tests that launch
 # them (make test points TRIBUTARY_BIN there), so a data race in a spawned kernel or plugin
@@ -24,7 +38,7 @@ build:
 RACE_BIN := $(BIN)/race
 build-race:
 	@mkdir -p $(RACE_BIN)/plugins
-	$(GO) build -race -o $(RACE_BIN)/tributary ./cmd/tributary
+	$(GO) build -race -ldflags '$(LDFLAGS)' -o $(RACE_BIN)/tributary ./cmd/tributary
 	@for p in $(PLUGINS); do echo "$(GO) build -race -o $(RACE_BIN)/plugins/tributary-$$p ./plugins/$$p"; \
 	  $(GO) build -race -o $(RACE_BIN)/plugins/tributary-$$p ./plugins/$$p || exit 1; done
 	$(GO) build -race -o $(RACE_BIN)/plugins/tributary-example-go ./plugins/examples/go

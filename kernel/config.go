@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -22,7 +21,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"gopkg.in/yaml.v3"
 
 	"github.com/tributary-dev/tributary/kernel/config"
@@ -452,16 +450,6 @@ func (c *Config) adminClientCreds() (credentials.TransportCredentials, error) {
 		}
 	}
 	return credentials.NewTLS(cfg), nil
-}
-
-// forwardAuth passes the caller's authorization on to the node a request is forwarded to,
-// so the leader checks the same caller.
-func forwardAuth(ctx context.Context) context.Context {
-	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get("authorization"); len(v) > 0 {
-		return metadata.AppendToOutgoingContext(ctx, "authorization", v[0])
-	}
-	return ctx
 }
 
 // kafkaClients returns what the runtime calls for each Kafka client's config: the

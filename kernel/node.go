@@ -21,16 +21,18 @@ import (
 	"github.com/tributary-dev/tributary/kernel/cluster"
 	"github.com/tributary-dev/tributary/kernel/config"
 	"github.com/tributary-dev/tributary/kernel/herder"
+	"github.com/tributary-dev/tributary/kernel/logging"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/runtime"
 	"github.com/tributary-dev/tributary/kernel/scheduler"
 	"github.com/tributary-dev/tributary/kernel/security"
+	"github.com/tributary-dev/tributary/kernel/version"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 )
 
-// Version is the kernel's version, set at build time.
-var Version = "0.1.0-dev"
+// Version is the kernel's version: kernel/version's, set at build time (see the Makefile).
+var Version, Commit = version.Get()
 
 // Node is one running kernel node.
 type Node struct {
@@ -96,6 +98,10 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	adminCreds, err := n.cfg.adminClientCreds()
+	if err != nil {
+		return err
+	}
 
 	// Listeners first, so port 0 resolves before anyone advertises it.
 	restLis, err := n.listen(n.cfg.RESTPort)
@@ -129,7 +135,7 @@ func (n *Node) Run(ctx context.Context) error {
 	pluginsChanged := make(chan struct{}, 1) // a reload changed the classes (latest wins)
 	pluginSecrets := &config.Secrets{}       // hidden in the plugins' own log lines
 	n.Plugins, err = pluginhost.New(ctx, pluginhost.Config{
-		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: n.log,
+		Dir: n.cfg.PluginDir, Checksums: n.cfg.PluginChecksums, Logger: logging.Named(n.log, logging.Kernel+".pluginhost"),
 		Secrets:        pluginSecrets,
 		SocketDir:      filepath.Join(n.cfg.DataDir, "plugin-sockets"),
 		RescanInterval: n.cfg.PluginRescanInterval,
@@ -146,11 +152,16 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	defer n.Plugins.Close()
 	pluginNames := classNames(n.Plugins)
+	if lv := logging.LevelsOf(n.log); lv != nil {
+		for _, d := range n.Plugins.Connectors() {
+			lv.Var(logging.PluginLogger(d.Binary)) // listed by /admin/loggers before it logs
+		}
+	}
 
 	// Lease changes reach the runtime through a one-slot channel (latest wins), so the
 	// heartbeat loop never waits while the runtime stops its tasks.
 	leaseCh := make(chan bool, 1)
-	sched := &scheduler.Loop{Logger: n.log}
+	sched := &scheduler.Loop{Logger: logging.Named(n.log, logging.Kernel+".scheduler")}
 	bootstrap, join := n.cfg.Bootstrap, n.cfg.Join
 	if n.cfg.BootstrapExpect > 0 {
 		all := append(slices.Clone(join), n.addrs.Cluster)
@@ -175,7 +186,7 @@ func (n *Node) Run(ctx context.Context) error {
 			leaseCh <- held
 		},
 		OnLiveChange: sched.Kick,
-		Logger:       n.log,
+		Logger:       logging.Named(n.log, logging.Kernel+".cluster"),
 	})
 	if err != nil {
 		return err
@@ -198,7 +209,7 @@ func (n *Node) Run(ctx context.Context) error {
 		OffsetFlushInterval: n.cfg.OffsetFlushInterval,
 		LeaseUntil:          n.Cluster.LeaseUntil,
 		ShutdownTimeout:     n.cfg.ShutdownTimeout,
-		Logger:              n.log,
+		Logger:              logging.Named(n.log, logging.Kernel+".runtime"),
 	})
 	if err != nil {
 		return err
@@ -217,14 +228,23 @@ func (n *Node) Run(ctx context.Context) error {
 		Store:          n.Cluster,
 		Plugins:        n.Plugins,
 		Version:        Version,
+		Commit:         Commit,
+		KafkaClusterID: admin.KafkaClusterID(n.cfg.Kafka.BootstrapServers, kafkaClients, 5*time.Second),
 		Members:        n.members,
-		Operator:       operator{n},
-		OverridePolicy: n.cfg.ConnectorClientConfigOverridePolicy,
+		Kafka: func() (sarama.Client, error) {
+			return sarama.NewClient(n.cfg.Kafka.BootstrapServers, kafkaClients())
+		},
+		Worker: admin.Worker{BootstrapServers: n.cfg.Kafka.BootstrapServers, Converters: n.cfg.Converters,
+			RESTAddr: n.addrs.REST},
+		Operator:         operator{n},
+		OverridePolicy:   n.cfg.ConnectorClientConfigOverridePolicy,
+		AdminDialOptions: []grpc.DialOption{grpc.WithTransportCredentials(adminCreds)},
 		Health: func() admin.Health {
 			v := n.Cluster.View()
 			return admin.Health{Leader: v.Leader, Known: v.Known, Live: v.Live, CaughtUp: n.Cluster.CaughtUp()}
 		},
-		Logger: n.log,
+		Loggers: logging.LevelsOf(n.log),
+		Logger:  logging.Named(n.log, logging.Kernel+".admin"),
 	})
 	// Requests carry at most a connector config (config.MaxConfigBytes, refused by name past
 	// it); answers (status of many connectors, offsets) may be larger.

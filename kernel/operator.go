@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/tributary-dev/tributary/kernel/cluster"
+	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/kernel/state"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
@@ -49,7 +50,7 @@ func (o operator) Members(ctx context.Context) (*adminv1.ListMembersResponse, er
 	cl, done, err := o.leaderAdmin()
 	if err == nil && cl != nil {
 		defer done()
-		if resp, err := cl.ListMembers(forwardAuth(ctx), &adminv1.ListMembersRequest{}); err == nil {
+		if resp, err := cl.ListMembers(security.ForwardAuth(ctx), &adminv1.ListMembersRequest{}); err == nil {
 			return resp, nil
 		}
 	}
@@ -82,7 +83,7 @@ func (o operator) TransferLeader(ctx context.Context, id string) error {
 	}
 	defer done()
 	if cl != nil {
-		_, err := cl.RaftTransferLeader(forwardAuth(ctx), &adminv1.RaftPeerRequest{Id: id})
+		_, err := cl.RaftTransferLeader(security.ForwardAuth(ctx), &adminv1.RaftPeerRequest{Id: id})
 		return err
 	}
 	return o.n.Cluster.TransferLeadership(id)

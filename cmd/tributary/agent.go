@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tributary-dev/tributary/kernel"
+	"github.com/tributary-dev/tributary/kernel/logging"
 )
 
 func init() { register(newAgentCmd) }
@@ -148,12 +149,26 @@ func (p *propertyFlag) String() string {
 
 func (p *propertyFlag) Type() string { return "KEY=VALUE" }
 
+// newLogger returns the node's logger: text to stderr, every kernel package and plugin a
+// named logger (kernel/logging) starting at level, each changeable while the node runs
+// through /admin/loggers.
 func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+	l, err := logging.ParseLevel(level)
+	if err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	base := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logging.LevelTrace, ReplaceAttr: traceName})
+	return slog.New(logging.NewHandler(base, logging.NewLevels(l)))
+}
+
+// traceName writes the level below DEBUG as TRACE, not slog's "DEBUG-4".
+func traceName(_ []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.LevelKey {
+		if l, ok := a.Value.Any().(slog.Level); ok && l < slog.LevelDebug {
+			a.Value = slog.StringValue("TRACE")
+		}
+	}
+	return a
 }
 
 // signalContext ends on SIGINT or SIGTERM.

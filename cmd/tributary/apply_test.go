@@ -67,7 +67,7 @@ func TestApply(t *testing.T) {
 	}
 
 	// Applying again changes nothing (no new generation, no task restarts).
-	if out := n.mustRun(t, "apply", "-f", src, "-f", sink); out != "connector my-source-connector configured\nconnector my-sink-connector configured\n" {
+	if out := n.mustRun(t, "apply", "-f", src, "-f", sink); out != "connector my-source-connector unchanged\nconnector my-sink-connector unchanged\n" {
 		t.Errorf("second apply printed %q", out)
 	}
 	if g := n.connector("my-source-connector").Generation; g != 1 {

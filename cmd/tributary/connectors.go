@@ -43,7 +43,7 @@ only while it is STOPPED.
 	cmd.AddCommand(
 		&cobra.Command{Use: "list", Short: "List connectors with their state", Args: cobra.NoArgs, RunE: connectorsList},
 		&cobra.Command{Use: "get NAME", Short: "Show a connector's config and tasks", Args: cobra.ExactArgs(1), RunE: connectorsGet},
-		&cobra.Command{Use: "status NAME", Short: "Show the state of a connector and its tasks", Args: cobra.ExactArgs(1), RunE: connectorsStatus},
+		newConnectorsStatusCmd(),
 		&cobra.Command{Use: "config NAME", Short: "Show a connector's config (secrets masked)", Args: cobra.ExactArgs(1), RunE: connectorsConfig},
 		newOffsetsCmd(),
 		targetCmd("pause", "Pause a connector's tasks; they keep their resources", "paused", adminv1.AdminClient.PauseConnector),
@@ -130,6 +130,18 @@ A task restarts in place, on its node, from its committed offsets.`,
 				if asJSON {
 					return printProto(cmd.OutOrStdout(), st)
 				}
+				if onlyFailed && !restarting(st) {
+					what := "the connector has not FAILED (a Tributary connector has no instance of its own that can fail)"
+					if includeTasks {
+						what = "no task of it has FAILED"
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "nothing restarted: %s; connector %s is %s, tasks %s\n",
+						what, args[0], st.GetConnector().GetState(), taskSummary(st.Tasks))
+					if !includeTasks && strings.Contains(taskSummary(st.Tasks), "FAILED") {
+						fmt.Fprintf(cmd.OutOrStdout(), "to restart the FAILED tasks: tributary connectors restart %s --include-tasks --only-failed\n", args[0])
+					}
+					return nil
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "connector %s restarted\n", args[0])
 				if includeTasks || onlyFailed {
 					return printStatus(cmd, st)
@@ -144,29 +156,17 @@ A task restarts in place, on its node, from its committed offsets.`,
 	return cmd
 }
 
-func connectorsList(cmd *cobra.Command, _ []string) error {
-	asJSON, err := jsonOutput()
-	if err != nil {
-		return err
+// restarting reports whether a restart plan restarts anything.
+func restarting(st *adminv1.ConnectorStatus) bool {
+	if st.GetConnector().GetState() == "RESTARTING" {
+		return true
 	}
-	return withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
-		list, err := c.ListConnectors(ctx, &adminv1.ListConnectorsRequest{})
-		if err != nil {
-			return err
+	for _, t := range st.GetTasks() {
+		if t.State == "RESTARTING" {
+			return true
 		}
-		if asJSON {
-			return printProto(cmd.OutOrStdout(), list)
-		}
-		t := newTable(cmd.OutOrStdout(), "NAME", "TYPE", "STATE", "TASKS")
-		for _, name := range list.Names {
-			st, err := c.GetConnectorStatus(ctx, &adminv1.ConnectorRequest{Name: name})
-			if err != nil {
-				continue // deleted since it was listed
-			}
-			t.row(name, st.Type, st.GetConnector().GetState(), taskSummary(st.Tasks))
-		}
-		return t.flush()
-	})
+	}
+	return false
 }
 
 // taskSummary counts tasks by state: "2 RUNNING, 1 FAILED"; "-" for none.
@@ -191,10 +191,14 @@ func taskSummary(tasks []*adminv1.TaskStatus) string {
 }
 
 func connectorsGet(cmd *cobra.Command, args []string) error {
-	asJSON, err := jsonOutput()
+	format, err := outputFormat()
 	if err != nil {
 		return err
 	}
+	if format == "yaml" {
+		return getKafkaConnectors(cmd, args)
+	}
+	asJSON := format == "json"
 	return withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
 		info, err := c.GetConnector(ctx, &adminv1.ConnectorRequest{Name: args[0]})
 		if err != nil {
@@ -243,6 +247,33 @@ func connectorsConfig(cmd *cobra.Command, args []string) error {
 		}
 		return printConfig(cmd, info.Config)
 	})
+}
+
+func newConnectorsStatusCmd() *cobra.Command {
+	var watch bool
+	cmd := &cobra.Command{
+		Use:   "status NAME [-w]",
+		Short: "Show the state of a connector and its tasks (-w: keep watching)",
+		Long: `Status shows the state of a connector and of each task, the worker it runs on and, for
+a task that failed, its trace. With -w it then keeps watching and prints a line each time
+the connector's or a task's state, worker or trace changes (Ctrl-C ends it); with -o json
+each change is one JSON line (a WatchStatus event).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !watch {
+				return connectorsStatus(cmd, args)
+			}
+			asJSON, err := jsonOutput()
+			if err != nil {
+				return err
+			}
+			return withAdminStream(cmd, 0, func(ctx context.Context, c adminv1.AdminClient) error {
+				return watchStatus(ctx, c, cmd.OutOrStdout(), args[0], asJSON)
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "keep watching and print each change")
+	return cmd
 }
 
 func connectorsStatus(cmd *cobra.Command, args []string) error {

@@ -69,6 +69,10 @@ seed-lines into <data-dir>/seed/output.txt.`,
 			fmt.Printf("  admin gRPC       %s  (tributary --addr, grpcurl -plaintext)\n", a.Admin)
 			fmt.Printf("  metrics          http://%s/metrics\n", a.REST)
 			fmt.Printf("  plugins          %s (%d connectors)\n", cfg.PluginDir, len(node.Plugins.Connectors()))
+			fmt.Printf("  converters       %s (worker defaults; a connector's own keys override them)\n", converterSummary(cfg.Converters))
+			// hashicorp/raft logs its first election at WARN; on a single node it is the
+			// node electing itself, not a fault.
+			fmt.Println("  (a \"raft: heartbeat timeout reached, starting election\" warning above is this single node electing itself at start: expected)")
 			if seed {
 				in, out, err := deploySeed(ctx, node, dataDir)
 				if err != nil {
@@ -94,6 +98,27 @@ seed-lines into <data-dir>/seed/output.txt.`,
 	f.StringVar(&cfg.LogLevel, "log-level", "warn", "debug, info, warn or error")
 	f.BoolVar(&seed, "seed", true, "deploy the seed file → topic → file pipeline")
 	return cmd
+}
+
+// converterSummary names the default converters briefly: key StringConverter, value
+// JsonConverter (schemas.enable=false).
+func converterSummary(c map[string]string) string {
+	var parts []string
+	for _, k := range []string{"key", "value", "header"} {
+		class, ok := c[k+".converter"]
+		if !ok {
+			continue
+		}
+		p := k + " " + shortClass(class)
+		if se, ok := c[k+".converter.schemas.enable"]; ok {
+			p += " (schemas.enable=" + se + ")"
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // deploySeed creates the seed connectors unless they exist already (a restart keeps them).

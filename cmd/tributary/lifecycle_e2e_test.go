@@ -189,7 +189,7 @@ func TestOffsetsLifecycleEndToEnd(t *testing.T) {
 	l.cli("connector lines-in stopped\n", "connectors", "stop", "lines-in")
 	l.stopped("lines-in")
 	l.mustREST("GET", "/connectors/lines-in/tasks", "", 200, `[]`)
-	l.mustREST("GET", "/connectors/lines-in/status", "", 200, `{"name":"lines-in","connector":{"state":"STOPPED","worker_id":"lc1"},"tasks":[],"type":"source"}`)
+	l.mustREST("GET", "/connectors/lines-in/status", "", 200, `{"name":"lines-in","connector":{"state":"STOPPED","worker_id":"`+l.a.rest+`"},"tasks":[],"type":"source"}`)
 
 	// Reset, resume: the source reads the file again from the start.
 	l.cli("The offsets for this connector have been reset successfully\n", "connectors", "offsets", "reset", "lines-in")
@@ -266,7 +266,7 @@ func TestPauseResumeRestartEndToEnd(t *testing.T) {
 		return st.Connector.State == "PAUSED" && allTasks("PAUSED")(st)
 	})
 	l.mustREST("GET", "/connectors/lines-in/status", "", 200,
-		`{"name":"lines-in","connector":{"state":"PAUSED","worker_id":"lc1"},"tasks":[{"id":0,"state":"PAUSED","worker_id":"lc1"}],"type":"source"}`)
+		`{"name":"lines-in","connector":{"state":"PAUSED","worker_id":"`+l.a.rest+`"},"tasks":[{"id":0,"state":"PAUSED","worker_id":"`+l.a.rest+`"}],"type":"source"}`)
 	// A task reports PAUSED only from its loop, between polls (runtime: parked), so no
 	// poll is in flight now and none starts before resume: lines appended now stay put.
 	paused := numbered("b", 0, 30)
@@ -286,10 +286,10 @@ func TestPauseResumeRestartEndToEnd(t *testing.T) {
 	l.mustREST("POST", "/connectors/lines-in/restart", "", 204, "")
 	// onlyFailed with nothing failed: nothing restarts; 202 with the status as it is.
 	l.mustREST("POST", "/connectors/lines-in/restart?includeTasks=true&onlyFailed=true", "", 202,
-		`{"name":"lines-in","connector":{"state":"RUNNING","worker_id":"lc1"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"lc1"}],"type":"source"}`)
+		`{"name":"lines-in","connector":{"state":"RUNNING","worker_id":"`+l.a.rest+`"},"tasks":[{"id":0,"state":"RUNNING","worker_id":"`+l.a.rest+`"}],"type":"source"}`)
 	// includeTasks: the connector and its task restart; 202 with both RESTARTING.
 	l.mustREST("POST", "/connectors/lines-in/restart?includeTasks=true", "", 202,
-		`{"name":"lines-in","connector":{"state":"RESTARTING","worker_id":"lc1"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"lc1"}],"type":"source"}`)
+		`{"name":"lines-in","connector":{"state":"RESTARTING","worker_id":"`+l.a.rest+`"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"`+l.a.rest+`"}],"type":"source"}`)
 	l.running("lines-in")
 	l.mustREST("POST", "/connectors/lines-in/tasks/0/restart", "", 204, "")
 	l.mustREST("POST", "/connectors/lines-in/tasks/7/restart", "", 404, `{"error_code":404,"message":"Unknown task: lines-in-7"}`)
@@ -314,7 +314,7 @@ func TestPauseResumeRestartEndToEnd(t *testing.T) {
 		t.Fatalf("restart?onlyFailed=true without includeTasks restarted a task: %v", st.Tasks)
 	}
 	l.mustREST("POST", "/connectors/later/restart?includeTasks=true&onlyFailed=true", "", 202,
-		`{"name":"later","connector":{"state":"RUNNING","worker_id":"lc1"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"lc1"}],"type":"source"}`)
+		`{"name":"later","connector":{"state":"RUNNING","worker_id":"`+l.a.rest+`"},"tasks":[{"id":0,"state":"RESTARTING","worker_id":"`+l.a.rest+`"}],"type":"source"}`)
 	l.running("later")
 
 	// Nothing was lost or repeated through all of it.

@@ -34,7 +34,28 @@ func withAdmin(cmd *cobra.Command, fn func(ctx context.Context, c adminv1.AdminC
 	defer done()
 	ctx, cancel := context.WithTimeout(cmd.Context(), rpcTimeout)
 	defer cancel()
-	return rpcError(fn(ctx, c))
+	return explain(cmd.Context(), c, fn(ctx, c))
+}
+
+// explain turns err into what the user should read. An UNAVAILABLE answer from a node
+// that does answer is not "cannot reach": the node is asked what it knows, and a cluster
+// with no leader is said to be one, with how many voters the node can reach.
+func explain(ctx context.Context, c adminv1.AdminClient, err error) error {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.Unavailable {
+		return rpcError(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	info, ierr := c.ServerInfo(ctx, &adminv1.ServerInfoRequest{})
+	if ierr != nil {
+		return rpcError(err) // the node itself cannot be reached
+	}
+	if info.LeaderId == "" && info.Voters > 0 {
+		return fmt.Errorf("no leader elected (%d of %d peers reachable from node %s): %s",
+			info.VotersReachable, info.Voters, info.NodeId, st.Message())
+	}
+	return errors.New(st.Message())
 }
 
 // rpcError returns a gRPC status's message alone, without the "rpc error: code = …"

@@ -15,6 +15,7 @@ import (
 	"github.com/tributary-dev/tributary/kernel/admin"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
+	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -74,6 +75,12 @@ type cliNode struct {
 
 func startCLINode(t *testing.T) *cliNode {
 	t.Helper()
+	return startCLINodeWith(t, nil)
+}
+
+// startCLINodeWith is startCLINode with the admin service's config changed by edit.
+func startCLINodeWith(t *testing.T, edit func(*admin.Config)) *cliNode {
+	t.Helper()
 	pl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +109,11 @@ func startCLINode(t *testing.T) *cliNode {
 	}}
 
 	n := &cliNode{store: state.NewMemStore()}
-	svc := admin.New(admin.Config{NodeID: "n1", Store: n.store, Plugins: plugins, Version: "test"})
+	cfg := admin.Config{NodeID: "n1", Store: n.store, Plugins: plugins, Version: "test"}
+	if edit != nil {
+		edit(&cfg)
+	}
+	svc := admin.New(cfg)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -174,8 +185,8 @@ func TestRPCErrorsArePlainMessages(t *testing.T) {
 	if err == nil || err.Error() != "Connector ghost not found" {
 		t.Errorf("error = %v, want the server's message alone", err)
 	}
-	_, _, err = n.run(t, "", "connectors", "list", "-o", "yaml")
-	if err == nil || err.Error() != `unknown output format "yaml": use table or json` {
+	_, _, err = n.run(t, "", "connectors", "list", "-o", "xml")
+	if err == nil || err.Error() != `unknown output format "xml": use table, json or yaml` {
 		t.Errorf("error = %v", err)
 	}
 
@@ -210,5 +221,41 @@ func TestNormalizeArgsAcceptsSingleDashConfig(t *testing.T) {
 	want := []string{"agent", "--config", "a.yaml", "--config=b.yaml", "-c", "c.yaml", "--node-id", "x"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("normalizeArgs = %v, want %v", got, want)
+	}
+}
+
+// failingStore is a replica whose leader cannot be reached: reads work, writes fail as
+// a cluster with no leader fails them.
+type failingStore struct{ *state.MemStore }
+
+func (failingStore) Apply(context.Context, *clusterv1.Command) (uint64, error) {
+	return 0, fmt.Errorf("no leader")
+}
+
+// A node that answers but whose cluster has no leader is not reported as unreachable:
+// the CLI says there is no leader and how many voters the node can reach.
+func TestNoLeaderIsSaidInClearWords(t *testing.T) {
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	down, _ := net.Listen("tcp", "127.0.0.1:0")
+	downAddr := down.Addr().String()
+	down.Close()
+	n := startCLINodeWith(t, func(c *admin.Config) {
+		c.Store = failingStore{c.Store.(*state.MemStore)}
+		c.Members = func() []*adminv1.Member {
+			return []*adminv1.Member{{Id: "n1", Voter: true}, {Id: "n2", Voter: true, RaftAddr: up.Addr().String()},
+				{Id: "n3", Voter: true, RaftAddr: downAddr}}
+		}
+	})
+	_, _, err = n.run(t, "", "apply", "-f", writeFile(t, "c.yaml", cliStrimziSource))
+	if err == nil {
+		t.Fatal("apply with no leader succeeded")
+	}
+	_, _, err = n.run(t, "", "connectors", "pause", "my-source-connector")
+	if err == nil || !strings.HasPrefix(err.Error(), "no leader elected (2 of 3 peers reachable from node n1)") {
+		t.Errorf("pause with no leader: %v; want it to say no leader is elected and 2 of 3 peers are reachable", err)
 	}
 }

@@ -94,6 +94,46 @@ cluster copy the binary to every node's plugin dir; this command only saves the 
 			})
 		},
 	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "describe CLASS",
+		Short: "Show a connector class's config keys: type, default, importance and doc",
+		Long: `Describe lists the config keys a connector class defines (its name or any alias, e.g.
+org.apache.kafka.connect.file.FileStreamSourceConnector), as GET
+/connector-plugins/CLASS/config does: each key's type, default ("-" when it has none;
+required keys are marked), importance and documentation. The keys every connector takes
+(connector.class, tasks.max, converters, transforms, errors.*) are in the README.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			asJSON, err := jsonOutput()
+			if err != nil {
+				return err
+			}
+			return withAdmin(cmd, func(ctx context.Context, c adminv1.AdminClient) error {
+				resp, err := c.GetPluginConfig(ctx, &adminv1.PluginRequest{Class: args[0]})
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printProto(cmd.OutOrStdout(), resp)
+				}
+				t := newTable(cmd.OutOrStdout(), "KEY", "TYPE", "DEFAULT", "IMPORTANCE", "DOC")
+				for _, k := range resp.Keys {
+					def := "-"
+					switch {
+					case k.HasDefault:
+						def = k.DefaultValue
+						if def == "" {
+							def = `""`
+						}
+					case k.Required:
+						def = "(required)"
+					}
+					t.row(k.Name, k.Type, def, k.Importance, k.Documentation)
+				}
+				return t.flush()
+			})
+		},
+	})
 	cmd.AddCommand(newPluginsTestCmd())
 	return cmd
 }

@@ -15,4 +15,11 @@
 // quotes them. Lifecycle and offsets follow Kafka Connect: pause, stop, resume and
 // restart (includeTasks, onlyFailed, one task), and offsets read in any state but altered
 // or reset only while a connector is STOPPED.
+//
+// Beyond Kafka Connect's calls: WatchStatus streams statuses as they change (the
+// replica's change signal, and a recheck each second for what Health says);
+// DescribeConnectors answers `connectors list` in one read; GetLag reads a sink's end
+// offsets from Kafka; GetWorker describes the workers as a Strimzi KafkaConnect; and
+// GetLoggers / SetLogLevel change the node's named loggers (kernel/logging), which the
+// REST API's /admin/loggers with scope=cluster calls on every member.
 package admin

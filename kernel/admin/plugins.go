@@ -59,15 +59,22 @@ func (s *Service) builtins() []*adminv1.PluginInfo {
 }
 
 // GetPluginConfig implements adminv1.AdminServer: the plugin's own config definitions (not
-// the common keys), as GET /connector-plugins/{class}/config lists them.
+// the common keys), as GET /connector-plugins/{class}/config lists them; for a
+// transformation or predicate class, its settings.
 func (s *Service) GetPluginConfig(_ context.Context, req *adminv1.PluginRequest) (*adminv1.PluginConfigResponse, error) {
+	var keys []*pluginv1.ConfigKey
 	d, err := s.cfg.Plugins.Resolve(req.GetClass())
-	if err != nil {
+	if err == nil {
+		keys = d.GetConfig()
+	} else if tk, ok := transform.ConfigKeys(req.GetClass()); ok {
+		// A transformation or predicate (KIP-769: every plugin type answers).
+		keys = tk
+	} else {
 		return nil, status.Error(codes.NotFound, err.Error())
 	}
 	resp := &adminv1.PluginConfigResponse{Keys: []*adminv1.ConfigKeyInfo{}}
 	order := map[string]int32{}
-	for _, k := range d.GetConfig() {
+	for _, k := range keys {
 		order[k.GetGroup()]++
 		resp.Keys = append(resp.Keys, keyInfo(k, order[k.GetGroup()]))
 	}
@@ -133,7 +140,7 @@ func (s *Service) ValidateConfig(ctx context.Context, req *adminv1.ValidateConfi
 	}
 
 	eff := config.Effective(desc, cfg)
-	out := &adminv1.ConfigInfos{Name: desc.GetName(), Groups: []string{}}
+	out := &adminv1.ConfigInfos{Name: fullClass(desc), Groups: []string{}}
 	groupSeen := map[string]int32{}
 	defined := map[string]bool{}
 	add := func(k *pluginv1.ConfigKey) {

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/kernel/config"
+	"github.com/tributary-dev/tributary/kernel/state"
 	"github.com/tributary-dev/tributary/plugins/kc"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
 )
@@ -60,6 +63,11 @@ func (s *Service) RESTHandler() http.Handler {
 		{"GET /connector-plugins/{$}", r.listPlugins},
 		{"GET /connector-plugins/{plugin}/config", r.pluginConfig},
 		{"PUT /connector-plugins/{plugin}/config/validate", r.validate},
+		{"GET /connectors/{name}/tasks-config", r.getTasksConfig},
+		{"GET /admin/loggers", r.listLoggers},
+		{"GET /admin/loggers/{$}", r.listLoggers},
+		{"GET /admin/loggers/{logger}", r.getLogger},
+		{"PUT /admin/loggers/{logger}", r.putLogger},
 	}
 	for _, rt := range routes {
 		r.mux.Handle(rt.pattern, r.wrap(rt.h))
@@ -316,8 +324,16 @@ func ptr(s string) *string { return &s }
 
 // ---- bodies ----
 
-// decodeBody reads a JSON body into v.
+// decodeBody reads a JSON body into v. A body declared as anything but JSON is refused
+// with 415, as Jersey refuses it for Kafka Connect's resources (which consume only
+// application/json); a body with no Content-Type at all is read as JSON.
 func decodeBody(req *http.Request, v any) error {
+	if ct := req.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &httpError{http.StatusUnsupportedMediaType, "HTTP 415 Unsupported Media Type"}
+		}
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(nil, req.Body, maxBody))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -333,6 +349,16 @@ func decodeBody(req *http.Request, v any) error {
 	}
 	if dec.More() {
 		return badRequest("Request body has more than one JSON value")
+	}
+	return nil
+}
+
+// decodeJSON decodes b into v as decodeBody does (numbers kept as written).
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("Request body is not valid JSON: %v", err)
 	}
 	return nil
 }
@@ -442,7 +468,7 @@ func (r *rest) listConnectors(w http.ResponseWriter, req *http.Request) error {
 					gone = true
 					break
 				}
-				ex["status"] = statusOf(st)
+				ex["status"] = statusOf(r.advertised(st))
 			case "info":
 				info, err := r.s.GetConnector(req.Context(), &adminv1.ConnectorRequest{Name: name})
 				if err != nil {
@@ -460,13 +486,32 @@ func (r *rest) listConnectors(w http.ResponseWriter, req *http.Request) error {
 	return nil
 }
 
+// createRequestFields are the fields of Kafka Connect's CreateConnectorRequest.
+var createRequestFields = []string{"name", "config", "initial_state"}
+
 func (r *rest) createConnector(w http.ResponseWriter, req *http.Request) error {
+	var raw map[string]json.RawMessage
+	if err := decodeBody(req, &raw); err != nil {
+		return err
+	}
+	// Kafka Connect reads the body with Jackson's defaults, which fail on a field
+	// CreateConnectorRequest does not have; its exception mapper answers that with 500
+	// and Jackson's message. A misspelt "initial_state" is refused, not ignored.
+	for k := range raw {
+		if !slices.Contains(createRequestFields, k) {
+			return &httpError{http.StatusInternalServerError, fmt.Sprintf("Unrecognized field %q "+
+				"(class org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest), not marked as ignorable "+
+				"(3 known properties: \"name\", \"config\", \"initial_state\"])", k)}
+		}
+	}
 	var body struct {
 		Name         *string        `json:"name"`
 		Config       map[string]any `json:"config"`
 		InitialState *string        `json:"initial_state"`
 	}
-	if err := decodeBody(req, &body); err != nil {
+	if b, err := json.Marshal(raw); err != nil {
+		return badRequest("Request body is not valid JSON: %v", err)
+	} else if err := decodeJSON(b, &body); err != nil {
 		return err
 	}
 	cfg, err := configMap(body.Config, false)
@@ -552,7 +597,7 @@ func (r *rest) getStatus(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, statusOf(st))
+	writeJSON(w, http.StatusOK, statusOf(r.advertised(st)))
 	return nil
 }
 
@@ -562,8 +607,47 @@ func (r *rest) getTasks(w http.ResponseWriter, req *http.Request) error {
 		return err
 	}
 	out := []taskInfoJSON{}
-	for _, t := range resp.Tasks {
+	for _, t := range r.withTaskClass(req.PathValue("name"), resp.Tasks) {
 		out = append(out, taskInfoJSON{ID: taskIDJSON{t.Id.GetConnector(), t.Id.GetTask()}, Config: t.Config})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// withTaskClass adds task.class to each task config, as Kafka Connect's worker does:
+// the task class of the connector's full class name.
+func (r *rest) withTaskClass(name string, tasks []*adminv1.TaskInfo) []*adminv1.TaskInfo {
+	c := r.s.connector(name)
+	if c == nil {
+		return tasks
+	}
+	d := r.s.descriptor(c.Plugin)
+	if d == nil {
+		return tasks
+	}
+	tc := taskClass(d)
+	for _, t := range tasks {
+		if t.Config == nil {
+			t.Config = map[string]string{}
+		}
+		if _, ok := t.Config["task.class"]; !ok {
+			t.Config["task.class"] = tc
+		}
+	}
+	return tasks
+}
+
+// getTasksConfig answers GET /connectors/{name}/tasks-config (KIP-661, deprecated
+// upstream since 3.6 in favour of /tasks): {"<name>-<task>": {config}}.
+func (r *rest) getTasksConfig(w http.ResponseWriter, req *http.Request) error {
+	name := req.PathValue("name")
+	resp, err := r.s.GetTaskConfigs(req.Context(), &adminv1.ConnectorRequest{Name: name})
+	if err != nil {
+		return err
+	}
+	out := map[string]map[string]string{}
+	for _, t := range r.withTaskClass(name, resp.Tasks) {
+		out[fmt.Sprintf("%s-%d", t.Id.GetConnector(), t.Id.GetTask())] = t.Config
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -588,6 +672,7 @@ func (r *rest) getTaskStatus(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ts.WorkerId = r.workerAddr()(ts.WorkerId)
 	writeJSON(w, http.StatusOK, taskJSON(ts))
 	return nil
 }
@@ -616,7 +701,7 @@ func (r *rest) restartConnector(w http.ResponseWriter, req *http.Request) error 
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	writeJSON(w, http.StatusAccepted, statusOf(st))
+	writeJSON(w, http.StatusAccepted, statusOf(r.advertised(st)))
 	return nil
 }
 
@@ -704,8 +789,10 @@ func (r *rest) resetOffsets(w http.ResponseWriter, req *http.Request) error {
 	return nil
 }
 
-// listPlugins lists one entry per class name users may write: each connector's name and
-// each of its aliases. connectorsOnly defaults to true, as upstream.
+// listPlugins lists each plugin once, by its fully qualified class name, as upstream
+// does; every alias stays accepted wherever a class is configured. connectorsOnly
+// defaults to true, as upstream; false adds the converters, header converters,
+// transformations and predicates.
 func (r *rest) listPlugins(w http.ResponseWriter, req *http.Request) error {
 	only := true
 	if v := req.URL.Query().Get("connectorsOnly"); v != "" {
@@ -717,14 +804,54 @@ func (r *rest) listPlugins(w http.ResponseWriter, req *http.Request) error {
 	}
 	out := []pluginJSON{}
 	for _, p := range resp.Plugins {
-		out = append(out, pluginJSON{Class: p.Class, Type: p.Type, Version: p.Version})
-		for _, a := range p.Aliases {
-			out = append(out, pluginJSON{Class: a, Type: p.Type, Version: p.Version})
-		}
+		out = append(out, pluginJSON{Class: restClass(p), Type: p.Type, Version: p.Version})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Class < out[j].Class })
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// workerAddr maps a node id to the worker_id Kafka Connect users know: the host:port
+// its REST API is advertised at (Kafka Connect's worker id), as the node registered it.
+// An id with no registered address stays as it is.
+func (r *rest) workerAddr() func(string) string {
+	addrs := map[string]string{}
+	r.s.cfg.Store.Read(func(st *state.State) {
+		for _, n := range st.Nodes() {
+			if n.RestAddr != "" {
+				addrs[n.Id] = n.RestAddr
+			}
+		}
+	})
+	return func(id string) string {
+		if a, ok := addrs[id]; ok {
+			return a
+		}
+		return id
+	}
+}
+
+// advertised rewrites a status's worker ids as workerAddr does.
+func (r *rest) advertised(st *adminv1.ConnectorStatus) *adminv1.ConnectorStatus {
+	addr := r.workerAddr()
+	if st.Connector != nil {
+		st.Connector.WorkerId = addr(st.Connector.WorkerId)
+	}
+	for _, t := range st.Tasks {
+		t.WorkerId = addr(t.WorkerId)
+	}
+	return st
+}
+
+// restClass is the class a plugin is listed by: its first fully qualified alias, else
+// its name (built-ins are listed by their full class already).
+func restClass(p *adminv1.PluginInfo) string {
+	for _, a := range p.Aliases {
+		if strings.Contains(a, ".") {
+			return a
+		}
+	}
+	return p.Class
 }
 
 func (r *rest) pluginConfig(w http.ResponseWriter, req *http.Request) error {

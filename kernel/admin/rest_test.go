@@ -74,7 +74,7 @@ func TestRESTConversation(t *testing.T) {
 		{"GET", "/connectors/local-file-source/status", "", 200,
 			`{"name":"local-file-source","connector":{"state":"RUNNING","worker_id":"node-1"},"tasks":[{"id":0,"state":"UNASSIGNED","worker_id":""}],"type":"source"}`},
 		{"GET", "/connectors/local-file-source/tasks", "", 200,
-			`[{"id":{"connector":"local-file-source","task":0},"config":{"batch.size":"2000","connector.class":"org.apache.kafka.connect.file.FileStreamSourceConnector","db.password":"[hidden]","file":"test.txt","name":"local-file-source","task.number":"0","tasks.max":"1","topic":"connect-test"}}]`},
+			`[{"id":{"connector":"local-file-source","task":0},"config":{"batch.size":"2000","connector.class":"org.apache.kafka.connect.file.FileStreamSourceConnector","db.password":"[hidden]","file":"test.txt","name":"local-file-source","task.class":"org.apache.kafka.connect.file.FileStreamSourceTask","task.number":"0","tasks.max":"1","topic":"connect-test"}}]`},
 		{"GET", "/connectors/nope", "", 404, `{"error_code":404,"message":"Connector nope not found"}`},
 		{"GET", "/connectors/nope/status", "", 404, `{"error_code":404,"message":"Connector nope not found"}`},
 		{"PUT", "/connectors/nope/pause", "", 404, `{"error_code":404,"message":"Connector nope not found"}`},
@@ -115,7 +115,7 @@ func TestRESTConversation(t *testing.T) {
 			`{"local-file-source":{"info":{"name":"local-file-source","config":{"connector.class":"file-source","db.password":"[hidden]","file":"other.txt","name":"local-file-source","tasks.max":"2","topic":"connect-test"},"tasks":[{"connector":"local-file-source","task":0},{"connector":"local-file-source","task":1}],"type":"source"},"status":{"name":"local-file-source","connector":{"state":"RUNNING","worker_id":"node-1"},"tasks":[{"id":0,"state":"UNASSIGNED","worker_id":""},{"id":1,"state":"UNASSIGNED","worker_id":""}],"type":"source"}},"sink":{"info":{"name":"sink","config":{"connector.class":"file-sink","file":"out.txt","name":"sink","tasks.max":"3","topics.regex":"connect-.*"},"tasks":[{"connector":"sink","task":0},{"connector":"sink","task":1},{"connector":"sink","task":2}],"type":"sink"},"status":{"name":"sink","connector":{"state":"RUNNING","worker_id":"node-1"},"tasks":[{"id":0,"state":"UNASSIGNED","worker_id":""},{"id":1,"state":"UNASSIGNED","worker_id":""},{"id":2,"state":"UNASSIGNED","worker_id":""}],"type":"sink"}}}`},
 		{"GET", "/connectors?expand=bogus", "", 200, `{"local-file-source":{},"sink":{}}`},
 		{"GET", "/connector-plugins", "", 200,
-			`[{"class":"file-sink","type":"sink","version":"1.0.0"},{"class":"file-source","type":"source","version":"1.0.0"},{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink","version":"1.0.0"},{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source","version":"1.0.0"}]`},
+			`[{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink","version":"1.0.0"},{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source","version":"1.0.0"}]`},
 		{"GET", "/connector-plugins/file-sink/config", "", 200,
 			`[{"name":"file","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"Destination filename.","group":"File","order":1,"width":"NONE","display_name":"file","dependents":[]}]`},
 		{"GET", "/connector-plugins/nope/config", "", 404,
@@ -175,7 +175,7 @@ func TestRESTTasksOffsetsValidate(t *testing.T) {
 		{"DELETE", "/connectors/snk/offsets", "", 200, `{"message":"The offsets for this connector have been reset successfully"}`},
 		{"GET", "/connectors/snk/offsets", "", 200, `{"offsets":[]}`},
 		{"PUT", "/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config/validate", `{"name":"v","topics":"a","topics.regex":"b"}`, 200,
-			`{"name":"file-sink","error_count":2,"groups":["Common","File"],"configs":[` +
+			`{"name":"org.apache.kafka.connect.file.FileStreamSinkConnector","error_count":2,"groups":["Common","File"],"configs":[` +
 				`{"definition":{"name":"name","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"Globally unique name to use for this connector.","group":"Common","order":1,"width":"NONE","display_name":"Connector name","dependents":[]},"value":{"name":"name","value":"v","recommended_values":[],"errors":[],"visible":true}},` +
 				`{"definition":{"name":"connector.class","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"Name or alias of the connector, e.g. file-source or org.apache.kafka.connect.file.FileStreamSourceConnector.","group":"Common","order":2,"width":"NONE","display_name":"Connector class","dependents":[]},"value":{"name":"connector.class","value":"org.apache.kafka.connect.file.FileStreamSinkConnector","recommended_values":[],"errors":[],"visible":true}},` +
 				`{"definition":{"name":"tasks.max","type":"INT","required":false,"default_value":"1","importance":"HIGH","documentation":"Maximum number of tasks to use for this connector.","group":"Common","order":3,"width":"NONE","display_name":"Tasks max","dependents":[]},"value":{"name":"tasks.max","value":"1","recommended_values":[],"errors":[],"visible":true}},` +

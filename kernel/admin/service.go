@@ -3,19 +3,27 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/IBM/sarama"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	"github.com/tributary-dev/tributary/kernel/herder"
+	"github.com/tributary-dev/tributary/kernel/logging"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/state"
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
@@ -62,12 +70,23 @@ type Config struct {
 	// and every status says when there is no leader. nil: statuses are the reports in the
 	// state, as written.
 	Health func() Health
+	// AdminDialOptions are how this node dials another member's admin service (its TLS
+	// credentials); empty means plaintext. The caller's authorization goes along.
+	AdminDialOptions []grpc.DialOption
 	// OverridePolicy is the worker's connector.client.config.override.policy, checked
 	// against a connector's producer/consumer/admin.override.* keys before it is written.
 	OverridePolicy string
 	// PluginTimeout bounds each call to a connector plugin (Validate, TaskConfigs), so
 	// a hung plugin cannot hang the API. Zero means 30 seconds.
 	PluginTimeout time.Duration
+	// Kafka, when set, returns a new client of the Kafka cluster the node works with, for
+	// GetLag's end offsets; the caller closes it.
+	Kafka func() (sarama.Client, error)
+	// Worker is the node's worker settings, as GetWorker reports them.
+	Worker Worker
+	// Loggers, when set, are the node's named loggers that /admin/loggers lists and sets;
+	// nil: the node has none to change (GET lists nothing, PUT is refused).
+	Loggers *logging.Levels
 	// Logger defaults to a logger that discards.
 	Logger *slog.Logger
 }
@@ -98,6 +117,7 @@ type Service struct {
 	log     *slog.Logger
 	health  *health.Server
 	configs *herder.Configs // connector config writes
+	seen    firstSeen       // when this node first read each connector, for ages
 }
 
 var _ adminv1.AdminServer = (*Service)(nil)
@@ -123,8 +143,38 @@ func New(cfg Config) *Service {
 // server, "", and tributary.admin.v1.Admin as SERVING) and server reflection.
 func (s *Service) Register(g *grpc.Server) {
 	adminv1.RegisterAdminServer(g, s)
-	healthpb.RegisterHealthServer(g, s.health)
+	healthpb.RegisterHealthServer(g, liveHealth{Server: s.health, s: s})
 	reflection.Register(g)
+}
+
+// liveHealth answers Check as the health server does, but NOT_SERVING while the node
+// is catching up after a (re)start or knows of no leader, as GET /health answers 503 and
+// 500 then; the reason goes in the "tributary-health-reason" response header.
+type liveHealth struct {
+	*health.Server
+	s *Service
+}
+
+// Check implements healthpb.HealthServer.
+func (h liveHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	resp, err := h.Server.Check(ctx, req)
+	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return resp, err
+	}
+	hh := h.s.clusterHealth()
+	var reason string
+	switch {
+	case hh == nil:
+	case !hh.CaughtUp:
+		reason = fmt.Sprintf("node %s is catching up with the cluster's state", h.s.cfg.NodeID)
+	case hh.Leader == "":
+		reason = fmt.Sprintf("the cluster has no leader (as seen by node %s)", h.s.cfg.NodeID)
+	}
+	if reason == "" {
+		return resp, nil
+	}
+	grpc.SetHeader(ctx, metadata.Pairs("tributary-health-reason", reason))
+	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_NOT_SERVING}, nil
 }
 
 // Shutdown marks the services NOT_SERVING in the health service, for a node that is
@@ -132,13 +182,52 @@ func (s *Service) Register(g *grpc.Server) {
 func (s *Service) Shutdown() { s.health.Shutdown() }
 
 // ServerInfo implements adminv1.AdminServer.
-func (s *Service) ServerInfo(context.Context, *adminv1.ServerInfoRequest) (*adminv1.ServerInfoResponse, error) {
+func (s *Service) ServerInfo(ctx context.Context, _ *adminv1.ServerInfoRequest) (*adminv1.ServerInfoResponse, error) {
 	resp := &adminv1.ServerInfoResponse{Version: s.cfg.Version, Commit: s.cfg.Commit, NodeId: s.cfg.NodeID}
 	if s.cfg.KafkaClusterID != nil {
 		resp.KafkaClusterId = s.cfg.KafkaClusterID()
 	}
-	_, resp.LeaderId = s.members()
+	var ms []*adminv1.Member
+	ms, resp.LeaderId = s.members()
+	if resp.LeaderId == "" {
+		resp.Voters, resp.VotersReachable = s.reachableVoters(ctx, ms)
+	}
 	return resp, nil
+}
+
+// reachableVoters counts the voters among ms and those this node can open a connection
+// to (its Raft address, else its admin address), itself counted reachable: what a user
+// needs to know of a cluster that has no leader.
+func (s *Service) reachableVoters(ctx context.Context, ms []*adminv1.Member) (voters, reachable int32) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, m := range ms {
+		if !m.Voter {
+			continue
+		}
+		voters++
+		if m.Id == s.cfg.NodeID {
+			reachable++
+			continue
+		}
+		addr := m.RaftAddr
+		if addr == "" {
+			addr = m.AdminAddr
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := net.Dialer{Timeout: 500 * time.Millisecond}
+			if c, err := d.DialContext(ctx, "tcp", addr); err == nil {
+				c.Close()
+				mu.Lock()
+				reachable++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return voters, reachable
 }
 
 // Operator is the cluster's operator surface, as the kernel provides it.
@@ -198,6 +287,22 @@ func (s *Service) RaftTransferLeader(ctx context.Context, req *adminv1.RaftPeerR
 	op, err := s.operator()
 	if err != nil {
 		return nil, err
+	}
+	if peers, perr := op.RaftPeers(ctx); perr == nil {
+		var voters []string
+		for _, p := range peers {
+			if p.Suffrage == "voter" {
+				voters = append(voters, p.Id)
+			}
+		}
+		if len(voters) == 1 {
+			return nil, status.Errorf(codes.FailedPrecondition, "the cluster has one voter (%s): there is no other node to "+
+				"hand leadership to; add a node (tributary agent -join …) first", voters[0])
+		}
+		if req.Id != "" && !slices.Contains(voters, req.Id) {
+			return nil, status.Errorf(codes.InvalidArgument, "%s is not a voter of the cluster; the voters are %s",
+				req.Id, strings.Join(voters, ", "))
+		}
 	}
 	return &adminv1.Empty{}, storeErr(op.TransferLeader(ctx, req.Id))
 }

@@ -427,8 +427,8 @@ func TestPlugins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if infos.Name != "file-source" || infos.ErrorCount != 3 {
-		t.Errorf("ValidateConfig: name %q, %d errors; want file-source, 3", infos.Name, infos.ErrorCount)
+	if infos.Name != sourceAlias || infos.ErrorCount != 3 {
+		t.Errorf("ValidateConfig: name %q, %d errors; want the full class name, 3", infos.Name, infos.ErrorCount)
 	}
 	if want := []string{"Common", "File"}; !slices.Equal(infos.Groups, want) {
 		t.Errorf("groups %v, want %v", infos.Groups, want)

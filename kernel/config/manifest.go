@@ -64,7 +64,7 @@ const (
 // long gone from Strimzi but still in many blog posts, and its shape is the same.
 var strimziVersions = []string{"kafka.strimzi.io/v1beta2", "kafka.strimzi.io/v1beta1", "kafka.strimzi.io/v1", "kafka.strimzi.io/v1alpha1"}
 
-const acceptedShapes = `accepted are kind KafkaConnector (apiVersion kafka.strimzi.io/v1beta2, v1beta1, v1 or v1alpha1), ` +
+const acceptedShapes = `accepted are kind KafkaConnector or KafkaConnect (apiVersion kafka.strimzi.io/v1beta2, v1beta1, v1 or v1alpha1), ` +
 	`kind Connector (apiVersion tributary.dev/v1), or a Kafka Connect {"name": …, "config": {…}} object`
 
 // ParseManifests reads the connectors described by data: one or more YAML documents
@@ -83,6 +83,17 @@ const acceptedShapes = `accepted are kind KafkaConnector (apiVersion kafka.strim
 // a comma-separated list. Every error is a *ManifestError naming the line and the field, and
 // the first one stops the parse: a caller applies all of the specs or none.
 func ParseManifests(data []byte) (specs []Spec, err error) {
+	var workers []KafkaConnect
+	specs, err = parseManifests(data, &workers)
+	if err == nil && len(workers) > 0 {
+		return nil, &ManifestError{Line: workers[0].Line, Msg: "a KafkaConnect resource describes the workers, not a connector; " +
+			"tributary apply checks it against the cluster (ParseResources reads it)"}
+	}
+	return specs, err
+}
+
+// parseManifests is ParseManifests, KafkaConnect resources appended to workers.
+func parseManifests(data []byte, workers *[]KafkaConnect) (specs []Spec, err error) {
 	defer func() {
 		// The YAML library is not supposed to panic on any input; if it does, the
 		// input is bad, not the caller.
@@ -91,7 +102,7 @@ func ParseManifests(data []byte) (specs []Spec, err error) {
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	p := &parser{budget: mergeBudget}
+	p := &parser{budget: mergeBudget, workers: workers}
 	first := map[string]int{}
 	for {
 		var doc yaml.Node
@@ -249,6 +260,17 @@ func (p *parser) parseNode(n *yaml.Node, depth int) ([]Spec, error) {
 			return nil, err
 		}
 		return []Spec{s}, nil
+	case StrimziConnectKind:
+		if !contains(strimziVersions, version) {
+			return nil, errAt(n, "apiVersion %q is not a Strimzi KafkaConnect version; use one of %s",
+				version, strings.Join(strimziVersions, ", "))
+		}
+		kc, err := p.parseKafkaConnect(obj)
+		if err != nil {
+			return nil, err
+		}
+		*p.workers = append(*p.workers, kc)
+		return nil, nil
 	case "List", "KafkaConnectorList":
 		if depth > 0 {
 			return nil, errAt(kindNode, "a %s cannot be nested in another list", kind)
@@ -271,7 +293,8 @@ const mergeBudget = 10000
 
 // parser holds what one ParseManifests call shares across documents.
 type parser struct {
-	budget int // merged keys still allowed
+	budget  int             // merged keys still allowed
+	workers *[]KafkaConnect // KafkaConnect resources read
 }
 
 // object is a YAML mapping read into its fields, keys checked.

@@ -81,3 +81,17 @@ func ReadOnlyMethod(fullMethod string) bool {
 	}
 	return false
 }
+
+// ForwardAuth passes the caller's authorization on to the node a request is forwarded to,
+// so that node checks the same caller: a gRPC caller's "authorization" metadata, or a REST
+// caller's Authorization header (BasicAuth.Handler puts it in the request's context).
+func ForwardAuth(ctx context.Context) context.Context {
+	if md, ok := metadata.FromOutgoingContext(ctx); ok && len(md.Get("authorization")) > 0 {
+		return ctx // a REST request's, already on its way
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get("authorization"); len(v) > 0 {
+		return metadata.AppendToOutgoingContext(ctx, "authorization", v[0])
+	}
+	return ctx
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"google.golang.org/grpc/metadata"
 )
 
 // BasicAuth is HTTP middleware that authenticates every request with Basic credentials
@@ -47,7 +49,10 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, "the user's role read-only may not "+r.Method+" "+r.URL.Path)
 			return
 		}
-		next.ServeHTTP(w, r)
+		// A request the node passes on to another node's admin service (log levels with
+		// scope=cluster, members through the leader) carries the same credentials.
+		ctx := metadata.AppendToOutgoingContext(r.Context(), "authorization", r.Header.Get("Authorization"))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

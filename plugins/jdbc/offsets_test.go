@@ -93,19 +93,22 @@ func committedIncrementing(t *testing.T, k *testsvc.Dev, name string) int64 {
 	return v
 }
 
-// TestSourceResumesFromAnOffsetAlteredThroughTheAPI runs the source under `tributary dev`
-// until it has committed the offset of all ten rows, stops it (PUT …/stop), sets its
-// offset to {"incrementing": 4} with PATCH …/offsets in KIP-875's shape and the
-// partition the README documents, adds two rows and resumes it: the topic then holds,
-// after the first ten records, rows 5 to 12 exactly — none at or before the altered
-// offset, every one after it.
+// TestSourceResumesFromAnOffsetAlteredThroughTheAPI runs the source under `tributary dev`,
+// on PostgreSQL and on MariaDB, until it has committed the offset of all ten rows, stops it
+// (PUT …/stop), sets its offset to {"incrementing": 4} with PATCH …/offsets in KIP-875's
+// shape and the partition the README documents for each database, adds two rows and
+// resumes it: the topic then holds, after the first ten records, rows 5 to 12 exactly —
+// none at or before the altered offset, every one after it.
 func TestSourceResumesFromAnOffsetAlteredThroughTheAPI(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts tributary dev, the plugin and PostgreSQL")
+		t.Skip("starts tributary dev, the plugin and the databases")
 	}
-	db := startDB(t, postgres)
-	db.exec(`CREATE TABLE r (id serial PRIMARY KEY, v text NOT NULL)`)
-	db.exec(`INSERT INTO r (v) SELECT 'v' || g FROM generate_series(1, 10) g`)
+	bothDatabases(t, func(t *testing.T, db *testDB) { resumeFromAlteredOffset(t, db) })
+}
+
+func resumeFromAlteredOffset(t *testing.T, db *testDB) {
+	db.exec(`CREATE TABLE r (` + db.autoInc() + `, v varchar(20) NOT NULL)`)
+	db.exec(`INSERT INTO r (v) VALUES ('v1'), ('v2'), ('v3'), ('v4'), ('v5'), ('v6'), ('v7'), ('v8'), ('v9'), ('v10')`)
 	k := startDev(t, t.TempDir(), freePorts(t, 6))
 	sc := saramaConfig()
 	admin, err := sarama.NewClusterAdmin(k.Brokers, sc)
@@ -116,9 +119,11 @@ func TestSourceResumesFromAnOffsetAlteredThroughTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin.Close()
-	k.PutConnector(t, "alt", fmt.Sprintf(`{"connector.class":%q,"tasks.max":"1","connection.url":%q,"connection.user":%q,
-		"mode":"incrementing","incrementing.column.name":"id","table.whitelist":"r","topic.prefix":"alt-","poll.interval.ms":"100",
-		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"}`, sourceClass, db.url, db.user))
+	cfg, _ := json.Marshal(map[string]string{"connector.class": sourceClass, "tasks.max": "1", "connection.url": db.url,
+		"connection.user": db.user, "connection.password": db.pass, "mode": "incrementing", "incrementing.column.name": "id",
+		"table.whitelist": "r", "topic.prefix": "alt-", "poll.interval.ms": "100",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true"})
+	k.PutConnector(t, "alt", string(cfg))
 	pollUntil(t, 60*time.Second, "the offset of all ten rows committed", func() (bool, string) {
 		n := committedIncrementing(t, k, "alt")
 		return n == 10, fmt.Sprintf("incrementing %d", n)
@@ -130,7 +135,17 @@ func TestSourceResumesFromAnOffsetAlteredThroughTheAPI(t *testing.T) {
 		_, out := restCall(t, http.MethodGet, base+"/status", "")
 		return strings.Contains(out, `"STOPPED"`), out
 	})
-	mustREST(t, http.MethodPatch, base+"/offsets", `{"offsets":[{"partition":{"protocol":"1","table":"postgres.public.r"},"offset":{"incrementing":4}}]}`)
+	// The partition as the README documents it: db.schema.table on PostgreSQL, db.table on
+	// MySQL and MariaDB.
+	dbName := db.url[strings.LastIndex(db.url, "/")+1:]
+	if i := strings.IndexAny(dbName, "?;"); i >= 0 {
+		dbName = dbName[:i]
+	}
+	fqn := dbName + ".r"
+	if db.kind == postgres {
+		fqn = dbName + ".public.r"
+	}
+	mustREST(t, http.MethodPatch, base+"/offsets", `{"offsets":[{"partition":{"protocol":"1","table":"`+fqn+`"},"offset":{"incrementing":4}}]}`)
 	if n := committedIncrementing(t, k, "alt"); n != 4 {
 		t.Fatalf("after PATCH …/offsets the committed offset is incrementing %d, want 4", n)
 	}

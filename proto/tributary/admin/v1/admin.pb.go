@@ -103,8 +103,12 @@ type ServerInfoResponse struct {
 	KafkaClusterId string                 `protobuf:"bytes,3,opt,name=kafka_cluster_id,json=kafkaClusterId,proto3" json:"kafka_cluster_id,omitempty"`
 	NodeId         string                 `protobuf:"bytes,4,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	LeaderId       string                 `protobuf:"bytes,5,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// When the node knows of no leader: the voters in its Raft configuration, and how many
+	// of them it can reach now (itself included); both 0 while there is a leader.
+	Voters          int32 `protobuf:"varint,6,opt,name=voters,proto3" json:"voters,omitempty"`
+	VotersReachable int32 `protobuf:"varint,7,opt,name=voters_reachable,json=votersReachable,proto3" json:"voters_reachable,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ServerInfoResponse) Reset() {
@@ -172,6 +176,148 @@ func (x *ServerInfoResponse) GetLeaderId() string {
 	return ""
 }
 
+func (x *ServerInfoResponse) GetVoters() int32 {
+	if x != nil {
+		return x.Voters
+	}
+	return 0
+}
+
+func (x *ServerInfoResponse) GetVotersReachable() int32 {
+	if x != nil {
+		return x.VotersReachable
+	}
+	return 0
+}
+
+// WatchStatusRequest names what to watch: one connector, or every connector when name is
+// empty.
+type WatchStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchStatusRequest) Reset() {
+	*x = WatchStatusRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchStatusRequest) ProtoMessage() {}
+
+func (x *WatchStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchStatusRequest.ProtoReflect.Descriptor instead.
+func (*WatchStatusRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *WatchStatusRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// StatusEvent is one connector's status as it now is.
+type StatusEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// status is the connector's whole status; for a deleted connector only its name.
+	Status  *ConnectorStatus `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	Deleted bool             `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// initial_done marks the end of the first round of events (the current statuses); it
+	// carries no status.
+	InitialDone bool `protobuf:"varint,3,opt,name=initial_done,json=initialDone,proto3" json:"initial_done,omitempty"`
+	// leader_id is the leader the answering node knows of; "" when there is none.
+	LeaderId string `protobuf:"bytes,4,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	// index is the replica's applied Raft index the status was read at.
+	Index         uint64 `protobuf:"varint,5,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatusEvent) Reset() {
+	*x = StatusEvent{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatusEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatusEvent) ProtoMessage() {}
+
+func (x *StatusEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatusEvent.ProtoReflect.Descriptor instead.
+func (*StatusEvent) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *StatusEvent) GetStatus() *ConnectorStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *StatusEvent) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+func (x *StatusEvent) GetInitialDone() bool {
+	if x != nil {
+		return x.InitialDone
+	}
+	return false
+}
+
+func (x *StatusEvent) GetLeaderId() string {
+	if x != nil {
+		return x.LeaderId
+	}
+	return ""
+}
+
+func (x *StatusEvent) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
 type ListConnectorsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -180,7 +326,7 @@ type ListConnectorsRequest struct {
 
 func (x *ListConnectorsRequest) Reset() {
 	*x = ListConnectorsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[3]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -192,7 +338,7 @@ func (x *ListConnectorsRequest) String() string {
 func (*ListConnectorsRequest) ProtoMessage() {}
 
 func (x *ListConnectorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[3]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -205,7 +351,187 @@ func (x *ListConnectorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConnectorsRequest.ProtoReflect.Descriptor instead.
 func (*ListConnectorsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+type DescribeConnectorsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name limits the answer to one connector (NOT_FOUND if there is none); empty: all.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeConnectorsRequest) Reset() {
+	*x = DescribeConnectorsRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeConnectorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeConnectorsRequest) ProtoMessage() {}
+
+func (x *DescribeConnectorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeConnectorsRequest.ProtoReflect.Descriptor instead.
+func (*DescribeConnectorsRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DescribeConnectorsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ConnectorSummary struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Info   *ConnectorInfo         `protobuf:"bytes,1,opt,name=info,proto3" json:"info,omitempty"`
+	Status *ConnectorStatus       `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	// target_state is RUNNING, PAUSED or STOPPED, as set (status.connector.state may say
+	// RESTARTING).
+	TargetState string `protobuf:"bytes,3,opt,name=target_state,json=targetState,proto3" json:"target_state,omitempty"`
+	// restarts counts the restarts asked of the connector and of its tasks in place.
+	Restarts uint64 `protobuf:"varint,4,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	// generation increases each time the connector's config or task configs change.
+	Generation uint64 `protobuf:"varint,5,opt,name=generation,proto3" json:"generation,omitempty"`
+	// age_ms is how long ago the answering node first saw this incarnation of the
+	// connector: its creation when the node was up then (the replicated state holds no
+	// clocks).
+	AgeMs         int64 `protobuf:"varint,6,opt,name=age_ms,json=ageMs,proto3" json:"age_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectorSummary) Reset() {
+	*x = ConnectorSummary{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectorSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectorSummary) ProtoMessage() {}
+
+func (x *ConnectorSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectorSummary.ProtoReflect.Descriptor instead.
+func (*ConnectorSummary) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ConnectorSummary) GetInfo() *ConnectorInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *ConnectorSummary) GetStatus() *ConnectorStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *ConnectorSummary) GetTargetState() string {
+	if x != nil {
+		return x.TargetState
+	}
+	return ""
+}
+
+func (x *ConnectorSummary) GetRestarts() uint64 {
+	if x != nil {
+		return x.Restarts
+	}
+	return 0
+}
+
+func (x *ConnectorSummary) GetGeneration() uint64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *ConnectorSummary) GetAgeMs() int64 {
+	if x != nil {
+		return x.AgeMs
+	}
+	return 0
+}
+
+type DescribeConnectorsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connectors    []*ConnectorSummary    `protobuf:"bytes,1,rep,name=connectors,proto3" json:"connectors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeConnectorsResponse) Reset() {
+	*x = DescribeConnectorsResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeConnectorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeConnectorsResponse) ProtoMessage() {}
+
+func (x *DescribeConnectorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeConnectorsResponse.ProtoReflect.Descriptor instead.
+func (*DescribeConnectorsResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DescribeConnectorsResponse) GetConnectors() []*ConnectorSummary {
+	if x != nil {
+		return x.Connectors
+	}
+	return nil
 }
 
 type ListConnectorsResponse struct {
@@ -217,7 +543,7 @@ type ListConnectorsResponse struct {
 
 func (x *ListConnectorsResponse) Reset() {
 	*x = ListConnectorsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[4]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -229,7 +555,7 @@ func (x *ListConnectorsResponse) String() string {
 func (*ListConnectorsResponse) ProtoMessage() {}
 
 func (x *ListConnectorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[4]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -242,7 +568,7 @@ func (x *ListConnectorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConnectorsResponse.ProtoReflect.Descriptor instead.
 func (*ListConnectorsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListConnectorsResponse) GetNames() []string {
@@ -264,7 +590,7 @@ type CreateConnectorRequest struct {
 
 func (x *CreateConnectorRequest) Reset() {
 	*x = CreateConnectorRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -276,7 +602,7 @@ func (x *CreateConnectorRequest) String() string {
 func (*CreateConnectorRequest) ProtoMessage() {}
 
 func (x *CreateConnectorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -289,7 +615,7 @@ func (x *CreateConnectorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConnectorRequest.ProtoReflect.Descriptor instead.
 func (*CreateConnectorRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateConnectorRequest) GetName() string {
@@ -323,7 +649,7 @@ type PutConnectorConfigRequest struct {
 
 func (x *PutConnectorConfigRequest) Reset() {
 	*x = PutConnectorConfigRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +661,7 @@ func (x *PutConnectorConfigRequest) String() string {
 func (*PutConnectorConfigRequest) ProtoMessage() {}
 
 func (x *PutConnectorConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +674,7 @@ func (x *PutConnectorConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutConnectorConfigRequest.ProtoReflect.Descriptor instead.
 func (*PutConnectorConfigRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PutConnectorConfigRequest) GetName() string {
@@ -375,7 +701,7 @@ type PutConnectorConfigResponse struct {
 
 func (x *PutConnectorConfigResponse) Reset() {
 	*x = PutConnectorConfigResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -387,7 +713,7 @@ func (x *PutConnectorConfigResponse) String() string {
 func (*PutConnectorConfigResponse) ProtoMessage() {}
 
 func (x *PutConnectorConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -400,7 +726,7 @@ func (x *PutConnectorConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutConnectorConfigResponse.ProtoReflect.Descriptor instead.
 func (*PutConnectorConfigResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PutConnectorConfigResponse) GetInfo() *ConnectorInfo {
@@ -426,7 +752,7 @@ type ConnectorRequest struct {
 
 func (x *ConnectorRequest) Reset() {
 	*x = ConnectorRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -438,7 +764,7 @@ func (x *ConnectorRequest) String() string {
 func (*ConnectorRequest) ProtoMessage() {}
 
 func (x *ConnectorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -451,7 +777,7 @@ func (x *ConnectorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorRequest.ProtoReflect.Descriptor instead.
 func (*ConnectorRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ConnectorRequest) GetName() string {
@@ -471,7 +797,7 @@ type TaskRequest struct {
 
 func (x *TaskRequest) Reset() {
 	*x = TaskRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +809,7 @@ func (x *TaskRequest) String() string {
 func (*TaskRequest) ProtoMessage() {}
 
 func (x *TaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +822,7 @@ func (x *TaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRequest.ProtoReflect.Descriptor instead.
 func (*TaskRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TaskRequest) GetConnector() string {
@@ -524,7 +850,7 @@ type RestartConnectorRequest struct {
 
 func (x *RestartConnectorRequest) Reset() {
 	*x = RestartConnectorRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -536,7 +862,7 @@ func (x *RestartConnectorRequest) String() string {
 func (*RestartConnectorRequest) ProtoMessage() {}
 
 func (x *RestartConnectorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -549,7 +875,7 @@ func (x *RestartConnectorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartConnectorRequest.ProtoReflect.Descriptor instead.
 func (*RestartConnectorRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RestartConnectorRequest) GetName() string {
@@ -583,7 +909,7 @@ type TaskID struct {
 
 func (x *TaskID) Reset() {
 	*x = TaskID{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +921,7 @@ func (x *TaskID) String() string {
 func (*TaskID) ProtoMessage() {}
 
 func (x *TaskID) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +934,7 @@ func (x *TaskID) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskID.ProtoReflect.Descriptor instead.
 func (*TaskID) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TaskID) GetConnector() string {
@@ -639,7 +965,7 @@ type ConnectorInfo struct {
 
 func (x *ConnectorInfo) Reset() {
 	*x = ConnectorInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -651,7 +977,7 @@ func (x *ConnectorInfo) String() string {
 func (*ConnectorInfo) ProtoMessage() {}
 
 func (x *ConnectorInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -664,7 +990,7 @@ func (x *ConnectorInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorInfo.ProtoReflect.Descriptor instead.
 func (*ConnectorInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ConnectorInfo) GetName() string {
@@ -706,7 +1032,7 @@ type StateInfo struct {
 
 func (x *StateInfo) Reset() {
 	*x = StateInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -718,7 +1044,7 @@ func (x *StateInfo) String() string {
 func (*StateInfo) ProtoMessage() {}
 
 func (x *StateInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -731,7 +1057,7 @@ func (x *StateInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInfo.ProtoReflect.Descriptor instead.
 func (*StateInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StateInfo) GetState() string {
@@ -767,7 +1093,7 @@ type TaskStatus struct {
 
 func (x *TaskStatus) Reset() {
 	*x = TaskStatus{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +1105,7 @@ func (x *TaskStatus) String() string {
 func (*TaskStatus) ProtoMessage() {}
 
 func (x *TaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +1118,7 @@ func (x *TaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
 func (*TaskStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *TaskStatus) GetId() int32 {
@@ -835,7 +1161,7 @@ type ConnectorStatus struct {
 
 func (x *ConnectorStatus) Reset() {
 	*x = ConnectorStatus{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -847,7 +1173,7 @@ func (x *ConnectorStatus) String() string {
 func (*ConnectorStatus) ProtoMessage() {}
 
 func (x *ConnectorStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -860,7 +1186,7 @@ func (x *ConnectorStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorStatus.ProtoReflect.Descriptor instead.
 func (*ConnectorStatus) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ConnectorStatus) GetName() string {
@@ -901,7 +1227,7 @@ type TaskInfo struct {
 
 func (x *TaskInfo) Reset() {
 	*x = TaskInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -913,7 +1239,7 @@ func (x *TaskInfo) String() string {
 func (*TaskInfo) ProtoMessage() {}
 
 func (x *TaskInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -926,7 +1252,7 @@ func (x *TaskInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskInfo.ProtoReflect.Descriptor instead.
 func (*TaskInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TaskInfo) GetId() *TaskID {
@@ -952,7 +1278,7 @@ type TaskConfigsResponse struct {
 
 func (x *TaskConfigsResponse) Reset() {
 	*x = TaskConfigsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -964,7 +1290,7 @@ func (x *TaskConfigsResponse) String() string {
 func (*TaskConfigsResponse) ProtoMessage() {}
 
 func (x *TaskConfigsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[17]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -977,7 +1303,7 @@ func (x *TaskConfigsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskConfigsResponse.ProtoReflect.Descriptor instead.
 func (*TaskConfigsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TaskConfigsResponse) GetTasks() []*TaskInfo {
@@ -997,7 +1323,7 @@ type Offsets struct {
 
 func (x *Offsets) Reset() {
 	*x = Offsets{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1009,7 +1335,7 @@ func (x *Offsets) String() string {
 func (*Offsets) ProtoMessage() {}
 
 func (x *Offsets) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[18]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1022,7 +1348,7 @@ func (x *Offsets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offsets.ProtoReflect.Descriptor instead.
 func (*Offsets) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Offsets) GetOffsets() []*Offset {
@@ -1047,7 +1373,7 @@ type Offset struct {
 
 func (x *Offset) Reset() {
 	*x = Offset{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1385,7 @@ func (x *Offset) String() string {
 func (*Offset) ProtoMessage() {}
 
 func (x *Offset) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[19]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1398,7 @@ func (x *Offset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offset.ProtoReflect.Descriptor instead.
 func (*Offset) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Offset) GetPartition() string {
@@ -1099,7 +1425,7 @@ type AlterOffsetsRequest struct {
 
 func (x *AlterOffsetsRequest) Reset() {
 	*x = AlterOffsetsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1111,7 +1437,7 @@ func (x *AlterOffsetsRequest) String() string {
 func (*AlterOffsetsRequest) ProtoMessage() {}
 
 func (x *AlterOffsetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[20]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1124,7 +1450,7 @@ func (x *AlterOffsetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlterOffsetsRequest.ProtoReflect.Descriptor instead.
 func (*AlterOffsetsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AlterOffsetsRequest) GetName() string {
@@ -1152,7 +1478,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1490,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[21]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1503,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Message) GetMessage() string {
@@ -1196,7 +1522,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1534,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[22]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1547,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPluginsRequest) GetConnectorsOnly() bool {
@@ -1249,7 +1575,7 @@ type PluginInfo struct {
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1261,7 +1587,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[23]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1274,7 +1600,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PluginInfo) GetClass() string {
@@ -1327,7 +1653,7 @@ type ReloadPluginsRequest struct {
 
 func (x *ReloadPluginsRequest) Reset() {
 	*x = ReloadPluginsRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1339,7 +1665,7 @@ func (x *ReloadPluginsRequest) String() string {
 func (*ReloadPluginsRequest) ProtoMessage() {}
 
 func (x *ReloadPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[24]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1352,7 +1678,7 @@ func (x *ReloadPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ReloadPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 // ReloadPluginsResponse says what a reload changed, by plugin binary name.
@@ -1373,7 +1699,7 @@ type ReloadPluginsResponse struct {
 
 func (x *ReloadPluginsResponse) Reset() {
 	*x = ReloadPluginsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1385,7 +1711,7 @@ func (x *ReloadPluginsResponse) String() string {
 func (*ReloadPluginsResponse) ProtoMessage() {}
 
 func (x *ReloadPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[25]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1398,7 +1724,7 @@ func (x *ReloadPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ReloadPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReloadPluginsResponse) GetAdded() []string {
@@ -1445,7 +1771,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1457,7 +1783,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[26]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1470,7 +1796,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1489,7 +1815,7 @@ type PluginRequest struct {
 
 func (x *PluginRequest) Reset() {
 	*x = PluginRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1501,7 +1827,7 @@ func (x *PluginRequest) String() string {
 func (*PluginRequest) ProtoMessage() {}
 
 func (x *PluginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[27]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1514,7 +1840,7 @@ func (x *PluginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginRequest.ProtoReflect.Descriptor instead.
 func (*PluginRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PluginRequest) GetClass() string {
@@ -1544,7 +1870,7 @@ type ConfigKeyInfo struct {
 
 func (x *ConfigKeyInfo) Reset() {
 	*x = ConfigKeyInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1882,7 @@ func (x *ConfigKeyInfo) String() string {
 func (*ConfigKeyInfo) ProtoMessage() {}
 
 func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[28]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1895,7 @@ func (x *ConfigKeyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigKeyInfo.ProtoReflect.Descriptor instead.
 func (*ConfigKeyInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ConfigKeyInfo) GetName() string {
@@ -1665,7 +1991,7 @@ type PluginConfigResponse struct {
 
 func (x *PluginConfigResponse) Reset() {
 	*x = PluginConfigResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1677,7 +2003,7 @@ func (x *PluginConfigResponse) String() string {
 func (*PluginConfigResponse) ProtoMessage() {}
 
 func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[29]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1690,7 +2016,7 @@ func (x *PluginConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginConfigResponse.ProtoReflect.Descriptor instead.
 func (*PluginConfigResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *PluginConfigResponse) GetKeys() []*ConfigKeyInfo {
@@ -1711,7 +2037,7 @@ type ValidateConfigRequest struct {
 
 func (x *ValidateConfigRequest) Reset() {
 	*x = ValidateConfigRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1723,7 +2049,7 @@ func (x *ValidateConfigRequest) String() string {
 func (*ValidateConfigRequest) ProtoMessage() {}
 
 func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[30]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1736,7 +2062,7 @@ func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateConfigRequest.ProtoReflect.Descriptor instead.
 func (*ValidateConfigRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ValidateConfigRequest) GetClass() string {
@@ -1767,7 +2093,7 @@ type ConfigValueInfo struct {
 
 func (x *ConfigValueInfo) Reset() {
 	*x = ConfigValueInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1779,7 +2105,7 @@ func (x *ConfigValueInfo) String() string {
 func (*ConfigValueInfo) ProtoMessage() {}
 
 func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[31]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1792,7 +2118,7 @@ func (x *ConfigValueInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigValueInfo.ProtoReflect.Descriptor instead.
 func (*ConfigValueInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ConfigValueInfo) GetName() string {
@@ -1847,7 +2173,7 @@ type ConfigInfo struct {
 
 func (x *ConfigInfo) Reset() {
 	*x = ConfigInfo{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1859,7 +2185,7 @@ func (x *ConfigInfo) String() string {
 func (*ConfigInfo) ProtoMessage() {}
 
 func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[32]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1872,7 +2198,7 @@ func (x *ConfigInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfo.ProtoReflect.Descriptor instead.
 func (*ConfigInfo) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ConfigInfo) GetDefinition() *ConfigKeyInfo {
@@ -1902,7 +2228,7 @@ type ConfigInfos struct {
 
 func (x *ConfigInfos) Reset() {
 	*x = ConfigInfos{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +2240,7 @@ func (x *ConfigInfos) String() string {
 func (*ConfigInfos) ProtoMessage() {}
 
 func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[33]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +2253,7 @@ func (x *ConfigInfos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigInfos.ProtoReflect.Descriptor instead.
 func (*ConfigInfos) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ConfigInfos) GetName() string {
@@ -1966,7 +2292,7 @@ type ListMembersRequest struct {
 
 func (x *ListMembersRequest) Reset() {
 	*x = ListMembersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1978,7 +2304,7 @@ func (x *ListMembersRequest) String() string {
 func (*ListMembersRequest) ProtoMessage() {}
 
 func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[34]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1991,7 +2317,7 @@ func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListMembersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 type Member struct {
@@ -2014,7 +2340,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2026,7 +2352,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[35]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2039,7 +2365,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Member) GetId() string {
@@ -2122,7 +2448,7 @@ type ListMembersResponse struct {
 
 func (x *ListMembersResponse) Reset() {
 	*x = ListMembersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2134,7 +2460,7 @@ func (x *ListMembersResponse) String() string {
 func (*ListMembersResponse) ProtoMessage() {}
 
 func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[36]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2147,7 +2473,7 @@ func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListMembersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListMembersResponse) GetMembers() []*Member {
@@ -2172,7 +2498,7 @@ type RaftListPeersRequest struct {
 
 func (x *RaftListPeersRequest) Reset() {
 	*x = RaftListPeersRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2184,7 +2510,7 @@ func (x *RaftListPeersRequest) String() string {
 func (*RaftListPeersRequest) ProtoMessage() {}
 
 func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[37]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2197,7 +2523,7 @@ func (x *RaftListPeersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersRequest.ProtoReflect.Descriptor instead.
 func (*RaftListPeersRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{37}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{42}
 }
 
 type RaftPeer struct {
@@ -2213,7 +2539,7 @@ type RaftPeer struct {
 
 func (x *RaftPeer) Reset() {
 	*x = RaftPeer{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2225,7 +2551,7 @@ func (x *RaftPeer) String() string {
 func (*RaftPeer) ProtoMessage() {}
 
 func (x *RaftPeer) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[38]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2238,7 +2564,7 @@ func (x *RaftPeer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeer.ProtoReflect.Descriptor instead.
 func (*RaftPeer) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{38}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RaftPeer) GetId() string {
@@ -2278,7 +2604,7 @@ type RaftListPeersResponse struct {
 
 func (x *RaftListPeersResponse) Reset() {
 	*x = RaftListPeersResponse{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2290,7 +2616,7 @@ func (x *RaftListPeersResponse) String() string {
 func (*RaftListPeersResponse) ProtoMessage() {}
 
 func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[39]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2303,7 +2629,7 @@ func (x *RaftListPeersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftListPeersResponse.ProtoReflect.Descriptor instead.
 func (*RaftListPeersResponse) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{39}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RaftListPeersResponse) GetPeers() []*RaftPeer {
@@ -2323,7 +2649,7 @@ type RaftPeerRequest struct {
 
 func (x *RaftPeerRequest) Reset() {
 	*x = RaftPeerRequest{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2661,7 @@ func (x *RaftPeerRequest) String() string {
 func (*RaftPeerRequest) ProtoMessage() {}
 
 func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[40]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2674,7 @@ func (x *RaftPeerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaftPeerRequest.ProtoReflect.Descriptor instead.
 func (*RaftPeerRequest) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{40}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *RaftPeerRequest) GetId() string {
@@ -2369,7 +2695,7 @@ type ConnectorTopics struct {
 
 func (x *ConnectorTopics) Reset() {
 	*x = ConnectorTopics{}
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2381,7 +2707,7 @@ func (x *ConnectorTopics) String() string {
 func (*ConnectorTopics) ProtoMessage() {}
 
 func (x *ConnectorTopics) ProtoReflect() protoreflect.Message {
-	mi := &file_tributary_admin_v1_admin_proto_msgTypes[41]
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2394,7 +2720,7 @@ func (x *ConnectorTopics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorTopics.ProtoReflect.Descriptor instead.
 func (*ConnectorTopics) Descriptor() ([]byte, []int) {
-	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{41}
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ConnectorTopics) GetName() string {
@@ -2411,20 +2737,569 @@ func (x *ConnectorTopics) GetTopics() []string {
 	return nil
 }
 
+type LoggerLevel struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Logger string                 `protobuf:"bytes,1,opt,name=logger,proto3" json:"logger,omitempty"`
+	// level is TRACE, DEBUG, INFO, WARN, ERROR (Kafka Connect's log4j names).
+	Level string `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	// last_modified_ms is when the level was last set, Unix ms; 0 if never.
+	LastModifiedMs int64 `protobuf:"varint,3,opt,name=last_modified_ms,json=lastModifiedMs,proto3" json:"last_modified_ms,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LoggerLevel) Reset() {
+	*x = LoggerLevel{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoggerLevel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoggerLevel) ProtoMessage() {}
+
+func (x *LoggerLevel) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoggerLevel.ProtoReflect.Descriptor instead.
+func (*LoggerLevel) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *LoggerLevel) GetLogger() string {
+	if x != nil {
+		return x.Logger
+	}
+	return ""
+}
+
+func (x *LoggerLevel) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *LoggerLevel) GetLastModifiedMs() int64 {
+	if x != nil {
+		return x.LastModifiedMs
+	}
+	return 0
+}
+
+type GetLoggersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLoggersRequest) Reset() {
+	*x = GetLoggersRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLoggersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLoggersRequest) ProtoMessage() {}
+
+func (x *GetLoggersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLoggersRequest.ProtoReflect.Descriptor instead.
+func (*GetLoggersRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *GetLoggersRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type GetLoggersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Loggers       []*LoggerLevel         `protobuf:"bytes,1,rep,name=loggers,proto3" json:"loggers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLoggersResponse) Reset() {
+	*x = GetLoggersResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLoggersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLoggersResponse) ProtoMessage() {}
+
+func (x *GetLoggersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLoggersResponse.ProtoReflect.Descriptor instead.
+func (*GetLoggersResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *GetLoggersResponse) GetLoggers() []*LoggerLevel {
+	if x != nil {
+		return x.Loggers
+	}
+	return nil
+}
+
+type SetLogLevelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Level         string                 `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLogLevelRequest) Reset() {
+	*x = SetLogLevelRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLogLevelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLogLevelRequest) ProtoMessage() {}
+
+func (x *SetLogLevelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLogLevelRequest.ProtoReflect.Descriptor instead.
+func (*SetLogLevelRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *SetLogLevelRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SetLogLevelRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+type SetLogLevelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// changed lists the loggers whose level was set.
+	Changed       []string `protobuf:"bytes,1,rep,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLogLevelResponse) Reset() {
+	*x = SetLogLevelResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLogLevelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLogLevelResponse) ProtoMessage() {}
+
+func (x *SetLogLevelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLogLevelResponse.ProtoReflect.Descriptor instead.
+func (*SetLogLevelResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *SetLogLevelResponse) GetChanged() []string {
+	if x != nil {
+		return x.Changed
+	}
+	return nil
+}
+
+type GetWorkerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWorkerRequest) Reset() {
+	*x = GetWorkerRequest{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWorkerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWorkerRequest) ProtoMessage() {}
+
+func (x *GetWorkerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWorkerRequest.ProtoReflect.Descriptor instead.
+func (*GetWorkerRequest) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{52}
+}
+
+type WorkerInfo struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	NodeId           string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	BootstrapServers []string               `protobuf:"bytes,2,rep,name=bootstrap_servers,json=bootstrapServers,proto3" json:"bootstrap_servers,omitempty"`
+	// converters are the worker-level converter defaults (key.converter, value.converter
+	// and their settings).
+	Converters     map[string]string `protobuf:"bytes,3,rep,name=converters,proto3" json:"converters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Nodes          int32             `protobuf:"varint,4,opt,name=nodes,proto3" json:"nodes,omitempty"`
+	NodesAlive     int32             `protobuf:"varint,5,opt,name=nodes_alive,json=nodesAlive,proto3" json:"nodes_alive,omitempty"`
+	Version        string            `protobuf:"bytes,6,opt,name=version,proto3" json:"version,omitempty"`
+	KafkaClusterId string            `protobuf:"bytes,7,opt,name=kafka_cluster_id,json=kafkaClusterId,proto3" json:"kafka_cluster_id,omitempty"`
+	// rest_url is the answering node's advertised Kafka Connect REST address.
+	RestUrl string `protobuf:"bytes,8,opt,name=rest_url,json=restUrl,proto3" json:"rest_url,omitempty"`
+	// plugins are the connector plugins of the answering node.
+	Plugins       []*PluginInfo `protobuf:"bytes,9,rep,name=plugins,proto3" json:"plugins,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkerInfo) Reset() {
+	*x = WorkerInfo{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkerInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkerInfo) ProtoMessage() {}
+
+func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkerInfo.ProtoReflect.Descriptor instead.
+func (*WorkerInfo) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *WorkerInfo) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetBootstrapServers() []string {
+	if x != nil {
+		return x.BootstrapServers
+	}
+	return nil
+}
+
+func (x *WorkerInfo) GetConverters() map[string]string {
+	if x != nil {
+		return x.Converters
+	}
+	return nil
+}
+
+func (x *WorkerInfo) GetNodes() int32 {
+	if x != nil {
+		return x.Nodes
+	}
+	return 0
+}
+
+func (x *WorkerInfo) GetNodesAlive() int32 {
+	if x != nil {
+		return x.NodesAlive
+	}
+	return 0
+}
+
+func (x *WorkerInfo) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetKafkaClusterId() string {
+	if x != nil {
+		return x.KafkaClusterId
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetRestUrl() string {
+	if x != nil {
+		return x.RestUrl
+	}
+	return ""
+}
+
+func (x *WorkerInfo) GetPlugins() []*PluginInfo {
+	if x != nil {
+		return x.Plugins
+	}
+	return nil
+}
+
+type PartitionLag struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Topic     string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
+	// committed is the next offset the connector delivers; -1 when none is committed.
+	Committed     int64 `protobuf:"varint,3,opt,name=committed,proto3" json:"committed,omitempty"`
+	End           int64 `protobuf:"varint,4,opt,name=end,proto3" json:"end,omitempty"`
+	Lag           int64 `protobuf:"varint,5,opt,name=lag,proto3" json:"lag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartitionLag) Reset() {
+	*x = PartitionLag{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartitionLag) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartitionLag) ProtoMessage() {}
+
+func (x *PartitionLag) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartitionLag.ProtoReflect.Descriptor instead.
+func (*PartitionLag) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *PartitionLag) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *PartitionLag) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetCommitted() int64 {
+	if x != nil {
+		return x.Committed
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetEnd() int64 {
+	if x != nil {
+		return x.End
+	}
+	return 0
+}
+
+func (x *PartitionLag) GetLag() int64 {
+	if x != nil {
+		return x.Lag
+	}
+	return 0
+}
+
+type LagResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partitions    []*PartitionLag        `protobuf:"bytes,1,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	Total         int64                  `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LagResponse) Reset() {
+	*x = LagResponse{}
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LagResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LagResponse) ProtoMessage() {}
+
+func (x *LagResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tributary_admin_v1_admin_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LagResponse.ProtoReflect.Descriptor instead.
+func (*LagResponse) Descriptor() ([]byte, []int) {
+	return file_tributary_admin_v1_admin_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *LagResponse) GetPartitions() []*PartitionLag {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+func (x *LagResponse) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
 var File_tributary_admin_v1_admin_proto protoreflect.FileDescriptor
 
 const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x1etributary/admin/v1/admin.proto\x12\x12tributary.admin.v1\"\a\n" +
 	"\x05Empty\"\x13\n" +
-	"\x11ServerInfoRequest\"\xa6\x01\n" +
+	"\x11ServerInfoRequest\"\xe9\x01\n" +
 	"\x12ServerInfoResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x16\n" +
 	"\x06commit\x18\x02 \x01(\tR\x06commit\x12(\n" +
 	"\x10kafka_cluster_id\x18\x03 \x01(\tR\x0ekafkaClusterId\x12\x17\n" +
 	"\anode_id\x18\x04 \x01(\tR\x06nodeId\x12\x1b\n" +
-	"\tleader_id\x18\x05 \x01(\tR\bleaderId\"\x17\n" +
-	"\x15ListConnectorsRequest\".\n" +
+	"\tleader_id\x18\x05 \x01(\tR\bleaderId\x12\x16\n" +
+	"\x06voters\x18\x06 \x01(\x05R\x06voters\x12)\n" +
+	"\x10voters_reachable\x18\a \x01(\x05R\x0fvotersReachable\"(\n" +
+	"\x12WatchStatusRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xba\x01\n" +
+	"\vStatusEvent\x12;\n" +
+	"\x06status\x18\x01 \x01(\v2#.tributary.admin.v1.ConnectorStatusR\x06status\x12\x18\n" +
+	"\adeleted\x18\x02 \x01(\bR\adeleted\x12!\n" +
+	"\finitial_done\x18\x03 \x01(\bR\vinitialDone\x12\x1b\n" +
+	"\tleader_id\x18\x04 \x01(\tR\bleaderId\x12\x14\n" +
+	"\x05index\x18\x05 \x01(\x04R\x05index\"\x17\n" +
+	"\x15ListConnectorsRequest\"/\n" +
+	"\x19DescribeConnectorsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xfc\x01\n" +
+	"\x10ConnectorSummary\x125\n" +
+	"\x04info\x18\x01 \x01(\v2!.tributary.admin.v1.ConnectorInfoR\x04info\x12;\n" +
+	"\x06status\x18\x02 \x01(\v2#.tributary.admin.v1.ConnectorStatusR\x06status\x12!\n" +
+	"\ftarget_state\x18\x03 \x01(\tR\vtargetState\x12\x1a\n" +
+	"\brestarts\x18\x04 \x01(\x04R\brestarts\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x05 \x01(\x04R\n" +
+	"generation\x12\x15\n" +
+	"\x06age_ms\x18\x06 \x01(\x03R\x05ageMs\"b\n" +
+	"\x1aDescribeConnectorsResponse\x12D\n" +
+	"\n" +
+	"connectors\x18\x01 \x03(\v2$.tributary.admin.v1.ConnectorSummaryR\n" +
+	"connectors\".\n" +
 	"\x16ListConnectorsResponse\x12\x14\n" +
 	"\x05names\x18\x01 \x03(\tR\x05names\"\xdc\x01\n" +
 	"\x16CreateConnectorRequest\x12\x12\n" +
@@ -2596,16 +3471,61 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
 	"\x0fConnectorTopics\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
-	"\x06topics\x18\x02 \x03(\tR\x06topics2\xe3\x12\n" +
+	"\x06topics\x18\x02 \x03(\tR\x06topics\"e\n" +
+	"\vLoggerLevel\x12\x16\n" +
+	"\x06logger\x18\x01 \x01(\tR\x06logger\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\x12(\n" +
+	"\x10last_modified_ms\x18\x03 \x01(\x03R\x0elastModifiedMs\"'\n" +
+	"\x11GetLoggersRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"O\n" +
+	"\x12GetLoggersResponse\x129\n" +
+	"\aloggers\x18\x01 \x03(\v2\x1f.tributary.admin.v1.LoggerLevelR\aloggers\">\n" +
+	"\x12SetLogLevelRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\"/\n" +
+	"\x13SetLogLevelResponse\x12\x18\n" +
+	"\achanged\x18\x01 \x03(\tR\achanged\"\x12\n" +
+	"\x10GetWorkerRequest\"\xb1\x03\n" +
+	"\n" +
+	"WorkerInfo\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12+\n" +
+	"\x11bootstrap_servers\x18\x02 \x03(\tR\x10bootstrapServers\x12N\n" +
+	"\n" +
+	"converters\x18\x03 \x03(\v2..tributary.admin.v1.WorkerInfo.ConvertersEntryR\n" +
+	"converters\x12\x14\n" +
+	"\x05nodes\x18\x04 \x01(\x05R\x05nodes\x12\x1f\n" +
+	"\vnodes_alive\x18\x05 \x01(\x05R\n" +
+	"nodesAlive\x12\x18\n" +
+	"\aversion\x18\x06 \x01(\tR\aversion\x12(\n" +
+	"\x10kafka_cluster_id\x18\a \x01(\tR\x0ekafkaClusterId\x12\x19\n" +
+	"\brest_url\x18\b \x01(\tR\arestUrl\x128\n" +
+	"\aplugins\x18\t \x03(\v2\x1e.tributary.admin.v1.PluginInfoR\aplugins\x1a=\n" +
+	"\x0fConvertersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x84\x01\n" +
+	"\fPartitionLag\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
+	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1c\n" +
+	"\tcommitted\x18\x03 \x01(\x03R\tcommitted\x12\x10\n" +
+	"\x03end\x18\x04 \x01(\x03R\x03end\x12\x10\n" +
+	"\x03lag\x18\x05 \x01(\x03R\x03lag\"e\n" +
+	"\vLagResponse\x12@\n" +
+	"\n" +
+	"partitions\x18\x01 \x03(\v2 .tributary.admin.v1.PartitionLagR\n" +
+	"partitions\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x03R\x05total2\x93\x17\n" +
 	"\x05Admin\x12[\n" +
 	"\n" +
 	"ServerInfo\x12%.tributary.admin.v1.ServerInfoRequest\x1a&.tributary.admin.v1.ServerInfoResponse\x12g\n" +
-	"\x0eListConnectors\x12).tributary.admin.v1.ListConnectorsRequest\x1a*.tributary.admin.v1.ListConnectorsResponse\x12`\n" +
+	"\x0eListConnectors\x12).tributary.admin.v1.ListConnectorsRequest\x1a*.tributary.admin.v1.ListConnectorsResponse\x12s\n" +
+	"\x12DescribeConnectors\x12-.tributary.admin.v1.DescribeConnectorsRequest\x1a..tributary.admin.v1.DescribeConnectorsResponse\x12`\n" +
 	"\x0fCreateConnector\x12*.tributary.admin.v1.CreateConnectorRequest\x1a!.tributary.admin.v1.ConnectorInfo\x12s\n" +
 	"\x12PutConnectorConfig\x12-.tributary.admin.v1.PutConnectorConfigRequest\x1a..tributary.admin.v1.PutConnectorConfigResponse\x12W\n" +
 	"\fGetConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a!.tributary.admin.v1.ConnectorInfo\x12R\n" +
 	"\x0fDeleteConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a\x19.tributary.admin.v1.Empty\x12_\n" +
-	"\x12GetConnectorStatus\x12$.tributary.admin.v1.ConnectorRequest\x1a#.tributary.admin.v1.ConnectorStatus\x12_\n" +
+	"\x12GetConnectorStatus\x12$.tributary.admin.v1.ConnectorRequest\x1a#.tributary.admin.v1.ConnectorStatus\x12O\n" +
+	"\x06GetLag\x12$.tributary.admin.v1.ConnectorRequest\x1a\x1f.tributary.admin.v1.LagResponse\x12X\n" +
+	"\vWatchStatus\x12&.tributary.admin.v1.WatchStatusRequest\x1a\x1f.tributary.admin.v1.StatusEvent0\x01\x12_\n" +
 	"\x0eGetTaskConfigs\x12$.tributary.admin.v1.ConnectorRequest\x1a'.tributary.admin.v1.TaskConfigsResponse\x12Q\n" +
 	"\x0ePauseConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a\x19.tributary.admin.v1.Empty\x12R\n" +
 	"\x0fResumeConnector\x12$.tributary.admin.v1.ConnectorRequest\x1a\x19.tributary.admin.v1.Empty\x12P\n" +
@@ -2622,7 +3542,11 @@ const file_tributary_admin_v1_admin_proto_rawDesc = "" +
 	"\rReloadPlugins\x12(.tributary.admin.v1.ReloadPluginsRequest\x1a).tributary.admin.v1.ReloadPluginsResponse\x12^\n" +
 	"\x0fGetPluginConfig\x12!.tributary.admin.v1.PluginRequest\x1a(.tributary.admin.v1.PluginConfigResponse\x12\\\n" +
 	"\x0eValidateConfig\x12).tributary.admin.v1.ValidateConfigRequest\x1a\x1f.tributary.admin.v1.ConfigInfos\x12^\n" +
-	"\vListMembers\x12&.tributary.admin.v1.ListMembersRequest\x1a'.tributary.admin.v1.ListMembersResponse\x12d\n" +
+	"\vListMembers\x12&.tributary.admin.v1.ListMembersRequest\x1a'.tributary.admin.v1.ListMembersResponse\x12Q\n" +
+	"\tGetWorker\x12$.tributary.admin.v1.GetWorkerRequest\x1a\x1e.tributary.admin.v1.WorkerInfo\x12[\n" +
+	"\n" +
+	"GetLoggers\x12%.tributary.admin.v1.GetLoggersRequest\x1a&.tributary.admin.v1.GetLoggersResponse\x12^\n" +
+	"\vSetLogLevel\x12&.tributary.admin.v1.SetLogLevelRequest\x1a'.tributary.admin.v1.SetLogLevelResponse\x12d\n" +
 	"\rRaftListPeers\x12(.tributary.admin.v1.RaftListPeersRequest\x1a).tributary.admin.v1.RaftListPeersResponse\x12P\n" +
 	"\x0eRaftRemovePeer\x12#.tributary.admin.v1.RaftPeerRequest\x1a\x19.tributary.admin.v1.Empty\x12T\n" +
 	"\x12RaftTransferLeader\x12#.tributary.admin.v1.RaftPeerRequest\x1a\x19.tributary.admin.v1.EmptyBEZCgithub.com/tributary-dev/tributary/proto/tributary/admin/v1;adminv1b\x06proto3"
@@ -2639,136 +3563,171 @@ func file_tributary_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_tributary_admin_v1_admin_proto_rawDescData
 }
 
-var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_tributary_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_tributary_admin_v1_admin_proto_goTypes = []any{
 	(*Empty)(nil),                      // 0: tributary.admin.v1.Empty
 	(*ServerInfoRequest)(nil),          // 1: tributary.admin.v1.ServerInfoRequest
 	(*ServerInfoResponse)(nil),         // 2: tributary.admin.v1.ServerInfoResponse
-	(*ListConnectorsRequest)(nil),      // 3: tributary.admin.v1.ListConnectorsRequest
-	(*ListConnectorsResponse)(nil),     // 4: tributary.admin.v1.ListConnectorsResponse
-	(*CreateConnectorRequest)(nil),     // 5: tributary.admin.v1.CreateConnectorRequest
-	(*PutConnectorConfigRequest)(nil),  // 6: tributary.admin.v1.PutConnectorConfigRequest
-	(*PutConnectorConfigResponse)(nil), // 7: tributary.admin.v1.PutConnectorConfigResponse
-	(*ConnectorRequest)(nil),           // 8: tributary.admin.v1.ConnectorRequest
-	(*TaskRequest)(nil),                // 9: tributary.admin.v1.TaskRequest
-	(*RestartConnectorRequest)(nil),    // 10: tributary.admin.v1.RestartConnectorRequest
-	(*TaskID)(nil),                     // 11: tributary.admin.v1.TaskID
-	(*ConnectorInfo)(nil),              // 12: tributary.admin.v1.ConnectorInfo
-	(*StateInfo)(nil),                  // 13: tributary.admin.v1.StateInfo
-	(*TaskStatus)(nil),                 // 14: tributary.admin.v1.TaskStatus
-	(*ConnectorStatus)(nil),            // 15: tributary.admin.v1.ConnectorStatus
-	(*TaskInfo)(nil),                   // 16: tributary.admin.v1.TaskInfo
-	(*TaskConfigsResponse)(nil),        // 17: tributary.admin.v1.TaskConfigsResponse
-	(*Offsets)(nil),                    // 18: tributary.admin.v1.Offsets
-	(*Offset)(nil),                     // 19: tributary.admin.v1.Offset
-	(*AlterOffsetsRequest)(nil),        // 20: tributary.admin.v1.AlterOffsetsRequest
-	(*Message)(nil),                    // 21: tributary.admin.v1.Message
-	(*ListPluginsRequest)(nil),         // 22: tributary.admin.v1.ListPluginsRequest
-	(*PluginInfo)(nil),                 // 23: tributary.admin.v1.PluginInfo
-	(*ReloadPluginsRequest)(nil),       // 24: tributary.admin.v1.ReloadPluginsRequest
-	(*ReloadPluginsResponse)(nil),      // 25: tributary.admin.v1.ReloadPluginsResponse
-	(*ListPluginsResponse)(nil),        // 26: tributary.admin.v1.ListPluginsResponse
-	(*PluginRequest)(nil),              // 27: tributary.admin.v1.PluginRequest
-	(*ConfigKeyInfo)(nil),              // 28: tributary.admin.v1.ConfigKeyInfo
-	(*PluginConfigResponse)(nil),       // 29: tributary.admin.v1.PluginConfigResponse
-	(*ValidateConfigRequest)(nil),      // 30: tributary.admin.v1.ValidateConfigRequest
-	(*ConfigValueInfo)(nil),            // 31: tributary.admin.v1.ConfigValueInfo
-	(*ConfigInfo)(nil),                 // 32: tributary.admin.v1.ConfigInfo
-	(*ConfigInfos)(nil),                // 33: tributary.admin.v1.ConfigInfos
-	(*ListMembersRequest)(nil),         // 34: tributary.admin.v1.ListMembersRequest
-	(*Member)(nil),                     // 35: tributary.admin.v1.Member
-	(*ListMembersResponse)(nil),        // 36: tributary.admin.v1.ListMembersResponse
-	(*RaftListPeersRequest)(nil),       // 37: tributary.admin.v1.RaftListPeersRequest
-	(*RaftPeer)(nil),                   // 38: tributary.admin.v1.RaftPeer
-	(*RaftListPeersResponse)(nil),      // 39: tributary.admin.v1.RaftListPeersResponse
-	(*RaftPeerRequest)(nil),            // 40: tributary.admin.v1.RaftPeerRequest
-	(*ConnectorTopics)(nil),            // 41: tributary.admin.v1.ConnectorTopics
-	nil,                                // 42: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	nil,                                // 43: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	nil,                                // 44: tributary.admin.v1.ConnectorInfo.ConfigEntry
-	nil,                                // 45: tributary.admin.v1.TaskInfo.ConfigEntry
-	nil,                                // 46: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
-	nil,                                // 47: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	(*WatchStatusRequest)(nil),         // 3: tributary.admin.v1.WatchStatusRequest
+	(*StatusEvent)(nil),                // 4: tributary.admin.v1.StatusEvent
+	(*ListConnectorsRequest)(nil),      // 5: tributary.admin.v1.ListConnectorsRequest
+	(*DescribeConnectorsRequest)(nil),  // 6: tributary.admin.v1.DescribeConnectorsRequest
+	(*ConnectorSummary)(nil),           // 7: tributary.admin.v1.ConnectorSummary
+	(*DescribeConnectorsResponse)(nil), // 8: tributary.admin.v1.DescribeConnectorsResponse
+	(*ListConnectorsResponse)(nil),     // 9: tributary.admin.v1.ListConnectorsResponse
+	(*CreateConnectorRequest)(nil),     // 10: tributary.admin.v1.CreateConnectorRequest
+	(*PutConnectorConfigRequest)(nil),  // 11: tributary.admin.v1.PutConnectorConfigRequest
+	(*PutConnectorConfigResponse)(nil), // 12: tributary.admin.v1.PutConnectorConfigResponse
+	(*ConnectorRequest)(nil),           // 13: tributary.admin.v1.ConnectorRequest
+	(*TaskRequest)(nil),                // 14: tributary.admin.v1.TaskRequest
+	(*RestartConnectorRequest)(nil),    // 15: tributary.admin.v1.RestartConnectorRequest
+	(*TaskID)(nil),                     // 16: tributary.admin.v1.TaskID
+	(*ConnectorInfo)(nil),              // 17: tributary.admin.v1.ConnectorInfo
+	(*StateInfo)(nil),                  // 18: tributary.admin.v1.StateInfo
+	(*TaskStatus)(nil),                 // 19: tributary.admin.v1.TaskStatus
+	(*ConnectorStatus)(nil),            // 20: tributary.admin.v1.ConnectorStatus
+	(*TaskInfo)(nil),                   // 21: tributary.admin.v1.TaskInfo
+	(*TaskConfigsResponse)(nil),        // 22: tributary.admin.v1.TaskConfigsResponse
+	(*Offsets)(nil),                    // 23: tributary.admin.v1.Offsets
+	(*Offset)(nil),                     // 24: tributary.admin.v1.Offset
+	(*AlterOffsetsRequest)(nil),        // 25: tributary.admin.v1.AlterOffsetsRequest
+	(*Message)(nil),                    // 26: tributary.admin.v1.Message
+	(*ListPluginsRequest)(nil),         // 27: tributary.admin.v1.ListPluginsRequest
+	(*PluginInfo)(nil),                 // 28: tributary.admin.v1.PluginInfo
+	(*ReloadPluginsRequest)(nil),       // 29: tributary.admin.v1.ReloadPluginsRequest
+	(*ReloadPluginsResponse)(nil),      // 30: tributary.admin.v1.ReloadPluginsResponse
+	(*ListPluginsResponse)(nil),        // 31: tributary.admin.v1.ListPluginsResponse
+	(*PluginRequest)(nil),              // 32: tributary.admin.v1.PluginRequest
+	(*ConfigKeyInfo)(nil),              // 33: tributary.admin.v1.ConfigKeyInfo
+	(*PluginConfigResponse)(nil),       // 34: tributary.admin.v1.PluginConfigResponse
+	(*ValidateConfigRequest)(nil),      // 35: tributary.admin.v1.ValidateConfigRequest
+	(*ConfigValueInfo)(nil),            // 36: tributary.admin.v1.ConfigValueInfo
+	(*ConfigInfo)(nil),                 // 37: tributary.admin.v1.ConfigInfo
+	(*ConfigInfos)(nil),                // 38: tributary.admin.v1.ConfigInfos
+	(*ListMembersRequest)(nil),         // 39: tributary.admin.v1.ListMembersRequest
+	(*Member)(nil),                     // 40: tributary.admin.v1.Member
+	(*ListMembersResponse)(nil),        // 41: tributary.admin.v1.ListMembersResponse
+	(*RaftListPeersRequest)(nil),       // 42: tributary.admin.v1.RaftListPeersRequest
+	(*RaftPeer)(nil),                   // 43: tributary.admin.v1.RaftPeer
+	(*RaftListPeersResponse)(nil),      // 44: tributary.admin.v1.RaftListPeersResponse
+	(*RaftPeerRequest)(nil),            // 45: tributary.admin.v1.RaftPeerRequest
+	(*ConnectorTopics)(nil),            // 46: tributary.admin.v1.ConnectorTopics
+	(*LoggerLevel)(nil),                // 47: tributary.admin.v1.LoggerLevel
+	(*GetLoggersRequest)(nil),          // 48: tributary.admin.v1.GetLoggersRequest
+	(*GetLoggersResponse)(nil),         // 49: tributary.admin.v1.GetLoggersResponse
+	(*SetLogLevelRequest)(nil),         // 50: tributary.admin.v1.SetLogLevelRequest
+	(*SetLogLevelResponse)(nil),        // 51: tributary.admin.v1.SetLogLevelResponse
+	(*GetWorkerRequest)(nil),           // 52: tributary.admin.v1.GetWorkerRequest
+	(*WorkerInfo)(nil),                 // 53: tributary.admin.v1.WorkerInfo
+	(*PartitionLag)(nil),               // 54: tributary.admin.v1.PartitionLag
+	(*LagResponse)(nil),                // 55: tributary.admin.v1.LagResponse
+	nil,                                // 56: tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	nil,                                // 57: tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	nil,                                // 58: tributary.admin.v1.ConnectorInfo.ConfigEntry
+	nil,                                // 59: tributary.admin.v1.TaskInfo.ConfigEntry
+	nil,                                // 60: tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	nil,                                // 61: tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	nil,                                // 62: tributary.admin.v1.WorkerInfo.ConvertersEntry
 }
 var file_tributary_admin_v1_admin_proto_depIdxs = []int32{
-	42, // 0: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
-	43, // 1: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
-	12, // 2: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
-	44, // 3: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
-	11, // 4: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
-	13, // 5: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
-	14, // 6: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
-	11, // 7: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
-	45, // 8: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
-	16, // 9: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
-	19, // 10: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
-	19, // 11: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
-	46, // 12: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
-	23, // 13: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
-	28, // 14: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
-	47, // 15: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
-	28, // 16: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
-	31, // 17: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
-	32, // 18: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
-	35, // 19: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
-	38, // 20: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
-	1,  // 21: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
-	3,  // 22: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
-	5,  // 23: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
-	6,  // 24: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
-	8,  // 25: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 26: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 27: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 28: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 29: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 30: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 31: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
-	10, // 32: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
-	9,  // 33: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
-	8,  // 34: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	20, // 35: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
-	8,  // 36: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 37: tributary.admin.v1.Admin.GetConnectorTopics:input_type -> tributary.admin.v1.ConnectorRequest
-	8,  // 38: tributary.admin.v1.Admin.ResetConnectorTopics:input_type -> tributary.admin.v1.ConnectorRequest
-	22, // 39: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
-	24, // 40: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
-	27, // 41: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
-	30, // 42: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
-	34, // 43: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
-	37, // 44: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
-	40, // 45: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
-	40, // 46: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
-	2,  // 47: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
-	4,  // 48: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
-	12, // 49: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	7,  // 50: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
-	12, // 51: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
-	0,  // 52: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
-	15, // 53: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
-	17, // 54: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
-	0,  // 55: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 56: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
-	0,  // 57: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
-	15, // 58: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
-	0,  // 59: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
-	18, // 60: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
-	21, // 61: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
-	21, // 62: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
-	41, // 63: tributary.admin.v1.Admin.GetConnectorTopics:output_type -> tributary.admin.v1.ConnectorTopics
-	0,  // 64: tributary.admin.v1.Admin.ResetConnectorTopics:output_type -> tributary.admin.v1.Empty
-	26, // 65: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
-	25, // 66: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
-	29, // 67: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
-	33, // 68: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
-	36, // 69: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
-	39, // 70: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
-	0,  // 71: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
-	0,  // 72: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
-	47, // [47:73] is the sub-list for method output_type
-	21, // [21:47] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	20, // 0: tributary.admin.v1.StatusEvent.status:type_name -> tributary.admin.v1.ConnectorStatus
+	17, // 1: tributary.admin.v1.ConnectorSummary.info:type_name -> tributary.admin.v1.ConnectorInfo
+	20, // 2: tributary.admin.v1.ConnectorSummary.status:type_name -> tributary.admin.v1.ConnectorStatus
+	7,  // 3: tributary.admin.v1.DescribeConnectorsResponse.connectors:type_name -> tributary.admin.v1.ConnectorSummary
+	56, // 4: tributary.admin.v1.CreateConnectorRequest.config:type_name -> tributary.admin.v1.CreateConnectorRequest.ConfigEntry
+	57, // 5: tributary.admin.v1.PutConnectorConfigRequest.config:type_name -> tributary.admin.v1.PutConnectorConfigRequest.ConfigEntry
+	17, // 6: tributary.admin.v1.PutConnectorConfigResponse.info:type_name -> tributary.admin.v1.ConnectorInfo
+	58, // 7: tributary.admin.v1.ConnectorInfo.config:type_name -> tributary.admin.v1.ConnectorInfo.ConfigEntry
+	16, // 8: tributary.admin.v1.ConnectorInfo.tasks:type_name -> tributary.admin.v1.TaskID
+	18, // 9: tributary.admin.v1.ConnectorStatus.connector:type_name -> tributary.admin.v1.StateInfo
+	19, // 10: tributary.admin.v1.ConnectorStatus.tasks:type_name -> tributary.admin.v1.TaskStatus
+	16, // 11: tributary.admin.v1.TaskInfo.id:type_name -> tributary.admin.v1.TaskID
+	59, // 12: tributary.admin.v1.TaskInfo.config:type_name -> tributary.admin.v1.TaskInfo.ConfigEntry
+	21, // 13: tributary.admin.v1.TaskConfigsResponse.tasks:type_name -> tributary.admin.v1.TaskInfo
+	24, // 14: tributary.admin.v1.Offsets.offsets:type_name -> tributary.admin.v1.Offset
+	24, // 15: tributary.admin.v1.AlterOffsetsRequest.offsets:type_name -> tributary.admin.v1.Offset
+	60, // 16: tributary.admin.v1.ReloadPluginsResponse.failed:type_name -> tributary.admin.v1.ReloadPluginsResponse.FailedEntry
+	28, // 17: tributary.admin.v1.ListPluginsResponse.plugins:type_name -> tributary.admin.v1.PluginInfo
+	33, // 18: tributary.admin.v1.PluginConfigResponse.keys:type_name -> tributary.admin.v1.ConfigKeyInfo
+	61, // 19: tributary.admin.v1.ValidateConfigRequest.config:type_name -> tributary.admin.v1.ValidateConfigRequest.ConfigEntry
+	33, // 20: tributary.admin.v1.ConfigInfo.definition:type_name -> tributary.admin.v1.ConfigKeyInfo
+	36, // 21: tributary.admin.v1.ConfigInfo.value:type_name -> tributary.admin.v1.ConfigValueInfo
+	37, // 22: tributary.admin.v1.ConfigInfos.configs:type_name -> tributary.admin.v1.ConfigInfo
+	40, // 23: tributary.admin.v1.ListMembersResponse.members:type_name -> tributary.admin.v1.Member
+	43, // 24: tributary.admin.v1.RaftListPeersResponse.peers:type_name -> tributary.admin.v1.RaftPeer
+	47, // 25: tributary.admin.v1.GetLoggersResponse.loggers:type_name -> tributary.admin.v1.LoggerLevel
+	62, // 26: tributary.admin.v1.WorkerInfo.converters:type_name -> tributary.admin.v1.WorkerInfo.ConvertersEntry
+	28, // 27: tributary.admin.v1.WorkerInfo.plugins:type_name -> tributary.admin.v1.PluginInfo
+	54, // 28: tributary.admin.v1.LagResponse.partitions:type_name -> tributary.admin.v1.PartitionLag
+	1,  // 29: tributary.admin.v1.Admin.ServerInfo:input_type -> tributary.admin.v1.ServerInfoRequest
+	5,  // 30: tributary.admin.v1.Admin.ListConnectors:input_type -> tributary.admin.v1.ListConnectorsRequest
+	6,  // 31: tributary.admin.v1.Admin.DescribeConnectors:input_type -> tributary.admin.v1.DescribeConnectorsRequest
+	10, // 32: tributary.admin.v1.Admin.CreateConnector:input_type -> tributary.admin.v1.CreateConnectorRequest
+	11, // 33: tributary.admin.v1.Admin.PutConnectorConfig:input_type -> tributary.admin.v1.PutConnectorConfigRequest
+	13, // 34: tributary.admin.v1.Admin.GetConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 35: tributary.admin.v1.Admin.DeleteConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 36: tributary.admin.v1.Admin.GetConnectorStatus:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 37: tributary.admin.v1.Admin.GetLag:input_type -> tributary.admin.v1.ConnectorRequest
+	3,  // 38: tributary.admin.v1.Admin.WatchStatus:input_type -> tributary.admin.v1.WatchStatusRequest
+	13, // 39: tributary.admin.v1.Admin.GetTaskConfigs:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 40: tributary.admin.v1.Admin.PauseConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 41: tributary.admin.v1.Admin.ResumeConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 42: tributary.admin.v1.Admin.StopConnector:input_type -> tributary.admin.v1.ConnectorRequest
+	15, // 43: tributary.admin.v1.Admin.RestartConnector:input_type -> tributary.admin.v1.RestartConnectorRequest
+	14, // 44: tributary.admin.v1.Admin.RestartTask:input_type -> tributary.admin.v1.TaskRequest
+	13, // 45: tributary.admin.v1.Admin.GetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	25, // 46: tributary.admin.v1.Admin.AlterOffsets:input_type -> tributary.admin.v1.AlterOffsetsRequest
+	13, // 47: tributary.admin.v1.Admin.ResetOffsets:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 48: tributary.admin.v1.Admin.GetConnectorTopics:input_type -> tributary.admin.v1.ConnectorRequest
+	13, // 49: tributary.admin.v1.Admin.ResetConnectorTopics:input_type -> tributary.admin.v1.ConnectorRequest
+	27, // 50: tributary.admin.v1.Admin.ListPlugins:input_type -> tributary.admin.v1.ListPluginsRequest
+	29, // 51: tributary.admin.v1.Admin.ReloadPlugins:input_type -> tributary.admin.v1.ReloadPluginsRequest
+	32, // 52: tributary.admin.v1.Admin.GetPluginConfig:input_type -> tributary.admin.v1.PluginRequest
+	35, // 53: tributary.admin.v1.Admin.ValidateConfig:input_type -> tributary.admin.v1.ValidateConfigRequest
+	39, // 54: tributary.admin.v1.Admin.ListMembers:input_type -> tributary.admin.v1.ListMembersRequest
+	52, // 55: tributary.admin.v1.Admin.GetWorker:input_type -> tributary.admin.v1.GetWorkerRequest
+	48, // 56: tributary.admin.v1.Admin.GetLoggers:input_type -> tributary.admin.v1.GetLoggersRequest
+	50, // 57: tributary.admin.v1.Admin.SetLogLevel:input_type -> tributary.admin.v1.SetLogLevelRequest
+	42, // 58: tributary.admin.v1.Admin.RaftListPeers:input_type -> tributary.admin.v1.RaftListPeersRequest
+	45, // 59: tributary.admin.v1.Admin.RaftRemovePeer:input_type -> tributary.admin.v1.RaftPeerRequest
+	45, // 60: tributary.admin.v1.Admin.RaftTransferLeader:input_type -> tributary.admin.v1.RaftPeerRequest
+	2,  // 61: tributary.admin.v1.Admin.ServerInfo:output_type -> tributary.admin.v1.ServerInfoResponse
+	9,  // 62: tributary.admin.v1.Admin.ListConnectors:output_type -> tributary.admin.v1.ListConnectorsResponse
+	8,  // 63: tributary.admin.v1.Admin.DescribeConnectors:output_type -> tributary.admin.v1.DescribeConnectorsResponse
+	17, // 64: tributary.admin.v1.Admin.CreateConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	12, // 65: tributary.admin.v1.Admin.PutConnectorConfig:output_type -> tributary.admin.v1.PutConnectorConfigResponse
+	17, // 66: tributary.admin.v1.Admin.GetConnector:output_type -> tributary.admin.v1.ConnectorInfo
+	0,  // 67: tributary.admin.v1.Admin.DeleteConnector:output_type -> tributary.admin.v1.Empty
+	20, // 68: tributary.admin.v1.Admin.GetConnectorStatus:output_type -> tributary.admin.v1.ConnectorStatus
+	55, // 69: tributary.admin.v1.Admin.GetLag:output_type -> tributary.admin.v1.LagResponse
+	4,  // 70: tributary.admin.v1.Admin.WatchStatus:output_type -> tributary.admin.v1.StatusEvent
+	22, // 71: tributary.admin.v1.Admin.GetTaskConfigs:output_type -> tributary.admin.v1.TaskConfigsResponse
+	0,  // 72: tributary.admin.v1.Admin.PauseConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 73: tributary.admin.v1.Admin.ResumeConnector:output_type -> tributary.admin.v1.Empty
+	0,  // 74: tributary.admin.v1.Admin.StopConnector:output_type -> tributary.admin.v1.Empty
+	20, // 75: tributary.admin.v1.Admin.RestartConnector:output_type -> tributary.admin.v1.ConnectorStatus
+	0,  // 76: tributary.admin.v1.Admin.RestartTask:output_type -> tributary.admin.v1.Empty
+	23, // 77: tributary.admin.v1.Admin.GetOffsets:output_type -> tributary.admin.v1.Offsets
+	26, // 78: tributary.admin.v1.Admin.AlterOffsets:output_type -> tributary.admin.v1.Message
+	26, // 79: tributary.admin.v1.Admin.ResetOffsets:output_type -> tributary.admin.v1.Message
+	46, // 80: tributary.admin.v1.Admin.GetConnectorTopics:output_type -> tributary.admin.v1.ConnectorTopics
+	0,  // 81: tributary.admin.v1.Admin.ResetConnectorTopics:output_type -> tributary.admin.v1.Empty
+	31, // 82: tributary.admin.v1.Admin.ListPlugins:output_type -> tributary.admin.v1.ListPluginsResponse
+	30, // 83: tributary.admin.v1.Admin.ReloadPlugins:output_type -> tributary.admin.v1.ReloadPluginsResponse
+	34, // 84: tributary.admin.v1.Admin.GetPluginConfig:output_type -> tributary.admin.v1.PluginConfigResponse
+	38, // 85: tributary.admin.v1.Admin.ValidateConfig:output_type -> tributary.admin.v1.ConfigInfos
+	41, // 86: tributary.admin.v1.Admin.ListMembers:output_type -> tributary.admin.v1.ListMembersResponse
+	53, // 87: tributary.admin.v1.Admin.GetWorker:output_type -> tributary.admin.v1.WorkerInfo
+	49, // 88: tributary.admin.v1.Admin.GetLoggers:output_type -> tributary.admin.v1.GetLoggersResponse
+	51, // 89: tributary.admin.v1.Admin.SetLogLevel:output_type -> tributary.admin.v1.SetLogLevelResponse
+	44, // 90: tributary.admin.v1.Admin.RaftListPeers:output_type -> tributary.admin.v1.RaftListPeersResponse
+	0,  // 91: tributary.admin.v1.Admin.RaftRemovePeer:output_type -> tributary.admin.v1.Empty
+	0,  // 92: tributary.admin.v1.Admin.RaftTransferLeader:output_type -> tributary.admin.v1.Empty
+	61, // [61:93] is the sub-list for method output_type
+	29, // [29:61] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_tributary_admin_v1_admin_proto_init() }
@@ -2782,7 +3741,7 @@ func file_tributary_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tributary_admin_v1_admin_proto_rawDesc), len(file_tributary_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,11 +24,14 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Admin_ServerInfo_FullMethodName           = "/tributary.admin.v1.Admin/ServerInfo"
 	Admin_ListConnectors_FullMethodName       = "/tributary.admin.v1.Admin/ListConnectors"
+	Admin_DescribeConnectors_FullMethodName   = "/tributary.admin.v1.Admin/DescribeConnectors"
 	Admin_CreateConnector_FullMethodName      = "/tributary.admin.v1.Admin/CreateConnector"
 	Admin_PutConnectorConfig_FullMethodName   = "/tributary.admin.v1.Admin/PutConnectorConfig"
 	Admin_GetConnector_FullMethodName         = "/tributary.admin.v1.Admin/GetConnector"
 	Admin_DeleteConnector_FullMethodName      = "/tributary.admin.v1.Admin/DeleteConnector"
 	Admin_GetConnectorStatus_FullMethodName   = "/tributary.admin.v1.Admin/GetConnectorStatus"
+	Admin_GetLag_FullMethodName               = "/tributary.admin.v1.Admin/GetLag"
+	Admin_WatchStatus_FullMethodName          = "/tributary.admin.v1.Admin/WatchStatus"
 	Admin_GetTaskConfigs_FullMethodName       = "/tributary.admin.v1.Admin/GetTaskConfigs"
 	Admin_PauseConnector_FullMethodName       = "/tributary.admin.v1.Admin/PauseConnector"
 	Admin_ResumeConnector_FullMethodName      = "/tributary.admin.v1.Admin/ResumeConnector"
@@ -45,6 +48,9 @@ const (
 	Admin_GetPluginConfig_FullMethodName      = "/tributary.admin.v1.Admin/GetPluginConfig"
 	Admin_ValidateConfig_FullMethodName       = "/tributary.admin.v1.Admin/ValidateConfig"
 	Admin_ListMembers_FullMethodName          = "/tributary.admin.v1.Admin/ListMembers"
+	Admin_GetWorker_FullMethodName            = "/tributary.admin.v1.Admin/GetWorker"
+	Admin_GetLoggers_FullMethodName           = "/tributary.admin.v1.Admin/GetLoggers"
+	Admin_SetLogLevel_FullMethodName          = "/tributary.admin.v1.Admin/SetLogLevel"
 	Admin_RaftListPeers_FullMethodName        = "/tributary.admin.v1.Admin/RaftListPeers"
 	Admin_RaftRemovePeer_FullMethodName       = "/tributary.admin.v1.Admin/RaftRemovePeer"
 	Admin_RaftTransferLeader_FullMethodName   = "/tributary.admin.v1.Admin/RaftTransferLeader"
@@ -56,12 +62,26 @@ const (
 type AdminClient interface {
 	ServerInfo(ctx context.Context, in *ServerInfoRequest, opts ...grpc.CallOption) (*ServerInfoResponse, error)
 	ListConnectors(ctx context.Context, in *ListConnectorsRequest, opts ...grpc.CallOption) (*ListConnectorsResponse, error)
+	// DescribeConnectors returns, in one read of the replica, each connector's info, status,
+	// target state and counters: what `tributary connectors list` shows.
+	DescribeConnectors(ctx context.Context, in *DescribeConnectorsRequest, opts ...grpc.CallOption) (*DescribeConnectorsResponse, error)
 	CreateConnector(ctx context.Context, in *CreateConnectorRequest, opts ...grpc.CallOption) (*ConnectorInfo, error)
 	// PutConnectorConfig creates the connector or replaces its config.
 	PutConnectorConfig(ctx context.Context, in *PutConnectorConfigRequest, opts ...grpc.CallOption) (*PutConnectorConfigResponse, error)
 	GetConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorInfo, error)
 	DeleteConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
 	GetConnectorStatus(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*ConnectorStatus, error)
+	// GetLag returns a sink connector's lag per partition of its topics: the end offset
+	// in Kafka less the committed offset (the next record to deliver), or less the earliest
+	// offset for a partition with none committed. A source connector has no lag.
+	GetLag(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*LagResponse, error)
+	// WatchStatus streams connector and task states as they change, from the answering
+	// node's replica: first the current status of every connector watched (then an event
+	// with initial_done set), then one event per connector whose status changed, with its
+	// whole status (worker and trace included). A deleted connector gets an event with
+	// deleted set. The stream ends when the client cancels it; a node that is not caught up
+	// refuses with UNAVAILABLE.
+	WatchStatus(ctx context.Context, in *WatchStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StatusEvent], error)
 	GetTaskConfigs(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*TaskConfigsResponse, error)
 	PauseConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
 	ResumeConnector(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*Empty, error)
@@ -91,6 +111,16 @@ type AdminClient interface {
 	GetPluginConfig(ctx context.Context, in *PluginRequest, opts ...grpc.CallOption) (*PluginConfigResponse, error)
 	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ConfigInfos, error)
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
+	// GetWorker describes the workers as a Strimzi KafkaConnect resource would: the Kafka
+	// they use, their default converters, how many nodes there are and live, and the
+	// connector plugins of the answering node (tributary get kafkaconnect, apply of one).
+	GetWorker(ctx context.Context, in *GetWorkerRequest, opts ...grpc.CallOption) (*WorkerInfo, error)
+	// GetLoggers lists this node's loggers and their levels (GET /admin/loggers); with
+	// name set, only that logger (GET /admin/loggers/{name}).
+	GetLoggers(ctx context.Context, in *GetLoggersRequest, opts ...grpc.CallOption) (*GetLoggersResponse, error)
+	// SetLogLevel sets a logger's level on this node (PUT /admin/loggers/{name}); "root"
+	// sets every logger. The REST API's scope=cluster calls it on every member.
+	SetLogLevel(ctx context.Context, in *SetLogLevelRequest, opts ...grpc.CallOption) (*SetLogLevelResponse, error)
 	// Raft operator calls (tributary operator raft …); any node forwards them to the leader.
 	RaftListPeers(ctx context.Context, in *RaftListPeersRequest, opts ...grpc.CallOption) (*RaftListPeersResponse, error)
 	RaftRemovePeer(ctx context.Context, in *RaftPeerRequest, opts ...grpc.CallOption) (*Empty, error)
@@ -119,6 +149,16 @@ func (c *adminClient) ListConnectors(ctx context.Context, in *ListConnectorsRequ
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListConnectorsResponse)
 	err := c.cc.Invoke(ctx, Admin_ListConnectors_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) DescribeConnectors(ctx context.Context, in *DescribeConnectorsRequest, opts ...grpc.CallOption) (*DescribeConnectorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeConnectorsResponse)
+	err := c.cc.Invoke(ctx, Admin_DescribeConnectors_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +214,35 @@ func (c *adminClient) GetConnectorStatus(ctx context.Context, in *ConnectorReque
 	}
 	return out, nil
 }
+
+func (c *adminClient) GetLag(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*LagResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LagResponse)
+	err := c.cc.Invoke(ctx, Admin_GetLag_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) WatchStatus(ctx context.Context, in *WatchStatusRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StatusEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Admin_ServiceDesc.Streams[0], Admin_WatchStatus_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchStatusRequest, StatusEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Admin_WatchStatusClient = grpc.ServerStreamingClient[StatusEvent]
 
 func (c *adminClient) GetTaskConfigs(ctx context.Context, in *ConnectorRequest, opts ...grpc.CallOption) (*TaskConfigsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -335,6 +404,36 @@ func (c *adminClient) ListMembers(ctx context.Context, in *ListMembersRequest, o
 	return out, nil
 }
 
+func (c *adminClient) GetWorker(ctx context.Context, in *GetWorkerRequest, opts ...grpc.CallOption) (*WorkerInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WorkerInfo)
+	err := c.cc.Invoke(ctx, Admin_GetWorker_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) GetLoggers(ctx context.Context, in *GetLoggersRequest, opts ...grpc.CallOption) (*GetLoggersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLoggersResponse)
+	err := c.cc.Invoke(ctx, Admin_GetLoggers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SetLogLevel(ctx context.Context, in *SetLogLevelRequest, opts ...grpc.CallOption) (*SetLogLevelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetLogLevelResponse)
+	err := c.cc.Invoke(ctx, Admin_SetLogLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) RaftListPeers(ctx context.Context, in *RaftListPeersRequest, opts ...grpc.CallOption) (*RaftListPeersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RaftListPeersResponse)
@@ -371,12 +470,26 @@ func (c *adminClient) RaftTransferLeader(ctx context.Context, in *RaftPeerReques
 type AdminServer interface {
 	ServerInfo(context.Context, *ServerInfoRequest) (*ServerInfoResponse, error)
 	ListConnectors(context.Context, *ListConnectorsRequest) (*ListConnectorsResponse, error)
+	// DescribeConnectors returns, in one read of the replica, each connector's info, status,
+	// target state and counters: what `tributary connectors list` shows.
+	DescribeConnectors(context.Context, *DescribeConnectorsRequest) (*DescribeConnectorsResponse, error)
 	CreateConnector(context.Context, *CreateConnectorRequest) (*ConnectorInfo, error)
 	// PutConnectorConfig creates the connector or replaces its config.
 	PutConnectorConfig(context.Context, *PutConnectorConfigRequest) (*PutConnectorConfigResponse, error)
 	GetConnector(context.Context, *ConnectorRequest) (*ConnectorInfo, error)
 	DeleteConnector(context.Context, *ConnectorRequest) (*Empty, error)
 	GetConnectorStatus(context.Context, *ConnectorRequest) (*ConnectorStatus, error)
+	// GetLag returns a sink connector's lag per partition of its topics: the end offset
+	// in Kafka less the committed offset (the next record to deliver), or less the earliest
+	// offset for a partition with none committed. A source connector has no lag.
+	GetLag(context.Context, *ConnectorRequest) (*LagResponse, error)
+	// WatchStatus streams connector and task states as they change, from the answering
+	// node's replica: first the current status of every connector watched (then an event
+	// with initial_done set), then one event per connector whose status changed, with its
+	// whole status (worker and trace included). A deleted connector gets an event with
+	// deleted set. The stream ends when the client cancels it; a node that is not caught up
+	// refuses with UNAVAILABLE.
+	WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[StatusEvent]) error
 	GetTaskConfigs(context.Context, *ConnectorRequest) (*TaskConfigsResponse, error)
 	PauseConnector(context.Context, *ConnectorRequest) (*Empty, error)
 	ResumeConnector(context.Context, *ConnectorRequest) (*Empty, error)
@@ -406,6 +519,16 @@ type AdminServer interface {
 	GetPluginConfig(context.Context, *PluginRequest) (*PluginConfigResponse, error)
 	ValidateConfig(context.Context, *ValidateConfigRequest) (*ConfigInfos, error)
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
+	// GetWorker describes the workers as a Strimzi KafkaConnect resource would: the Kafka
+	// they use, their default converters, how many nodes there are and live, and the
+	// connector plugins of the answering node (tributary get kafkaconnect, apply of one).
+	GetWorker(context.Context, *GetWorkerRequest) (*WorkerInfo, error)
+	// GetLoggers lists this node's loggers and their levels (GET /admin/loggers); with
+	// name set, only that logger (GET /admin/loggers/{name}).
+	GetLoggers(context.Context, *GetLoggersRequest) (*GetLoggersResponse, error)
+	// SetLogLevel sets a logger's level on this node (PUT /admin/loggers/{name}); "root"
+	// sets every logger. The REST API's scope=cluster calls it on every member.
+	SetLogLevel(context.Context, *SetLogLevelRequest) (*SetLogLevelResponse, error)
 	// Raft operator calls (tributary operator raft …); any node forwards them to the leader.
 	RaftListPeers(context.Context, *RaftListPeersRequest) (*RaftListPeersResponse, error)
 	RaftRemovePeer(context.Context, *RaftPeerRequest) (*Empty, error)
@@ -426,6 +549,9 @@ func (UnimplementedAdminServer) ServerInfo(context.Context, *ServerInfoRequest) 
 func (UnimplementedAdminServer) ListConnectors(context.Context, *ListConnectorsRequest) (*ListConnectorsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListConnectors not implemented")
 }
+func (UnimplementedAdminServer) DescribeConnectors(context.Context, *DescribeConnectorsRequest) (*DescribeConnectorsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DescribeConnectors not implemented")
+}
 func (UnimplementedAdminServer) CreateConnector(context.Context, *CreateConnectorRequest) (*ConnectorInfo, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateConnector not implemented")
 }
@@ -440,6 +566,12 @@ func (UnimplementedAdminServer) DeleteConnector(context.Context, *ConnectorReque
 }
 func (UnimplementedAdminServer) GetConnectorStatus(context.Context, *ConnectorRequest) (*ConnectorStatus, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetConnectorStatus not implemented")
+}
+func (UnimplementedAdminServer) GetLag(context.Context, *ConnectorRequest) (*LagResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetLag not implemented")
+}
+func (UnimplementedAdminServer) WatchStatus(*WatchStatusRequest, grpc.ServerStreamingServer[StatusEvent]) error {
+	return status.Errorf(codes.Unimplemented, "method WatchStatus not implemented")
 }
 func (UnimplementedAdminServer) GetTaskConfigs(context.Context, *ConnectorRequest) (*TaskConfigsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetTaskConfigs not implemented")
@@ -488,6 +620,15 @@ func (UnimplementedAdminServer) ValidateConfig(context.Context, *ValidateConfigR
 }
 func (UnimplementedAdminServer) ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListMembers not implemented")
+}
+func (UnimplementedAdminServer) GetWorker(context.Context, *GetWorkerRequest) (*WorkerInfo, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetWorker not implemented")
+}
+func (UnimplementedAdminServer) GetLoggers(context.Context, *GetLoggersRequest) (*GetLoggersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetLoggers not implemented")
+}
+func (UnimplementedAdminServer) SetLogLevel(context.Context, *SetLogLevelRequest) (*SetLogLevelResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SetLogLevel not implemented")
 }
 func (UnimplementedAdminServer) RaftListPeers(context.Context, *RaftListPeersRequest) (*RaftListPeersResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RaftListPeers not implemented")
@@ -551,6 +692,24 @@ func _Admin_ListConnectors_Handler(srv interface{}, ctx context.Context, dec fun
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServer).ListConnectors(ctx, req.(*ListConnectorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_DescribeConnectors_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DescribeConnectorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).DescribeConnectors(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_DescribeConnectors_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).DescribeConnectors(ctx, req.(*DescribeConnectorsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -644,6 +803,35 @@ func _Admin_GetConnectorStatus_Handler(srv interface{}, ctx context.Context, dec
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _Admin_GetLag_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConnectorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetLag(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetLag_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetLag(ctx, req.(*ConnectorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_WatchStatus_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchStatusRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServer).WatchStatus(m, &grpc.GenericServerStream[WatchStatusRequest, StatusEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Admin_WatchStatusServer = grpc.ServerStreamingServer[StatusEvent]
 
 func _Admin_GetTaskConfigs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ConnectorRequest)
@@ -933,6 +1121,60 @@ func _Admin_ListMembers_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_GetWorker_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWorkerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetWorker(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetWorker_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetWorker(ctx, req.(*GetWorkerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_GetLoggers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLoggersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetLoggers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetLoggers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetLoggers(ctx, req.(*GetLoggersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SetLogLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLogLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetLogLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetLogLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetLogLevel(ctx, req.(*SetLogLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_RaftListPeers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RaftListPeersRequest)
 	if err := dec(in); err != nil {
@@ -1003,6 +1245,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Admin_ListConnectors_Handler,
 		},
 		{
+			MethodName: "DescribeConnectors",
+			Handler:    _Admin_DescribeConnectors_Handler,
+		},
+		{
 			MethodName: "CreateConnector",
 			Handler:    _Admin_CreateConnector_Handler,
 		},
@@ -1021,6 +1267,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetConnectorStatus",
 			Handler:    _Admin_GetConnectorStatus_Handler,
+		},
+		{
+			MethodName: "GetLag",
+			Handler:    _Admin_GetLag_Handler,
 		},
 		{
 			MethodName: "GetTaskConfigs",
@@ -1087,6 +1337,18 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Admin_ListMembers_Handler,
 		},
 		{
+			MethodName: "GetWorker",
+			Handler:    _Admin_GetWorker_Handler,
+		},
+		{
+			MethodName: "GetLoggers",
+			Handler:    _Admin_GetLoggers_Handler,
+		},
+		{
+			MethodName: "SetLogLevel",
+			Handler:    _Admin_SetLogLevel_Handler,
+		},
+		{
 			MethodName: "RaftListPeers",
 			Handler:    _Admin_RaftListPeers_Handler,
 		},
@@ -1099,6 +1361,12 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Admin_RaftTransferLeader_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchStatus",
+			Handler:       _Admin_WatchStatus_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "tributary/admin/v1/admin.proto",
 }
