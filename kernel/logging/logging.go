@@ -1,7 +1,3 @@
-// Package logging gives the kernel's log/slog output named loggers whose levels can be
-// changed while the node runs, as Kafka Connect's /admin/loggers changes log4j's: each
-// logger (one per kernel package, one per plugin binary) has its own level, "root" sets
-// them all, and a level set takes effect on the next line logged.
 package logging
 
 import (

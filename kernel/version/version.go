@@ -1,6 +1,3 @@
-// Package version holds what a build of Tributary is: its version and the commit it was
-// built from. The Makefile sets both with -ldflags -X; a plain go build reports the
-// module's version and VCS revision as the Go toolchain recorded them, if any.
 package version
 
 import "runtime/debug"
