@@ -20,9 +20,9 @@ import (
 // Consistently, instead.
 var sleepAllowed = map[string]string{
 	"plugins/testsvc/poll.go:WaitFor": "the poll-until-deadline loop every test waits in",
-	"kernel/runtime/bench_test.go:BenchmarkSourceVsRawProducer": "a benchmark: a 1 ms check for " +
+	"kernel/herder/bench_test.go:BenchmarkSourceVsRawProducer": "a benchmark: a 1 ms check for " +
 		"the last record bounds the error of the measured time, and b.Loop bounds the run",
-	"kernel/runtime/bench_test.go:BenchmarkSinkVsRawConsumer": "a benchmark, as BenchmarkSourceVsRawProducer",
+	"kernel/herder/bench_test.go:BenchmarkSinkVsRawConsumer": "a benchmark, as BenchmarkSourceVsRawProducer",
 }
 
 // TestNoFixedSleepsInTests walks the repository's test code (every _test.go file, and
