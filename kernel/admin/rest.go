@@ -347,8 +347,10 @@ func decodeBody(req *http.Request, v any) error {
 		}
 		return badRequest("Request body is not valid JSON: %v", err)
 	}
-	if dec.More() {
-		return badRequest("Request body has more than one JSON value")
+	// Anything but white space after the value (a second value, a stray '}') is not a
+	// JSON document: More alone misses a closing delimiter.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("Request body has more than one JSON value or data after it")
 	}
 	return nil
 }

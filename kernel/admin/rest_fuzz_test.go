@@ -67,7 +67,11 @@ func serveREST(h http.Handler, method, path string, body []byte) (int, []byte, h
 // error body, and a 400 when body is not JSON.
 func checkRefusal(t *testing.T, what string, body []byte, code int, resp []byte, h http.Header) {
 	t.Helper()
-	if code >= 500 {
+	// The one 5xx a body may cause is upstream's own answer to a field
+	// CreateConnectorRequest does not know (Jackson's "Unrecognized field", a 500 in
+	// Kafka Connect), which issue 16 asks us to keep; it names the field.
+	unrecognized := code == http.StatusInternalServerError && bytes.Contains(resp, []byte(`"message":"Unrecognized field `))
+	if code >= 500 && !unrecognized {
 		t.Fatalf("%s with body %q: %d %s; a request body must never cause a 5xx", what, body, code, resp)
 	}
 	if code < 400 {
