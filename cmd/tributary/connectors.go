@@ -46,6 +46,7 @@ only while it is STOPPED.
 		newConnectorsStatusCmd(),
 		&cobra.Command{Use: "config NAME", Short: "Show a connector's config (secrets masked)", Args: cobra.ExactArgs(1), RunE: connectorsConfig},
 		newOffsetsCmd(),
+		newTopicsCmd(),
 		targetCmd("pause", "Pause a connector's tasks; they keep their resources", "paused", adminv1.AdminClient.PauseConnector),
 		targetCmd("resume", "Resume a paused or stopped connector", "resumed", adminv1.AdminClient.ResumeConnector),
 		targetCmd("stop", "Stop a connector: its tasks shut down, config and offsets stay", "stopped", adminv1.AdminClient.StopConnector),

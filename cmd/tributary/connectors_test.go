@@ -23,6 +23,8 @@ func TestConnectorsCommands(t *testing.T) {
 	n.apply(t, &clusterv1.Command{Cmd: &clusterv1.Command_CommitOffsets{CommitOffsets: &clusterv1.CommitOffsets{Tasks: []*clusterv1.TaskOffsets{{
 		Task: &clusterv1.TaskID{Connector: "my-source-connector"}, Epoch: epoch,
 		Source: []*clusterv1.SourceOffset{{Partition: []byte(`{"filename":"/opt/kafka/LICENSE"}`), Offset: []byte(`{"position":1234}`)}}}}}}})
+	n.apply(t, &clusterv1.Command{Cmd: &clusterv1.Command_RecordActiveTopics{RecordActiveTopics: &clusterv1.RecordActiveTopics{
+		Connector: "my-source-connector", Topics: []string{"my-topic"}}}})
 
 	steps := []struct {
 		args []string
@@ -63,6 +65,17 @@ topics           my-topic
 		{[]string{"connectors", "offsets", "my-source-connector"}, `PARTITION                          OFFSET
 {"filename":"/opt/kafka/LICENSE"}  {"position":1234}
 `},
+		{[]string{"connectors", "topics", "my-source-connector"}, "TOPIC\nmy-topic\n"},
+		{[]string{"connectors", "topics", "my-source-connector", "-o", "json"}, `{
+  "my-source-connector": {
+    "topics": [
+      "my-topic"
+    ]
+  }
+}
+`},
+		{[]string{"connectors", "topics", "my-source-connector", "--reset"}, "active topics of my-source-connector reset\n"},
+		{[]string{"connectors", "topics", "my-source-connector"}, "TOPIC\n"},
 		{[]string{"connectors", "pause", "my-sink-connector"}, "connector my-sink-connector paused\n"},
 		{[]string{"connectors", "stop", "my-sink-connector"}, "connector my-sink-connector stopped\n"},
 		{[]string{"connectors", "status", "my-sink-connector"}, `CONNECTOR  my-sink-connector
