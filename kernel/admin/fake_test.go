@@ -229,3 +229,23 @@ func (f *fixture) report(t *testing.T, connector string, task int32, st clusterv
 		Status: &clusterv1.TaskStatus{Task: &clusterv1.TaskID{Connector: connector, Task: task}, State: st,
 			WorkerId: node, Trace: trace, Epoch: f.epoch(connector, task)}}}})
 }
+
+// conn serves the fixture's service (admin, health, reflection) on a loopback listener
+// until the test ends and returns a client connection to it.
+func (f *fixture) conn(t *testing.T) *grpc.ClientConn {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	f.svc.Register(g)
+	go g.Serve(lis)
+	t.Cleanup(g.Stop)
+	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}

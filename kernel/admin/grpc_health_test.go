@@ -1,11 +1,9 @@
 package admin
 
 import (
-	"net"
 	"testing"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 )
@@ -16,19 +14,7 @@ func TestGRPCHealthFollowsTheCluster(t *testing.T) {
 	f := newFixture(t)
 	h := Health{Leader: "node-1", Known: true, CaughtUp: true}
 	f.svc.cfg.Health = func() Health { return h }
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	f.svc.Register(g)
-	go g.Serve(lis)
-	t.Cleanup(g.Stop)
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
+	cc := f.conn(t)
 	hc := healthpb.NewHealthClient(cc)
 	for _, c := range []struct {
 		what   string

@@ -1,13 +1,10 @@
 package admin
 
 import (
-	"net"
 	"slices"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
@@ -18,19 +15,7 @@ import (
 // The admin service, health and reflection answer over a real loopback listener.
 func TestGRPCServer(t *testing.T) {
 	f := newFixture(t)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	f.svc.Register(g)
-	go g.Serve(lis)
-	t.Cleanup(g.Stop)
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
+	cc := f.conn(t)
 
 	hc := healthpb.NewHealthClient(cc)
 	for _, svc := range []string{"", "tributary.admin.v1.Admin"} {

@@ -2,15 +2,12 @@ package admin
 
 import (
 	"context"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	adminv1 "github.com/tributary-dev/tributary/proto/tributary/admin/v1"
@@ -19,20 +16,7 @@ import (
 
 func (f *fixture) client(t *testing.T) adminv1.AdminClient {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	f.svc.Register(g)
-	go g.Serve(lis)
-	t.Cleanup(g.Stop)
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
-	return adminv1.NewAdminClient(cc)
+	return adminv1.NewAdminClient(f.conn(t))
 }
 
 // recvUntil reads events until ok accepts one, failing on a stream error.
