@@ -82,12 +82,22 @@ func ReadOnlyMethod(fullMethod string) bool {
 	return false
 }
 
+// authorizationKey is the context key of a REST caller's Authorization header.
+type authorizationKey struct{}
+
+// withAuthorization keeps a REST caller's Authorization header in ctx, for ForwardAuth
+// only: it is not put on every gRPC call made with ctx (a Raft write forwarded to the
+// leader must not carry the caller's password).
+func withAuthorization(ctx context.Context, header string) context.Context {
+	return context.WithValue(ctx, authorizationKey{}, header)
+}
+
 // ForwardAuth passes the caller's authorization on to the node a request is forwarded to,
-// so that node checks the same caller: a gRPC caller's "authorization" metadata, or a REST
-// caller's Authorization header (BasicAuth.Handler puts it in the request's context).
+// so that node checks the same caller: a REST caller's Authorization header (BasicAuth's
+// handler keeps it in the request's context), or a gRPC caller's "authorization" metadata.
 func ForwardAuth(ctx context.Context) context.Context {
-	if md, ok := metadata.FromOutgoingContext(ctx); ok && len(md.Get("authorization")) > 0 {
-		return ctx // a REST request's, already on its way
+	if h, _ := ctx.Value(authorizationKey{}).(string); h != "" {
+		return metadata.AppendToOutgoingContext(ctx, "authorization", h)
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	if v := md.Get("authorization"); len(v) > 0 {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-
-	"google.golang.org/grpc/metadata"
 )
 
 // BasicAuth is HTTP middleware that authenticates every request with Basic credentials
@@ -51,8 +49,7 @@ func (a *BasicAuth) Handler(next http.Handler) http.Handler {
 		}
 		// A request the node passes on to another node's admin service (log levels with
 		// scope=cluster, members through the leader) carries the same credentials.
-		ctx := metadata.AppendToOutgoingContext(r.Context(), "authorization", r.Header.Get("Authorization"))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(withAuthorization(r.Context(), r.Header.Get("Authorization"))))
 	})
 }
 
