@@ -122,8 +122,7 @@ type Runtime struct {
 	// in a handoff, so it releases each once.
 	released map[state.TaskKey]uint64
 	running  bool
-	stopped  bool            // Run's context ended: start nothing more
-	ctx      context.Context // Run's
+	ctx      context.Context // Run's: once it has ended, nothing more starts
 	kick     chan struct{}
 
 	commitMu sync.Mutex // one offset commit at a time, so they apply in the order taken
@@ -231,18 +230,19 @@ func (r *Runtime) Run(ctx context.Context) error {
 		defer close(commitsDone)
 		r.commitLoop(commitCtx)
 	}()
-	<-ctx.Done()
-	r.mu.Lock()
-	r.stopped = true // Start starts nothing more
-	r.mu.Unlock()
+	<-ctx.Done() // Start and Release start nothing more
 	r.stopAllWithin(r.cfg.ShutdownTimeout)
 	stopCommits()
 	<-commitsDone
 	r.mu.Lock()
-	r.running, r.stopped = false, false
+	r.running = false
 	r.mu.Unlock()
 	return nil
 }
+
+// accepting reports whether Run is running and its context has not ended, so new
+// instances may start. r.mu is held.
+func (r *Runtime) accepting() bool { return r.running && r.ctx.Err() == nil }
 
 // Changed is signalled when an instance has ended, so the herder decides again (a task
 // given back to this node starts anew once its old instance has stopped).
@@ -322,7 +322,7 @@ func (r *Runtime) Snapshot() (instances map[state.TaskKey]Instance, refused, rel
 func (r *Runtime) Start(key state.TaskKey, assignment *clusterv1.Assignment, connector *clusterv1.Connector) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.running || r.stopped || r.tasks[key] != nil || key.Task < 0 || int(key.Task) >= len(connector.GetTasks()) {
+	if !r.accepting() || r.tasks[key] != nil || key.Task < 0 || int(key.Task) >= len(connector.GetTasks()) {
 		return false
 	}
 	ctx := r.ctx
@@ -371,7 +371,7 @@ func (r *Runtime) Handoff(key state.TaskKey) {
 func (r *Runtime) Release(key state.TaskKey, epoch uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.running || r.stopped || r.tasks[key] != nil || r.released[key] >= epoch {
+	if !r.accepting() || r.tasks[key] != nil || r.released[key] >= epoch {
 		return
 	}
 	r.released[key] = epoch
