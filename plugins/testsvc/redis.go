@@ -201,8 +201,11 @@ func StartRedisCluster(t testing.TB, masters int) *RedisCluster {
 	t.Helper()
 	c := &RedisCluster{}
 	for range max(masters, 3) {
+		// The cluster bus port is chosen free as the data port is: left to redis-server it
+		// is the data port + 10000, which nothing checks and another process may hold.
 		c.Nodes = append(c.Nodes, StartRedis(t, RedisOptions{Args: []string{"--cluster-enabled", "yes",
-			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"}}))
+			"--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000",
+			"--cluster-port", strconv.Itoa(FreePort(t))}}))
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs()...)
 	if out, err := c.Nodes[0].CLI(append(args, "--cluster-replicas", "0", "--cluster-yes")...); err != nil {
