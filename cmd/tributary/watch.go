@@ -306,7 +306,13 @@ func waitApplied(ctx context.Context, c adminv1.AdminClient, w io.Writer, specs 
 			want[s.Name] = "RUNNING"
 		}
 	}
-	s, err := c.WatchStatus(ctx, &adminv1.WatchStatusRequest{})
+	// The timeout is kept here, not sent with the stream: a server that saw the deadline
+	// first would end the stream (EOF) before ctx says it has passed. The stream is
+	// cancelled once ctx ends, so a failed Recv then always finds ctx.Err() set.
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	s, err := c.WatchStatus(sctx, &adminv1.WatchStatusRequest{})
 	if err != nil {
 		return err
 	}
