@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"sync"
 	"unsafe"
@@ -20,9 +21,14 @@ const maxBatchSlabs = 4096
 // records, their values, schemas and the wrappers of string and bytes values allocated
 // in slabs per batch instead of one by one; other kinds of values, and headers, go
 // through the generated code. other is called with every top-level field that is not a
-// record.
-func decodeBatch(b []byte, recordsField protowire.Number, other func(num protowire.Number, typ protowire.Type, b []byte) (int, error)) ([]*pluginv1.Record, error) {
+// record or a schema of the batch's table.
+//
+// schemasField (0: none) holds the batch's table of schemas, which records name by
+// key_schema_ref and value_schema_ref: those records get the table's schema as their
+// key_schema or value_schema, so receivers never see a reference, nor the table.
+func decodeBatch(b []byte, recordsField, schemasField protowire.Number, other func(num protowire.Number, typ protowire.Type, b []byte) (int, error)) ([]*pluginv1.Record, error) {
 	n := 0
+	var table [][]byte
 	for rest := b; len(rest) > 0; {
 		num, typ, l := protowire.ConsumeTag(rest)
 		if l < 0 {
@@ -35,13 +41,27 @@ func decodeBatch(b []byte, recordsField protowire.Number, other func(num protowi
 		if num == recordsField && typ == protowire.BytesType {
 			n++
 		}
+		if num == schemasField && schemasField != 0 && typ == protowire.BytesType {
+			sb, _ := protowire.ConsumeBytes(rest[l:])
+			table = append(table, sb)
+		}
 		rest = rest[l+m:]
 	}
 	s := newSlabs(n)
+	if len(table) > 0 {
+		s.table = make([]tableSchema, len(table))
+		for i, sb := range table {
+			s.table[i].b = sb
+		}
+	}
 	out := make([]*pluginv1.Record, 0, n)
 	for len(b) > 0 {
 		num, typ, l := protowire.ConsumeTag(b)
 		b = b[l:]
+		if num == schemasField && schemasField != 0 && typ == protowire.BytesType {
+			b = b[protowire.ConsumeFieldValue(num, typ, b):] // read in the first pass
+			continue
+		}
 		if num != recordsField || typ != protowire.BytesType {
 			// Not a record; a records field of another wire type is an unknown field to
 			// protobuf, and skipped as one.
@@ -91,6 +111,32 @@ type slabs struct {
 		b []byte
 		s *pluginv1.Schema
 	}
+	// The batch's table of schemas (PollResponse.schemas), decoded when first named.
+	table []tableSchema
+}
+
+// tableSchema is one schema of a batch's table: its encoding, and what it decoded to as
+// a key (0) and as a value (1) schema.
+type tableSchema struct {
+	b []byte
+	s [2]*pluginv1.Schema
+}
+
+// ref returns the schema of the table the 1-based ref names, as a key (which 0) or
+// value (1) schema.
+func (s *slabs) ref(which int, ref uint64) (*pluginv1.Schema, error) {
+	if ref == 0 || ref > uint64(len(s.table)) {
+		return nil, fmt.Errorf("a record names schema %d of a batch of %d schemas", ref, len(s.table))
+	}
+	t := &s.table[ref-1]
+	if t.s[which] == nil {
+		sch, err := schemas[which].get(t.b)
+		if err != nil {
+			return nil, err
+		}
+		t.s[which] = sch
+	}
+	return t.s[which], nil
 }
 
 func newSlabs(n int) *slabs {
@@ -154,6 +200,7 @@ func (s *slabs) fieldSlice(n int) []*pluginv1.Field {
 }
 
 func (s *slabs) record(r *pluginv1.Record, b []byte) error {
+	var refs [2]uint64 // key_schema_ref, value_schema_ref
 	for len(b) > 0 {
 		num, typ, l := protowire.ConsumeTag(b)
 		if l < 0 {
@@ -195,7 +242,7 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 			if err != nil {
 				return err
 			}
-		case typ == protowire.VarintType && (num == RecPartition || num == RecTimestamp || num == RecKafkaOff):
+		case typ == protowire.VarintType && (num == RecPartition || num == RecTimestamp || num == RecKafkaOff || num == RecKeyRef || num == RecValRef):
 			var v uint64
 			v, m = protowire.ConsumeVarint(b)
 			switch num {
@@ -205,6 +252,10 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 				r.TimestampMs = int64(v)
 			case RecKafkaOff:
 				r.KafkaOffset = int64(v)
+			case RecKeyRef:
+				refs[0] = uint64(uint32(v))
+			case RecValRef:
+				refs[1] = uint64(uint32(v))
 			}
 		default:
 			m = protowire.ConsumeFieldValue(num, typ, b)
@@ -213,6 +264,22 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 			return protowire.ParseError(m)
 		}
 		b = b[m:]
+	}
+	for which, ref := range refs {
+		if ref == 0 {
+			continue
+		}
+		dst := &r.KeySchema
+		if which == 1 {
+			dst = &r.ValueSchema
+		}
+		if *dst != nil {
+			return fmt.Errorf("a record has both an inline %s schema and a reference to one", [2]string{"key", "value"}[which])
+		}
+		var err error
+		if *dst, err = s.ref(which, ref); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -67,11 +67,11 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 		*m = data.Materialize()
 		return nil
 	case *pluginv1.PollResponse:
-		recs, err := decodeBatch(data.Materialize(), PollRecords, skipField)
+		recs, err := decodeBatch(data.Materialize(), PollRecords, PollSchemas, skipField)
 		m.Records = recs
 		return err
 	case *pluginv1.PutRequest:
-		recs, err := decodeBatch(data.Materialize(), PutRecords, func(num protowire.Number, typ protowire.Type, b []byte) (int, error) {
+		recs, err := decodeBatch(data.Materialize(), PutRecords, 0, func(num protowire.Number, typ protowire.Type, b []byte) (int, error) {
 			if num == PutHandle && typ == protowire.BytesType {
 				h, n := protowire.ConsumeBytes(b)
 				if n < 0 {

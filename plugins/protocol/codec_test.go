@@ -170,3 +170,55 @@ func repeatedSchemaBatch() []byte {
 	}
 	return b
 }
+
+// tableBatch is sampleRecords as a PollResponse whose records name their schemas in the
+// batch's table (as the Go SDK sends them) instead of carrying them inline.
+func tableBatch() *pluginv1.PollResponse {
+	recs := sampleRecords()
+	str := &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING, Name: "s"}
+	recs[0].KeySchemaRef, recs[0].ValueSchemaRef = 2, 1
+	recs[1].ValueSchemaRef = 1 // recs[1] keeps its inline key schema
+	return &pluginv1.PollResponse{Records: recs, Schemas: []*pluginv1.Schema{str, recs[1].KeySchema}}
+}
+
+// A batch's schema table is resolved: receivers get each record's schemas as if they had
+// been inline, key and value schemas never share a pointer, and a record naming a schema
+// the table lacks, or naming one while carrying one inline, fails the batch.
+func TestSchemaTableResolved(t *testing.T) {
+	in := tableBatch()
+	data, err := Codec.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pluginv1.PollResponse
+	if err := Codec.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(in).(*pluginv1.PollResponse)
+	resolveSchemaRefs(want)
+	if !proto.Equal(&got, want) {
+		t.Fatalf("decoded %v\nwant %v", &got, want)
+	}
+	r := got.Records
+	if r[0].ValueSchema != r[1].ValueSchema {
+		t.Error("records naming one table schema got two decoded schemas")
+	}
+	if r[0].KeySchema == r[1].ValueSchema || r[0].KeySchema == r[0].ValueSchema {
+		t.Error("a key and a value schema share a pointer")
+	}
+	for name, bad := range map[string]func(*pluginv1.PollResponse){
+		"a reference past the table":   func(p *pluginv1.PollResponse) { p.Records[2].ValueSchemaRef = 3 },
+		"both inline and by reference": func(p *pluginv1.PollResponse) { p.Records[1].KeySchemaRef = 1 },
+	} {
+		p := tableBatch()
+		bad(p)
+		b, err := proto.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got pluginv1.PollResponse
+		if err := Codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &got); err == nil {
+			t.Errorf("%s: decoded without an error", name)
+		}
+	}
+}

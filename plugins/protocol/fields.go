@@ -5,6 +5,7 @@ package protocol
 // TestFieldNumbers checks every one against the generated descriptors.
 const (
 	PollRecords = 1 // PollResponse.records
+	PollSchemas = 2 // PollResponse.schemas
 	PutHandle   = 1 // PutRequest.handle
 	PutRecords  = 2 // PutRequest.records
 
@@ -19,6 +20,8 @@ const (
 	RecSrcPart   = 9
 	RecSrcOffset = 10
 	RecKafkaOff  = 11
+	RecKeyRef    = 12 // Record.key_schema_ref
+	RecValRef    = 13 // Record.value_schema_ref
 
 	ValBool   = 1 // Value.bool_value
 	ValInt    = 2

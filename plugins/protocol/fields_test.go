@@ -17,6 +17,7 @@ func TestFieldNumbers(t *testing.T) {
 		num   protoreflect.FieldNumber
 	}{
 		{&pluginv1.PollResponse{}, "records", PollRecords},
+		{&pluginv1.PollResponse{}, "schemas", PollSchemas},
 		{&pluginv1.PutRequest{}, "handle", PutHandle},
 		{&pluginv1.PutRequest{}, "records", PutRecords},
 		{&pluginv1.Record{}, "topic", RecTopic},
@@ -30,6 +31,8 @@ func TestFieldNumbers(t *testing.T) {
 		{&pluginv1.Record{}, "source_partition", RecSrcPart},
 		{&pluginv1.Record{}, "source_offset", RecSrcOffset},
 		{&pluginv1.Record{}, "kafka_offset", RecKafkaOff},
+		{&pluginv1.Record{}, "key_schema_ref", RecKeyRef},
+		{&pluginv1.Record{}, "value_schema_ref", RecValRef},
 		{&pluginv1.Value{}, "bool_value", ValBool},
 		{&pluginv1.Value{}, "int_value", ValInt},
 		{&pluginv1.Value{}, "double_value", ValDouble},

@@ -16,6 +16,9 @@ import (
 
 func FuzzDecodePollResponse(f *testing.F) {
 	seedBatches(f, func(recs []*pluginv1.Record) proto.Message { return &pluginv1.PollResponse{Records: recs} })
+	if b, err := proto.Marshal(tableBatch()); err == nil {
+		f.Add(b) // records naming the schemas of the batch's table
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got, want pluginv1.PollResponse
 		checkDecode(t, b, &got, &want)
@@ -54,6 +57,7 @@ func checkDecode(t *testing.T, b []byte, got, want proto.Message) {
 	werr := proto.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, want)
 	switch {
 	case err == nil && werr == nil:
+		resolveSchemaRefs(want)
 		// Unknown fields are kept by the generated code ours uses for nested messages and
 		// dropped by want's decoding; they carry nothing either end reads.
 		if rb, merr := proto.Marshal(got); merr == nil {
@@ -70,4 +74,24 @@ func checkDecode(t *testing.T, b []byte, got, want proto.Message) {
 	// uses for nested messages refuses a known field of the wrong wire type, which the
 	// library skips as unknown, and the library refuses invalid UTF-8 in a string, which
 	// ours keeps as bytes. A refused batch fails the call, and the task, visibly.
+}
+
+// resolveSchemaRefs makes of a PollResponse as the protobuf library decodes it what the
+// batch decoder hands receivers: each record's schema references replaced by the
+// schemas of the batch's table they name, and no table.
+func resolveSchemaRefs(m proto.Message) {
+	p, ok := m.(*pluginv1.PollResponse)
+	if !ok {
+		return
+	}
+	for _, r := range p.Records {
+		if ref := r.KeySchemaRef; ref > 0 && int(ref) <= len(p.Schemas) {
+			r.KeySchema = proto.Clone(p.Schemas[ref-1]).(*pluginv1.Schema)
+		}
+		if ref := r.ValueSchemaRef; ref > 0 && int(ref) <= len(p.Schemas) {
+			r.ValueSchema = proto.Clone(p.Schemas[ref-1]).(*pluginv1.Schema)
+		}
+		r.KeySchemaRef, r.ValueSchemaRef = 0, 0
+	}
+	p.Schemas = nil
 }

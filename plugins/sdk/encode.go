@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -41,12 +40,16 @@ type encoder struct {
 	partitions [2]cached
 	next       int
 
-	// The encodings of the schemas seen last, by pointer and field: a task's records
-	// mostly share a few schemas. Weak pointers: an entry keeps no schema alive, and an
-	// address reused by another schema is no match.
+	// The encodings of the schemas seen last, by pointer: a task's records mostly share
+	// a few schemas. Weak pointers: an entry keeps no schema alive, and an address reused
+	// by another schema is no match.
 	schemas    [8]encodedSchema
 	nextSchema int
 	batch      uint64 // counts encodePoll calls, for encodedSchema.seen
+	// table is the batch's PollResponse.schemas, which its records name by
+	// key_schema_ref and value_schema_ref: each schema goes over the wire once a batch
+	// instead of once a record (a change event's schema is most of its size).
+	table [][]byte
 
 	at path // where the value being encoded sits, for errors
 }
@@ -59,11 +62,12 @@ type cached struct {
 type encodedSchema struct {
 	addr uintptr // s's address, to pass over other entries without resolving s
 	s    weak.Pointer[data.Schema]
-	num  protowire.Number
-	enc  []byte // the field num holding the schema
+	enc  []byte // the Schema message
 	// seen is the batch in which s was last found at addr: for the rest of that batch
 	// the address is s's (the batch's records hold it), no need to resolve s again.
 	seen uint64
+	// ref is s's 1-based index in the table of batch refBatch.
+	ref, refBatch uint64
 }
 
 // encodePoll returns the PollResponse holding recs, in a new buffer: gRPC may still be
@@ -78,11 +82,17 @@ func (e *encoder) encodePoll(recs []SourceRecord) ([]byte, error) {
 	e.cache = e.cache[:0]
 	e.partitions = [2]cached{}
 	e.batch++
+	clear(e.table)
+	e.table = e.table[:0]
 	for i := range recs {
 		var err error
 		if b, err = e.record(b, &recs[i]); err != nil {
 			return nil, fmt.Errorf("record %d of the batch (topic %q): %w", i, recs[i].Topic, err)
 		}
+	}
+	for _, enc := range e.table {
+		b = protowire.AppendTag(b, protocol.PollSchemas, protowire.BytesType)
+		b = protowire.AppendBytes(b, enc)
 	}
 	e.last = min(len(b), 16<<20)
 	return b, nil
@@ -111,7 +121,7 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 		return nil, fmt.Errorf("key: a value is required (the schema is not optional)")
 	}
 	if r.KeySchema != nil {
-		b = e.schema(b, protocol.RecKeySchema, r.KeySchema)
+		b = e.schema(b, protocol.RecKeyRef, r.KeySchema)
 	}
 	if r.Value != nil {
 		if b, err = appendValueField(b, protocol.RecValue, r.ValueSchema, r.Value, e.at.root("value", pathField)); err != nil {
@@ -121,7 +131,7 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 		return nil, fmt.Errorf("value: a value is required (the schema is not optional)")
 	}
 	if r.ValueSchema != nil {
-		b = e.schema(b, protocol.RecValSchema, r.ValueSchema)
+		b = e.schema(b, protocol.RecValRef, r.ValueSchema)
 	}
 	for i := range r.Headers {
 		h := &r.Headers[i]
@@ -159,20 +169,31 @@ func (e *encoder) record(b []byte, r *SourceRecord) ([]byte, error) {
 	return endMessage(b, m), nil
 }
 
-// schema appends field num holding s, copying an encoding made earlier.
+// schema appends field num (key_schema_ref or value_schema_ref) naming s in the batch's
+// table of schemas, adding s to the table when it is not there yet.
 func (e *encoder) schema(b []byte, num protowire.Number, s *data.Schema) []byte {
+	c := e.encoded(s)
+	if c.refBatch != e.batch {
+		e.table = append(e.table, c.enc)
+		c.ref, c.refBatch = uint64(len(e.table)), e.batch
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, c.ref)
+}
+
+// encoded returns the cache entry of s, encoding s if it has none.
+func (e *encoder) encoded(s *data.Schema) *encodedSchema {
 	addr := uintptr(unsafe.Pointer(s))
 	for i := range e.schemas {
-		if c := &e.schemas[i]; c.addr == addr && c.num == num && (c.seen == e.batch || c.s.Value() == s) {
+		if c := &e.schemas[i]; c.addr == addr && (c.seen == e.batch || c.s.Value() == s) {
 			c.seen = e.batch
-			return append(b, c.enc...)
+			return c
 		}
 	}
-	start := len(b)
-	b = appendSchemaField(b, num, s)
-	e.schemas[e.nextSchema] = encodedSchema{addr: addr, s: weak.Make(s), num: num, enc: bytes.Clone(b[start:]), seen: e.batch}
+	c := &e.schemas[e.nextSchema]
 	e.nextSchema = (e.nextSchema + 1) % len(e.schemas)
-	return b
+	*c = encodedSchema{addr: addr, s: weak.Make(s), enc: appendSchema(nil, s), seen: e.batch}
+	return c
 }
 
 func (e *encoder) partition(b []byte, p Partition) ([]byte, error) {

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tributary-dev/tributary/plugins/protocol"
 	"github.com/tributary-dev/tributary/plugins/sdk/data"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -59,10 +61,15 @@ func TestEncodeMatchesGeneratedCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got pluginv1.PollResponse
-	if err := proto.Unmarshal(b, &got); err != nil {
+	// On the wire, each record names its key and value schemas in the batch's table.
+	var wire pluginv1.PollResponse
+	if err := proto.Unmarshal(b, &wire); err != nil {
 		t.Fatal(err)
 	}
+	if r := wire.Records[0]; len(wire.Schemas) != 2 || r.KeySchema != nil || r.ValueSchema != nil || r.KeySchemaRef != 1 || r.ValueSchemaRef != 2 {
+		t.Fatalf("the schemas did not go in the batch's table: %v", &wire)
+	}
+	got := decodePoll(t, b)
 	str := func(s string) *pluginv1.Value {
 		return &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: s}}
 	}
@@ -105,8 +112,8 @@ func TestEncodeMatchesGeneratedCode(t *testing.T) {
 		Topic: "t", Partition: 3, Value: str(strings.Repeat("x", 300)),
 		SourcePartition: []byte(`{"table":"row"}`), SourceOffset: []byte(`{"lsn":43}`),
 	}}}
-	if !proto.Equal(&got, want) {
-		t.Fatalf("encoded\n%v\nwant\n%v", &got, want)
+	if !proto.Equal(got, want) {
+		t.Fatalf("encoded\n%v\nwant\n%v", got, want)
 	}
 }
 
@@ -118,10 +125,7 @@ func TestSinkDecodesWhatSourcesEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var resp pluginv1.PollResponse
-	if err := proto.Unmarshal(b, &resp); err != nil {
-		t.Fatal(err)
-	}
+	resp := decodePoll(t, b)
 	var d decoder
 	recs, err := d.sinkRecords(resp.Records)
 	if err != nil {
@@ -192,3 +196,14 @@ func TestSourceMapEncodingIsJSONMarshal(t *testing.T) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// decodePoll decodes a PollResponse the SDK encoded as the kernel does, with the
+// protocol's codec, which resolves the records' references to the batch's schemas.
+func decodePoll(t *testing.T, b []byte) *pluginv1.PollResponse {
+	t.Helper()
+	var resp pluginv1.PollResponse
+	if err := protocol.Codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	return &resp
+}

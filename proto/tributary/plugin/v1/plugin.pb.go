@@ -936,8 +936,13 @@ type Record struct {
 	SourcePartition []byte `protobuf:"bytes,9,opt,name=source_partition,json=sourcePartition,proto3" json:"source_partition,omitempty"`
 	SourceOffset    []byte `protobuf:"bytes,10,opt,name=source_offset,json=sourceOffset,proto3" json:"source_offset,omitempty"`
 	KafkaOffset     int64  `protobuf:"varint,11,opt,name=kafka_offset,json=kafkaOffset,proto3" json:"kafka_offset,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// key_schema_ref and value_schema_ref, in a PollResponse only, name the key and value
+	// schema as a 1-based index into the response's schemas instead of repeating it in
+	// every record (key_schema and value_schema are then unset); 0 means no reference.
+	KeySchemaRef   uint32 `protobuf:"varint,12,opt,name=key_schema_ref,json=keySchemaRef,proto3" json:"key_schema_ref,omitempty"`
+	ValueSchemaRef uint32 `protobuf:"varint,13,opt,name=value_schema_ref,json=valueSchemaRef,proto3" json:"value_schema_ref,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Record) Reset() {
@@ -1043,6 +1048,20 @@ func (x *Record) GetSourceOffset() []byte {
 func (x *Record) GetKafkaOffset() int64 {
 	if x != nil {
 		return x.KafkaOffset
+	}
+	return 0
+}
+
+func (x *Record) GetKeySchemaRef() uint32 {
+	if x != nil {
+		return x.KeySchemaRef
+	}
+	return 0
+}
+
+func (x *Record) GetValueSchemaRef() uint32 {
+	if x != nil {
+		return x.ValueSchemaRef
 	}
 	return 0
 }
@@ -1907,8 +1926,12 @@ func (x *PollRequest) GetTimeoutMs() int32 {
 }
 
 type PollResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Records []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// schemas are the distinct schemas the records name by key_schema_ref and
+	// value_schema_ref: a change event's schema is most of its size, and a batch's records
+	// mostly share a few. A plugin may also send every schema inline and leave this empty.
+	Schemas       []*Schema `protobuf:"bytes,2,rep,name=schemas,proto3" json:"schemas,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1946,6 +1969,13 @@ func (*PollResponse) Descriptor() ([]byte, []int) {
 func (x *PollResponse) GetRecords() []*Record {
 	if x != nil {
 		return x.Records
+	}
+	return nil
+}
+
+func (x *PollResponse) GetSchemas() []*Schema {
+	if x != nil {
+		return x.Schemas
 	}
 	return nil
 }
@@ -2595,7 +2625,7 @@ const file_tributary_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06Header\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
 	"\x05value\x18\x02 \x01(\v2\x1a.tributary.plugin.v1.ValueR\x05value\x123\n" +
-	"\x06schema\x18\x03 \x01(\v2\x1b.tributary.plugin.v1.SchemaR\x06schema\"\xe5\x03\n" +
+	"\x06schema\x18\x03 \x01(\v2\x1b.tributary.plugin.v1.SchemaR\x06schema\"\xb5\x04\n" +
 	"\x06Record\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12,\n" +
@@ -2609,7 +2639,9 @@ const file_tributary_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x10source_partition\x18\t \x01(\fR\x0fsourcePartition\x12#\n" +
 	"\rsource_offset\x18\n" +
 	" \x01(\fR\fsourceOffset\x12!\n" +
-	"\fkafka_offset\x18\v \x01(\x03R\vkafkaOffset\"\x11\n" +
+	"\fkafka_offset\x18\v \x01(\x03R\vkafkaOffset\x12$\n" +
+	"\x0ekey_schema_ref\x18\f \x01(\rR\fkeySchemaRef\x12(\n" +
+	"\x10value_schema_ref\x18\r \x01(\rR\x0evalueSchemaRef\"\x11\n" +
 	"\x0fDescribeRequest\"\\\n" +
 	"\x10DescribeResponse\x12H\n" +
 	"\n" +
@@ -2701,9 +2733,10 @@ const file_tributary_plugin_v1_plugin_proto_rawDesc = "" +
 	"\vmax_records\x18\x02 \x01(\x05R\n" +
 	"maxRecords\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x03 \x01(\x05R\ttimeoutMs\"E\n" +
+	"timeout_ms\x18\x03 \x01(\x05R\ttimeoutMs\"|\n" +
 	"\fPollResponse\x125\n" +
-	"\arecords\x18\x01 \x03(\v2\x1b.tributary.plugin.v1.RecordR\arecords\"d\n" +
+	"\arecords\x18\x01 \x03(\v2\x1b.tributary.plugin.v1.RecordR\arecords\x125\n" +
+	"\aschemas\x18\x02 \x03(\v2\x1b.tributary.plugin.v1.SchemaR\aschemas\"d\n" +
 	"\rCommitRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12;\n" +
 	"\aoffsets\x18\x02 \x03(\v2!.tributary.plugin.v1.SourceOffsetR\aoffsets\"\x10\n" +
@@ -2862,40 +2895,41 @@ var file_tributary_plugin_v1_plugin_proto_depIdxs = []int32{
 	46, // 34: tributary.plugin.v1.OpenSourceRequest.config:type_name -> tributary.plugin.v1.OpenSourceRequest.ConfigEntry
 	25, // 35: tributary.plugin.v1.OpenSourceRequest.offsets:type_name -> tributary.plugin.v1.SourceOffset
 	13, // 36: tributary.plugin.v1.PollResponse.records:type_name -> tributary.plugin.v1.Record
-	25, // 37: tributary.plugin.v1.CommitRequest.offsets:type_name -> tributary.plugin.v1.SourceOffset
-	24, // 38: tributary.plugin.v1.OpenSinkRequest.task:type_name -> tributary.plugin.v1.TaskRef
-	47, // 39: tributary.plugin.v1.OpenSinkRequest.config:type_name -> tributary.plugin.v1.OpenSinkRequest.ConfigEntry
-	34, // 40: tributary.plugin.v1.OpenSinkRequest.partitions:type_name -> tributary.plugin.v1.TopicPartition
-	13, // 41: tributary.plugin.v1.PutRequest.records:type_name -> tributary.plugin.v1.Record
-	35, // 42: tributary.plugin.v1.FlushRequest.offsets:type_name -> tributary.plugin.v1.TopicPartitionOffset
-	35, // 43: tributary.plugin.v1.FlushResponse.offsets:type_name -> tributary.plugin.v1.TopicPartitionOffset
-	14, // 44: tributary.plugin.v1.Plugin.Describe:input_type -> tributary.plugin.v1.DescribeRequest
-	18, // 45: tributary.plugin.v1.Connector.Validate:input_type -> tributary.plugin.v1.ValidateRequest
-	21, // 46: tributary.plugin.v1.Connector.TaskConfigs:input_type -> tributary.plugin.v1.TaskConfigsRequest
-	26, // 47: tributary.plugin.v1.SourceTask.Open:input_type -> tributary.plugin.v1.OpenSourceRequest
-	28, // 48: tributary.plugin.v1.SourceTask.Poll:input_type -> tributary.plugin.v1.PollRequest
-	30, // 49: tributary.plugin.v1.SourceTask.Commit:input_type -> tributary.plugin.v1.CommitRequest
-	32, // 50: tributary.plugin.v1.SourceTask.Close:input_type -> tributary.plugin.v1.CloseRequest
-	36, // 51: tributary.plugin.v1.SinkTask.Open:input_type -> tributary.plugin.v1.OpenSinkRequest
-	38, // 52: tributary.plugin.v1.SinkTask.Put:input_type -> tributary.plugin.v1.PutRequest
-	40, // 53: tributary.plugin.v1.SinkTask.Flush:input_type -> tributary.plugin.v1.FlushRequest
-	32, // 54: tributary.plugin.v1.SinkTask.Close:input_type -> tributary.plugin.v1.CloseRequest
-	15, // 55: tributary.plugin.v1.Plugin.Describe:output_type -> tributary.plugin.v1.DescribeResponse
-	19, // 56: tributary.plugin.v1.Connector.Validate:output_type -> tributary.plugin.v1.ValidateResponse
-	22, // 57: tributary.plugin.v1.Connector.TaskConfigs:output_type -> tributary.plugin.v1.TaskConfigsResponse
-	27, // 58: tributary.plugin.v1.SourceTask.Open:output_type -> tributary.plugin.v1.OpenSourceResponse
-	29, // 59: tributary.plugin.v1.SourceTask.Poll:output_type -> tributary.plugin.v1.PollResponse
-	31, // 60: tributary.plugin.v1.SourceTask.Commit:output_type -> tributary.plugin.v1.CommitResponse
-	33, // 61: tributary.plugin.v1.SourceTask.Close:output_type -> tributary.plugin.v1.CloseResponse
-	37, // 62: tributary.plugin.v1.SinkTask.Open:output_type -> tributary.plugin.v1.OpenSinkResponse
-	39, // 63: tributary.plugin.v1.SinkTask.Put:output_type -> tributary.plugin.v1.PutResponse
-	41, // 64: tributary.plugin.v1.SinkTask.Flush:output_type -> tributary.plugin.v1.FlushResponse
-	33, // 65: tributary.plugin.v1.SinkTask.Close:output_type -> tributary.plugin.v1.CloseResponse
-	55, // [55:66] is the sub-list for method output_type
-	44, // [44:55] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	10, // 37: tributary.plugin.v1.PollResponse.schemas:type_name -> tributary.plugin.v1.Schema
+	25, // 38: tributary.plugin.v1.CommitRequest.offsets:type_name -> tributary.plugin.v1.SourceOffset
+	24, // 39: tributary.plugin.v1.OpenSinkRequest.task:type_name -> tributary.plugin.v1.TaskRef
+	47, // 40: tributary.plugin.v1.OpenSinkRequest.config:type_name -> tributary.plugin.v1.OpenSinkRequest.ConfigEntry
+	34, // 41: tributary.plugin.v1.OpenSinkRequest.partitions:type_name -> tributary.plugin.v1.TopicPartition
+	13, // 42: tributary.plugin.v1.PutRequest.records:type_name -> tributary.plugin.v1.Record
+	35, // 43: tributary.plugin.v1.FlushRequest.offsets:type_name -> tributary.plugin.v1.TopicPartitionOffset
+	35, // 44: tributary.plugin.v1.FlushResponse.offsets:type_name -> tributary.plugin.v1.TopicPartitionOffset
+	14, // 45: tributary.plugin.v1.Plugin.Describe:input_type -> tributary.plugin.v1.DescribeRequest
+	18, // 46: tributary.plugin.v1.Connector.Validate:input_type -> tributary.plugin.v1.ValidateRequest
+	21, // 47: tributary.plugin.v1.Connector.TaskConfigs:input_type -> tributary.plugin.v1.TaskConfigsRequest
+	26, // 48: tributary.plugin.v1.SourceTask.Open:input_type -> tributary.plugin.v1.OpenSourceRequest
+	28, // 49: tributary.plugin.v1.SourceTask.Poll:input_type -> tributary.plugin.v1.PollRequest
+	30, // 50: tributary.plugin.v1.SourceTask.Commit:input_type -> tributary.plugin.v1.CommitRequest
+	32, // 51: tributary.plugin.v1.SourceTask.Close:input_type -> tributary.plugin.v1.CloseRequest
+	36, // 52: tributary.plugin.v1.SinkTask.Open:input_type -> tributary.plugin.v1.OpenSinkRequest
+	38, // 53: tributary.plugin.v1.SinkTask.Put:input_type -> tributary.plugin.v1.PutRequest
+	40, // 54: tributary.plugin.v1.SinkTask.Flush:input_type -> tributary.plugin.v1.FlushRequest
+	32, // 55: tributary.plugin.v1.SinkTask.Close:input_type -> tributary.plugin.v1.CloseRequest
+	15, // 56: tributary.plugin.v1.Plugin.Describe:output_type -> tributary.plugin.v1.DescribeResponse
+	19, // 57: tributary.plugin.v1.Connector.Validate:output_type -> tributary.plugin.v1.ValidateResponse
+	22, // 58: tributary.plugin.v1.Connector.TaskConfigs:output_type -> tributary.plugin.v1.TaskConfigsResponse
+	27, // 59: tributary.plugin.v1.SourceTask.Open:output_type -> tributary.plugin.v1.OpenSourceResponse
+	29, // 60: tributary.plugin.v1.SourceTask.Poll:output_type -> tributary.plugin.v1.PollResponse
+	31, // 61: tributary.plugin.v1.SourceTask.Commit:output_type -> tributary.plugin.v1.CommitResponse
+	33, // 62: tributary.plugin.v1.SourceTask.Close:output_type -> tributary.plugin.v1.CloseResponse
+	37, // 63: tributary.plugin.v1.SinkTask.Open:output_type -> tributary.plugin.v1.OpenSinkResponse
+	39, // 64: tributary.plugin.v1.SinkTask.Put:output_type -> tributary.plugin.v1.PutResponse
+	41, // 65: tributary.plugin.v1.SinkTask.Flush:output_type -> tributary.plugin.v1.FlushResponse
+	33, // 66: tributary.plugin.v1.SinkTask.Close:output_type -> tributary.plugin.v1.CloseResponse
+	56, // [56:67] is the sub-list for method output_type
+	45, // [45:56] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_tributary_plugin_v1_plugin_proto_init() }
