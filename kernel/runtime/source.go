@@ -194,7 +194,7 @@ func (s *sourceTask) session(ctx context.Context, c *pluginhost.Client) error {
 	s.t.setOpen()
 
 	sctx, stop := context.WithCancel(ctx)
-	batches := make(chan *pluginv1.PollResponse, 1)
+	batches := make(chan *pluginv1.PollResponse, 4)
 	pollErr := make(chan error, 1)
 	pollerDone := make(chan struct{})
 	go s.poller(sctx, c, batches, pollErr, pollerDone)
