@@ -151,6 +151,8 @@ func shallowCopy(r *pluginv1.Record) *pluginv1.Record {
 		SourcePartition: r.SourcePartition,
 		SourceOffset:    r.SourceOffset,
 		KafkaOffset:     r.KafkaOffset,
+		KeySchemaRef:    r.KeySchemaRef, // resolved by the codec, so 0; copied for completeness
+		ValueSchemaRef:  r.ValueSchemaRef,
 	}
 }
 

@@ -380,6 +380,8 @@ func TestShallowCopyCopiesEveryField(t *testing.T) {
 			m.Set(fd, protoreflect.ValueOfInt32(7))
 		case fd.Kind() == protoreflect.Int64Kind:
 			m.Set(fd, protoreflect.ValueOfInt64(7))
+		case fd.Kind() == protoreflect.Uint32Kind:
+			m.Set(fd, protoreflect.ValueOfUint32(7))
 		default:
 			t.Fatalf("field %s of kind %s: teach this test to set it", fd.Name(), fd.Kind())
 		}
