@@ -65,6 +65,8 @@ func buildAll(dir string) error {
 		name := filepath.Base(filepath.Dir(m))
 		builds = append(builds, [2]string{filepath.Join(dir, "plugins", "tributary-"+name), "./plugins/" + name})
 	}
+	// As make build installs the Go example plugin (the reload test copies it).
+	builds = append(builds, [2]string{filepath.Join(dir, "plugins", "tributary-example-go"), "./plugins/examples/go"})
 	for _, b := range builds {
 		if err := testsvc.GoBuild(root, b[0], b[1]); err != nil {
 			return err
