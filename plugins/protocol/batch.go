@@ -26,7 +26,10 @@ const maxBatchSlabs = 4096
 // schemasField (0: none) holds the batch's table of schemas, which records name by
 // key_schema_ref and value_schema_ref: those records get the table's schema as their
 // key_schema or value_schema, so receivers never see a reference, nor the table.
-func decodeBatch(b []byte, recordsField, schemasField protowire.Number, other func(num protowire.Number, typ protowire.Type, b []byte) (int, error)) ([]*pluginv1.Record, error) {
+//
+// With lazy set, the records' keys and values are left encoded in lazy.Keys and
+// lazy.Values (see LazyPoll).
+func decodeBatch(b []byte, recordsField, schemasField protowire.Number, other func(num protowire.Number, typ protowire.Type, b []byte) (int, error), lazy *LazyPoll) ([]*pluginv1.Record, error) {
 	n := 0
 	var table [][]byte
 	for rest := b; len(rest) > 0; {
@@ -48,6 +51,10 @@ func decodeBatch(b []byte, recordsField, schemasField protowire.Number, other fu
 		rest = rest[l+m:]
 	}
 	s := newSlabs(n)
+	if lazy != nil {
+		s.lazy = true
+		lazy.Keys, lazy.Values = make([][]byte, 0, n), make([][]byte, 0, n)
+	}
 	if len(table) > 0 {
 		s.table = make([]tableSchema, len(table))
 		for i, sb := range table {
@@ -79,6 +86,10 @@ func decodeBatch(b []byte, recordsField, schemasField protowire.Number, other fu
 			return nil, err
 		}
 		out = append(out, r)
+		if lazy != nil {
+			lazy.Keys = append(lazy.Keys, s.raw[0])
+			lazy.Values = append(lazy.Values, s.raw[1])
+		}
 	}
 	return out, nil
 }
@@ -113,6 +124,50 @@ type slabs struct {
 	}
 	// The batch's table of schemas (PollResponse.schemas), decoded when first named.
 	table []tableSchema
+
+	// lazy leaves keys and values encoded: raw holds the key (0) and value (1) of the
+	// record being decoded, nil when it has none or they were decoded (see lazyValue).
+	lazy bool
+	raw  [2][]byte
+}
+
+// LazyPoll is a PollResponse decoded but for its records' keys and values, which stay
+// encoded: Keys[i] and Values[i] are the Value messages of Records[i], whose Key and
+// Value are nil (a record that repeats the field, which protobuf merges, has it decoded
+// instead, and a nil encoding). A receiver that only serializes them (the kernel's
+// converters, with no transform to run) can read the encodings directly, and
+// DecodeValue gives the decoded Value when one is needed. The encodings alias the
+// received batch: read them only.
+type LazyPoll struct {
+	Records      []*pluginv1.Record
+	Keys, Values [][]byte
+}
+
+// DecodeValue decodes an encoded key or value of a LazyPoll; nil bytes decode to nil, a
+// record without one.
+func DecodeValue(b []byte) (*pluginv1.Value, error) {
+	if b == nil {
+		return nil, nil
+	}
+	return newSlabs(1).decodeValue(nil, b)
+}
+
+// lazyValue keeps the first encoding of a record's key or value (which 0 or 1) in
+// s.raw; a repeated field is decoded and merged into the first, as protobuf merges it.
+func (s *slabs) lazyValue(which int, dst **pluginv1.Value, b []byte) error {
+	if *dst == nil && s.raw[which] == nil {
+		s.raw[which] = b[:len(b):len(b)]
+		return nil
+	}
+	var err error
+	if s.raw[which] != nil {
+		if *dst, err = s.decodeValue(nil, s.raw[which]); err != nil {
+			return err
+		}
+		s.raw[which] = nil
+	}
+	*dst, err = s.decodeValue(*dst, b)
+	return err
 }
 
 // tableSchema is one schema of a batch's table: its encoding, and what it decoded to as
@@ -201,6 +256,7 @@ func (s *slabs) fieldSlice(n int) []*pluginv1.Field {
 
 func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 	var refs [2]uint64 // key_schema_ref, value_schema_ref
+	s.raw = [2][]byte{}
 	for len(b) > 0 {
 		num, typ, l := protowire.ConsumeTag(b)
 		if l < 0 {
@@ -220,9 +276,17 @@ func (s *slabs) record(r *pluginv1.Record, b []byte) error {
 			case RecTopic:
 				r.Topic = unsafeString(v)
 			case RecKey:
-				r.Key, err = s.decodeValue(r.Key, v)
+				if s.lazy {
+					err = s.lazyValue(0, &r.Key, v)
+				} else {
+					r.Key, err = s.decodeValue(r.Key, v)
+				}
 			case RecValue:
-				r.Value, err = s.decodeValue(r.Value, v)
+				if s.lazy {
+					err = s.lazyValue(1, &r.Value, v)
+				} else {
+					r.Value, err = s.decodeValue(r.Value, v)
+				}
 			case RecKeySchema:
 				r.KeySchema, err = s.decodeSchema(0, r.KeySchema, v)
 			case RecValSchema:

@@ -67,7 +67,11 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 		*m = data.Materialize()
 		return nil
 	case *pluginv1.PollResponse:
-		recs, err := decodeBatch(data.Materialize(), PollRecords, PollSchemas, skipField)
+		recs, err := decodeBatch(data.Materialize(), PollRecords, PollSchemas, skipField, nil)
+		m.Records = recs
+		return err
+	case *LazyPoll:
+		recs, err := decodeBatch(data.Materialize(), PollRecords, PollSchemas, skipField, m)
 		m.Records = recs
 		return err
 	case *pluginv1.PutRequest:
@@ -81,7 +85,7 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 				return n, nil
 			}
 			return skipField(num, typ, b)
-		})
+		}, nil)
 		m.Records = recs
 		return err
 	case vtMessage:

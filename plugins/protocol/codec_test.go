@@ -222,3 +222,40 @@ func TestSchemaTableResolved(t *testing.T) {
 		}
 	}
 }
+
+// A LazyPoll leaves keys and values encoded; decoded, they are the eager decoder's.
+func TestLazyPollDecodesTheSameRecords(t *testing.T) {
+	for name, b := range map[string][]byte{"table": must(proto.Marshal(tableBatch())),
+		"inline": must(proto.Marshal(&pluginv1.PollResponse{Records: sampleRecords()})),
+		"merged": repeatedValueBatch()} {
+		t.Run(name, func(t *testing.T) { checkLazy(t, b) })
+	}
+	var lazy LazyPoll
+	if err := Codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(must(proto.Marshal(tableBatch())))}, &lazy); err != nil {
+		t.Fatal(err)
+	}
+	if lazy.Records[0].Value != nil || lazy.Values[0] == nil || lazy.Records[2].Value != nil || lazy.Values[2] != nil {
+		t.Fatalf("values were decoded, or an absent one got an encoding: %v %q", lazy.Records, lazy.Values)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// repeatedValueBatch is a PollResponse of one record whose value field repeats: protobuf
+// merges the two structs' fields.
+func repeatedValueBatch() []byte {
+	v1 := must(proto.Marshal(&pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{Fields: []*pluginv1.Field{{Name: "a"}}}}}))
+	v2 := must(proto.Marshal(&pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{Fields: []*pluginv1.Field{{Name: "b"}}}}}))
+	var r []byte
+	for _, v := range [][]byte{v1, v2} {
+		r = protowire.AppendTag(r, RecValue, protowire.BytesType)
+		r = protowire.AppendBytes(r, v)
+	}
+	b := protowire.AppendTag(nil, PollRecords, protowire.BytesType)
+	return protowire.AppendBytes(b, r)
+}

@@ -19,10 +19,50 @@ func FuzzDecodePollResponse(f *testing.F) {
 	if b, err := proto.Marshal(tableBatch()); err == nil {
 		f.Add(b) // records naming the schemas of the batch's table
 	}
+	f.Add(repeatedValueBatch()) // a value field repeated within a record
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got, want pluginv1.PollResponse
 		checkDecode(t, b, &got, &want)
+		checkLazy(t, b)
 	})
+}
+
+// checkLazy decodes b as a LazyPoll: wherever the batch decoder accepts b, the lazy one
+// does too, and its records, their keys and values decoded, are the same.
+func checkLazy(t *testing.T, b []byte) {
+	var eager pluginv1.PollResponse
+	if err := Codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &eager); err != nil {
+		return
+	}
+	var lazy LazyPoll
+	if err := Codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &lazy); err != nil {
+		t.Fatalf("the lazy decoder refused a batch the eager one accepts: %v", err)
+	}
+	if len(lazy.Records) != len(eager.Records) || len(lazy.Keys) != len(lazy.Records) || len(lazy.Values) != len(lazy.Records) {
+		t.Fatalf("lazy: %d records, %d keys, %d values; eager: %d records", len(lazy.Records), len(lazy.Keys), len(lazy.Values), len(eager.Records))
+	}
+	for i, r := range lazy.Records {
+		for which, raw := range [][]byte{lazy.Keys[i], lazy.Values[i]} {
+			dst := &r.Key
+			if which == 1 {
+				dst = &r.Value
+			}
+			if raw == nil {
+				continue
+			}
+			if *dst != nil {
+				t.Fatalf("record %d has both a decoded and an encoded %d", i, which)
+			}
+			v, err := DecodeValue(raw)
+			if err != nil {
+				t.Fatalf("record %d: decoding what the eager decoder accepted: %v", i, err)
+			}
+			*dst = v
+		}
+	}
+	if !proto.Equal(&pluginv1.PollResponse{Records: lazy.Records}, &eager) {
+		t.Fatalf("lazy and eager decoding disagree:\n lazy  %v\n eager %v", lazy.Records, eager.Records)
+	}
 }
 
 func FuzzDecodePutRequest(f *testing.F) {
