@@ -121,7 +121,7 @@ func (p *testPlugins) restart() {
 	// learns of a dead plugin from codes.Unavailable, as it would before Done closes.
 	c := &pluginhost.Client{
 		Plugin: pluginv1.NewPluginClient(conn), Connector: pluginv1.NewConnectorClient(conn),
-		Source: pluginv1.NewSourceTaskClient(conn), Sink: pluginv1.NewSinkTaskClient(conn), Binary: testBinary,
+		Source: pluginv1.NewSourceTaskClient(conn), Sink: pluginv1.NewSinkTaskClient(conn), Conn: conn, Binary: testBinary,
 	}
 	p.mu.Lock()
 	p.srv, p.conn, p.client = srv, conn, c
@@ -162,6 +162,25 @@ type genTask struct {
 	sleep     time.Duration
 	raw       []byte // when set, every record is just this value (for benchmarks)
 	garbage   bool   // "garbage": every Poll answer is bytes no PollResponse decodes from
+	structs   bool   // "struct": values are structs {n, s, half, none} with their schema
+}
+
+// genValueSchema is the schema of the generator's struct values.
+var genValueSchema = &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRUCT, Name: "gen.Value", Fields: []*pluginv1.SchemaField{
+	{Name: "n", Schema: &pluginv1.Schema{Type: pluginv1.Schema_TYPE_INT64}},
+	{Name: "s", Schema: &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING}},
+	{Name: "half", Schema: &pluginv1.Schema{Type: pluginv1.Schema_TYPE_FLOAT64, Optional: true}},
+	{Name: "none", Schema: &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING, Optional: true}},
+}}
+
+// genStruct is the generator's struct value i.
+func genStruct(i int) *pluginv1.Value {
+	return &pluginv1.Value{Kind: &pluginv1.Value_StructValue{StructValue: &pluginv1.Struct{Fields: []*pluginv1.Field{
+		{Name: "n", Value: &pluginv1.Value{Kind: &pluginv1.Value_IntValue{IntValue: int64(i)}}},
+		{Name: "s", Value: &pluginv1.Value{Kind: &pluginv1.Value_StringValue{StringValue: fmt.Sprintf("v\"%d\"", i)}}},
+		{Name: "half", Value: &pluginv1.Value{Kind: &pluginv1.Value_DoubleValue{DoubleValue: float64(i) / 2}}},
+		{Name: "none"},
+	}}}}
 }
 
 // garbageTopic marks a PollResponse garbageCodec sends as garbageBatch instead.
@@ -218,6 +237,7 @@ func (g *genSource) Open(ctx context.Context, req *pluginv1.OpenSourceRequest) (
 		gt.raw = make([]byte, size)
 	}
 	gt.garbage = cfg["garbage"] == "true"
+	gt.structs = cfg["struct"] == "true"
 	if p, ok := cfg["partition"]; ok {
 		fmt.Sscan(p, &gt.partition)
 	}
@@ -290,6 +310,11 @@ func (g *genSource) Poll(ctx context.Context, req *pluginv1.PollRequest) (*plugi
 			SourcePartition: gt.part,
 			SourceOffset:    []byte(fmt.Sprintf(`{"n":%d}`, i)),
 		})
+		if gt.structs {
+			r := resp.Records[len(resp.Records)-1]
+			r.Value, r.ValueSchema = genStruct(i), genValueSchema
+			r.KeySchema = &pluginv1.Schema{Type: pluginv1.Schema_TYPE_STRING}
+		}
 	}
 	sleep := gt.sleep
 	g.mu.Unlock()

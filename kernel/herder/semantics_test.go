@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -879,5 +880,47 @@ func TestGarbageBatchFailsOnlyItsTask(t *testing.T) {
 	})
 	if ti, _ := taskInfo(rt, "good", 0); ti.State != clusterv1.TaskState_TASK_STATE_RUNNING || ti.StartCount != 1 {
 		t.Errorf("the good task: %+v; want RUNNING, started once", ti)
+	}
+}
+
+// A source task with no transform to run writes its records' keys and values from the
+// plugin's encoding of them (convert.WireConverter); one with a transform decodes them
+// first. The two write the same bytes.
+func TestSourceWritesTheSameBytesWithAndWithoutDecoding(t *testing.T) {
+	h := newHarness(t, "n1")
+	const n = 50
+	for _, name := range []string{"wire", "decoded"} {
+		h.createTopic(name, 1)
+		c := genConnector(name, map[string]string{"topic": name, "name": "same", "count": strconv.Itoa(n), "struct": "true"})
+		c.Config["key.converter"] = "json"
+		c.Config["value.converter"] = "json"
+		if name == "decoded" {
+			// A filter whose predicate never matches: the records pass unchanged, decoded.
+			maps.Copy(c.Config, map[string]string{"transforms": "keep",
+				"transforms.keep.type": "org.apache.kafka.connect.transforms.Filter", "transforms.keep.predicate": "never",
+				"predicates": "never", "predicates.never.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+				"predicates.never.pattern": "no-such-topic"})
+		}
+		h.putConnector(c)
+		h.assign(name, 0, "n1")
+	}
+	rt, _ := h.start("n1")
+	wire, decoded := h.read("wire", 0, n), h.read("decoded", 0, n)
+	if w, _ := taskInfo(rt, "wire", 0); w.Undecoded != n {
+		t.Errorf("the task without transforms wrote %d of its %d records undecoded; want all", w.Undecoded, n)
+	}
+	if d, _ := taskInfo(rt, "decoded", 0); d.Undecoded != 0 {
+		t.Errorf("the task with a transform wrote %d records undecoded; want none", d.Undecoded)
+	}
+	for i := range n {
+		w, d := wire[i], decoded[i]
+		if !bytes.Equal(w.Key, d.Key) || !bytes.Equal(w.Value, d.Value) || len(w.Headers) != 1 || len(d.Headers) != 1 ||
+			!bytes.Equal(w.Headers[0].Value, d.Headers[0].Value) {
+			t.Fatalf("record %d differs:\n wire    %s %s %v\n decoded %s %s %v", i, w.Key, w.Value, w.Headers, d.Key, d.Value, d.Headers)
+		}
+	}
+	if want := `"payload":{"n":7,"s":"v\"7\"","half":3.5,"none":null}}`; !strings.HasSuffix(string(wire[7].Value), want) ||
+		string(wire[7].Key) != `{"schema":{"type":"string","optional":false},"payload":"k7"}` {
+		t.Errorf("record 7 is %s %s; want the key k7 and a value ending %s", wire[7].Key, wire[7].Value, want)
 	}
 }

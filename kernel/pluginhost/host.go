@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+	"google.golang.org/grpc"
 )
 
 // ErrUnavailable is wrapped by the errors of Client and WaitClient while the process
@@ -82,6 +83,9 @@ type Client struct {
 	Connector pluginv1.ConnectorClient
 	Source    pluginv1.SourceTaskClient
 	Sink      pluginv1.SinkTaskClient
+	// Conn is the connection the clients above share, for calls whose answer the caller
+	// decodes into a type of its own (a protocol.LazyPoll); nil when not known.
+	Conn grpc.ClientConnInterface
 	// Binary is the base name of the plugin binary.
 	Binary string
 	// Pid is the plugin process's id.

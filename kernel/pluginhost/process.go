@@ -170,6 +170,7 @@ func (h *Host) launch(ctx context.Context, p *process) (*launched, error) {
 			Connector: clients.Connector,
 			Source:    clients.Source,
 			Sink:      clients.Sink,
+			Conn:      clients.Conn,
 			Binary:    p.binary,
 			Pid:       pid,
 			exited:    clients.Done(),

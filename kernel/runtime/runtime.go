@@ -101,6 +101,10 @@ type TaskInfo struct {
 	Skipped, DeadLettered int64
 	// Filtered counts records a transform or predicate dropped.
 	Filtered int64
+	// Undecoded counts the source records whose keys and values the converters wrote
+	// from the plugin's encoding of them, without decoding them (convert.WireConverter):
+	// a task with no transform to run writes most of its records so.
+	Undecoded int64
 }
 
 // Runtime runs the task instances the herder starts on this node: per task, a source

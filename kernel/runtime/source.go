@@ -11,11 +11,13 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/tributary-dev/tributary/kernel/convert"
 	"github.com/tributary-dev/tributary/kernel/kafka"
 	"github.com/tributary-dev/tributary/kernel/pluginhost"
 	"github.com/tributary-dev/tributary/kernel/security"
 	"github.com/tributary-dev/tributary/kernel/state"
 	"github.com/tributary-dev/tributary/kernel/tolerance"
+	"github.com/tributary-dev/tributary/plugins/protocol"
 	clusterv1 "github.com/tributary-dev/tributary/proto/tributary/cluster/v1"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
@@ -75,6 +77,16 @@ type pendingRecord struct {
 	skip       bool             // filtered out or skipped: never produced
 	rec        *pluginv1.Record // as it will be produced, for its coordinates in errors
 	partition  int32            // the partition asked for; -1 lets the partitioner choose
+	// rawKey and rawValue are rec's key and value as the plugin encoded them, when rec
+	// was produced without decoding them (sendWire): decoded only for an error report.
+	rawKey, rawValue []byte
+}
+
+// polled is a batch the poller got. A lazy poll (protocol.LazyPoll) leaves the records'
+// keys and values encoded in keys and values (nil for an eager one).
+type polled struct {
+	recs         []*pluginv1.Record
+	keys, values [][]byte
 }
 
 // producerClass names the producing stage's class in logs.
@@ -160,6 +172,13 @@ func (s *sourceTask) produceFailed(p *pendingRecord, err error) {
 	if pol := t.policy; kafka.Retriable(err) && pol.RetryTimeout > 0 {
 		err = &tolerance.RetriesExhausted{Err: err, Attempts: s.producerRetries + 1, Timeout: pol.RetryTimeout}
 	}
+	if p.rawKey != nil || p.rawValue != nil {
+		// Produced without decoding its key and value; the report shows them. The bytes
+		// were checked when produced, so they decode.
+		p.rec.Key, _ = protocol.DecodeValue(p.rawKey)
+		p.rec.Value, _ = protocol.DecodeValue(p.rawValue)
+		p.rawKey, p.rawValue = nil, nil
+	}
 	f := &tolerance.Failure{Stage: tolerance.StageKafkaProduce, Class: producerClass, Rec: p.rec,
 		Err: fmt.Errorf("produce to %s partition %d failed after retries: %w", p.msg.Topic, p.msg.Partition, err)}
 	if herr := t.errs.Handle(t.ctx, f); herr != nil {
@@ -194,7 +213,7 @@ func (s *sourceTask) session(ctx context.Context, c *pluginhost.Client) error {
 	s.t.setOpen()
 
 	sctx, stop := context.WithCancel(ctx)
-	batches := make(chan *pluginv1.PollResponse, 4)
+	batches := make(chan polled, 4)
 	pollErr := make(chan error, 1)
 	pollerDone := make(chan struct{})
 	go s.poller(sctx, c, batches, pollErr, pollerDone)
@@ -226,9 +245,10 @@ func (s *sourceTask) startOffsets() []*pluginv1.SourceOffset {
 }
 
 // poller polls the plugin and delivers committed offsets to it, until ctx ends.
-func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches chan<- *pluginv1.PollResponse, pollErr chan<- error, done chan<- struct{}) {
+func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches chan<- polled, pollErr chan<- error, done chan<- struct{}) {
 	defer close(done)
 	req := &pluginv1.PollRequest{Handle: s.t.handle, MaxRecords: pollMaxRecords, TimeoutMs: int32(pollTimeout / time.Millisecond)}
+	lazy := s.wireable() && c.Conn != nil
 	for ctx.Err() == nil {
 		if err := s.deliverCommit(ctx, c); err != nil {
 			pollErr <- err
@@ -243,10 +263,16 @@ func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches c
 			}
 			continue
 		}
-		var resp *pluginv1.PollResponse
+		var b polled
 		err := s.t.policy.UntilDone().Retry(ctx, s.t.log, "poll", func(err error) bool { return tolerance.RetriableCode(err) && alive(c, err) }, func() error {
-			var err error
-			resp, err = c.Source.Poll(ctx, req)
+			if lazy {
+				var resp protocol.LazyPoll
+				err := c.Conn.Invoke(ctx, pluginv1.SourceTask_Poll_FullMethodName, req, &resp)
+				b = polled{recs: resp.Records, keys: resp.Keys, values: resp.Values}
+				return err
+			}
+			resp, err := c.Source.Poll(ctx, req)
+			b = polled{recs: resp.GetRecords()}
 			return err
 		})
 		if err != nil {
@@ -255,11 +281,11 @@ func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches c
 			}
 			return
 		}
-		if len(resp.Records) == 0 {
+		if len(b.recs) == 0 {
 			continue
 		}
 		select {
-		case batches <- resp:
+		case batches <- b:
 		case <-ctx.Done():
 			return
 		}
@@ -304,7 +330,7 @@ func (s *sourceTask) deliverCommit(ctx context.Context, c *pluginhost.Client) er
 
 // loop converts polled batches and sends them to the producer until ctx ends or the task
 // fails.
-func (s *sourceTask) loop(ctx context.Context, c *pluginhost.Client, batches <-chan *pluginv1.PollResponse, pollErr <-chan error) error {
+func (s *sourceTask) loop(ctx context.Context, c *pluginhost.Client, batches <-chan polled, pollErr <-chan error) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -315,8 +341,8 @@ func (s *sourceTask) loop(ctx context.Context, c *pluginhost.Client, batches <-c
 			return s.failErr
 		case <-c.Done():
 			return errPluginExited
-		case resp := <-batches:
-			if err := s.send(ctx, resp.Records); err != nil {
+		case b := <-batches:
+			if err := s.send(ctx, b); err != nil {
 				return err
 			}
 		}
@@ -325,12 +351,33 @@ func (s *sourceTask) loop(ctx context.Context, c *pluginhost.Client, batches <-c
 
 // send transforms and converts a batch and hands it to the producer, tracking every
 // record: those filtered out or skipped are acked at once, so their offsets advance too.
-func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
+func (s *sourceTask) send(ctx context.Context, b polled) error {
 	t := s.t
+	recs := b.recs
 	batch := make([]pendingRecord, len(recs))
 	var skipped []uint64 // indexes, then sequence numbers
 	var topics []string
+	var undecoded int64
 	for i, rec := range recs {
+		if b.keys != nil {
+			if s.prepareWire(&batch[i], rec, b.keys[i], b.values[i]) {
+				undecoded++
+				if !slices.Contains(topics, rec.Topic) {
+					topics = append(topics, rec.Topic)
+				}
+				continue
+			}
+			var err error
+			if rec.Key == nil {
+				rec.Key, err = protocol.DecodeValue(b.keys[i])
+			}
+			if rec.Value == nil && err == nil {
+				rec.Value, err = protocol.DecodeValue(b.values[i])
+			}
+			if err != nil {
+				return fmt.Errorf("poll: record %d of the plugin's batch does not decode: %w", i, err)
+			}
+		}
 		out, f := t.transform(rec, nil)
 		if f == nil && out != nil {
 			f = s.prepare(&batch[i], out)
@@ -368,6 +415,7 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 		return nil
 	}
 	t.noteTopics(topics) // produced to: the connector's active topics (KIP-558)
+	t.undecoded.Add(undecoded)
 	first := s.tracker.addBatch(recs)
 	if len(skipped) > 0 {
 		for j := range skipped {
@@ -400,6 +448,40 @@ func (s *sourceTask) send(ctx context.Context, recs []*pluginv1.Record) error {
 	return nil
 }
 
+// wireable says whether the task's records may go from the plugin's encoding of their
+// keys and values straight to Kafka bytes (sendWire): no transform needs them decoded, and
+// both converters can write them encoded.
+func (s *sourceTask) wireable() bool {
+	_, k := s.t.keyConv.(convert.WireConverter)
+	_, v := s.t.valueConv.(convert.WireConverter)
+	return s.t.chain == nil && k && v
+}
+
+// prepareWire is prepare for a record whose key and value are still encoded (rawKey,
+// rawValue): the converters write them without decoding them. It reports false, with p
+// untouched, when the record needs them decoded: a value the converters cannot write so,
+// or any failure, which prepare then reports with the record whole.
+func (s *sourceTask) prepareWire(p *pendingRecord, rec *pluginv1.Record, rawKey, rawValue []byte) bool {
+	t := s.t
+	if rec.Topic == "" || rec.Key != nil || rec.Value != nil {
+		return false
+	}
+	k, ok := t.keyConv.(convert.WireConverter).FromWire(rec.Topic, rec.KeySchema, rawKey)
+	if !ok {
+		return false
+	}
+	v, ok := t.valueConv.(convert.WireConverter).FromWire(rec.Topic, rec.ValueSchema, rawValue)
+	if !ok {
+		return false
+	}
+	if f := s.fill(p, rec, k, v); f != nil {
+		*p = pendingRecord{}
+		return false
+	}
+	p.rawKey, p.rawValue = rawKey, rawValue
+	return true
+}
+
 // prepare converts rec, the record as transformed, into the message p carries; a failure
 // names the converter stage that failed.
 func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *tolerance.Failure {
@@ -416,6 +498,13 @@ func (s *sourceTask) prepare(p *pendingRecord, rec *pluginv1.Record) *tolerance.
 	if err != nil {
 		return &tolerance.Failure{Stage: tolerance.StageValueConverter, Class: t.valueClass, Err: err, Rec: rec}
 	}
+	return s.fill(p, rec, k, v)
+}
+
+// fill makes p the message of rec with its key and value serialized as k and v.
+func (s *sourceTask) fill(p *pendingRecord, rec *pluginv1.Record, k, v []byte) *tolerance.Failure {
+	t := s.t
+	p.rec = rec
 	p.msg.Topic = rec.Topic
 	p.partition = rec.Partition
 	if p.partition < 0 {

@@ -96,7 +96,9 @@ type workerTask struct {
 	records  atomic.Int64
 	counts   tolerance.Counts // records that failed a stage, and what became of them
 	filtered atomic.Int64     // records a transform dropped
-	opened   atomic.Bool      // a plugin session opened since the plugin last exited
+	// undecoded counts source records produced from their plugin encoding (prepareWire)
+	undecoded atomic.Int64
+	opened    atomic.Bool // a plugin session opened since the plugin last exited
 
 	topicsMu      sync.Mutex
 	topicsPending map[string]bool // active topics being recorded (noteTopics)
@@ -153,7 +155,8 @@ func (t *workerTask) info() TaskInfo {
 	defer t.mu.Unlock()
 	return TaskInfo{Key: t.key, Epoch: t.epoch, State: t.state, Trace: t.trace,
 		Records: t.records.Load(), StartCount: t.startCount, Failures: t.counts.Failures.Load(),
-		Skipped: t.counts.Skipped.Load(), DeadLettered: t.counts.DeadLettered.Load(), Filtered: t.filtered.Load()}
+		Skipped: t.counts.Skipped.Load(), DeadLettered: t.counts.DeadLettered.Load(), Filtered: t.filtered.Load(),
+		Undecoded: t.undecoded.Load()}
 }
 
 // stop asks the instance to stop; it reports whether the instance was running before.
