@@ -81,6 +81,12 @@ func (c *jsonConverter) FromConnect(_ string, schema *pluginv1.Schema, v *plugin
 	if schema != nil && schema.Type == pluginv1.Schema_TYPE_UNSPECIFIED {
 		schema = nil
 	}
+	return c.write(schema, func(buf []byte) ([]byte, error) { return c.w.appendValue(buf, schema, v) })
+}
+
+// write returns what payload appends to a buffer, inside the {"schema","payload"}
+// envelope of schema when schemas.enable is on.
+func (c *jsonConverter) write(schema *pluginv1.Schema, payload func([]byte) ([]byte, error)) ([]byte, error) {
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
 	var err error
@@ -91,7 +97,7 @@ func (c *jsonConverter) FromConnect(_ string, schema *pluginv1.Schema, v *plugin
 		}
 		buf = append(buf, `,"payload":`...)
 	}
-	if buf, err = c.w.appendValue(buf, schema, v); err != nil {
+	if buf, err = payload(buf); err != nil {
 		return nil, c.release(bp, buf, err)
 	}
 	if c.schemas {

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"unsafe"
@@ -8,6 +9,7 @@ import (
 	"github.com/tributary-dev/tributary/plugins/kc"
 	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // WireConverter is a Converter that can also serialize a key or value straight from its
@@ -37,30 +39,18 @@ func (c *jsonConverter) FromWire(_ string, schema *pluginv1.Schema, b []byte) ([
 	if schema == nil || schema.Type == pluginv1.Schema_TYPE_UNSPECIFIED {
 		return nil, false // schemaless: only the decoded value says how to write it
 	}
-	bp := bufPool.Get().(*[]byte)
-	buf := (*bp)[:0]
-	var err error
-	if c.schemas {
-		buf = append(buf, `{"schema":`...)
-		if buf, err = c.appendSchema(buf, schema); err != nil {
-			_ = c.release(bp, buf, nil)
-			return nil, false
+	out, err := c.write(schema, func(buf []byte) ([]byte, error) {
+		buf, ok := c.w.appendWire(buf, schema, b, 0)
+		if !ok {
+			return buf, errNotPlain
 		}
-		buf = append(buf, `,"payload":`...)
-	}
-	var ok bool
-	if buf, ok = c.w.appendWire(buf, schema, b, 0); !ok {
-		_ = c.release(bp, buf, nil)
-		return nil, false
-	}
-	if c.schemas {
-		buf = append(buf, '}')
-	}
-	out := make([]byte, len(buf))
-	copy(out, buf)
-	_ = c.release(bp, buf, nil)
-	return out, true
+		return buf, nil
+	})
+	return out, err == nil
 }
+
+// errNotPlain tells write that appendWire left the value to FromConnect.
+var errNotPlain = errors.New("not a plain value")
 
 // appendWire appends the Value message b, described by s (not nil), as appendValue
 // appends it decoded. ok is false for a value that is not plain (protocol.PlainValue), a
@@ -154,19 +144,8 @@ func (w *jsonWriter) appendWire(dst []byte, s *pluginv1.Schema, b []byte, depth 
 
 // FromWire is FromConnect on the encoded value.
 func (stringConverter) FromWire(_ string, _ *pluginv1.Schema, b []byte) ([]byte, bool) {
-	num, payload, _, ok := protocol.PlainValue(b)
-	switch {
-	case !ok:
-		return nil, false
-	case num == 0:
-		return nil, true
-	case num == protocol.ValString || num == protocol.ValBytes:
-		if len(payload) == 0 {
-			return []byte{}, true
-		}
-		return payload[:len(payload):len(payload)], true
-	}
-	return nil, false // other kinds are written as Java's toString writes them
+	// Other kinds are written as Java's toString writes them: FromConnect's business.
+	return wireBytes(b, protocol.ValString, protocol.ValBytes)
 }
 
 // FromWire is FromConnect on the encoded value.
@@ -174,19 +153,25 @@ func (byteArrayConverter) FromWire(_ string, schema *pluginv1.Schema, b []byte) 
 	if schema != nil && schema.Type != pluginv1.Schema_TYPE_BYTES && schema.Type != pluginv1.Schema_TYPE_UNSPECIFIED {
 		return nil, false
 	}
+	return wireBytes(b, protocol.ValBytes, protocol.ValBytes)
+}
+
+// wireBytes returns the content of the Value message b, a null (nil) or a value of kind k1
+// or k2, as StringConverter and ByteArrayConverter return it: a value present but empty is
+// []byte{}, not a Kafka null.
+func wireBytes(b []byte, k1, k2 protowire.Number) ([]byte, bool) {
 	num, payload, _, ok := protocol.PlainValue(b)
 	switch {
 	case !ok:
 		return nil, false
 	case num == 0:
 		return nil, true
-	case num == protocol.ValBytes:
-		if len(payload) == 0 {
-			return []byte{}, true
-		}
-		return payload[:len(payload):len(payload)], true
+	case num != k1 && num != k2:
+		return nil, false
+	case len(payload) == 0:
+		return []byte{}, true
 	}
-	return nil, false
+	return payload[:len(payload):len(payload)], true
 }
 
 // unsafeString is b as a string without a copy: b must never change afterwards.
