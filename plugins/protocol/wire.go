@@ -14,6 +14,14 @@ func PlainValue(b []byte) (num protowire.Number, payload []byte, bits uint64, ok
 	if len(b) == 0 {
 		return 0, nil, 0, true
 	}
+	switch b[0] { // a one-byte tag of a string, bytes or struct: most values
+	case ValString<<3 | 2, ValBytes<<3 | 2, ValStruct<<3 | 2:
+		num, payload, rest, ok := bytesField(b)
+		if !ok || len(rest) > 0 {
+			return 0, nil, 0, false
+		}
+		return num, payload, 0, true
+	}
 	num, typ, l := protowire.ConsumeTag(b)
 	if l < 0 {
 		return 0, nil, 0, false
@@ -38,26 +46,17 @@ func PlainValue(b []byte) (num protowire.Number, payload []byte, bits uint64, ok
 // (nil when it has none: null) and the rest of b. ok is false when b does not start with
 // a field as the SDKs write one: a name and at most one value, nothing else.
 func NextField(b []byte) (name string, value, rest []byte, ok bool) {
-	num, typ, l := protowire.ConsumeTag(b)
-	if l < 0 || num != StructFields || typ != protowire.BytesType {
+	num, fb, rest, ok := bytesField(b)
+	if !ok || num != StructFields {
 		return "", nil, nil, false
 	}
-	fb, m := protowire.ConsumeBytes(b[l:])
-	if m < 0 {
-		return "", nil, nil, false
-	}
-	rest = b[l+m:]
 	var named bool
 	for len(fb) > 0 {
-		num, typ, l := protowire.ConsumeTag(fb)
-		if l < 0 || typ != protowire.BytesType {
+		num, v, next, ok := bytesField(fb)
+		if !ok {
 			return "", nil, nil, false
 		}
-		v, m := protowire.ConsumeBytes(fb[l:])
-		if m < 0 {
-			return "", nil, nil, false
-		}
-		fb = fb[l+m:]
+		fb = next
 		switch {
 		case num == FieldName && !named:
 			name, named = unsafeString(v), true
@@ -68,4 +67,26 @@ func NextField(b []byte) (name string, value, rest []byte, ok bool) {
 		}
 	}
 	return name, value, rest, named
+}
+
+// bytesField reads the first field of b, which must be of the bytes wire type: its
+// number, its content and the rest of b. A one-byte tag with a length under 128, as
+// struct fields, their names and most values have, is read without protowire's calls.
+func bytesField(b []byte) (num protowire.Number, v, rest []byte, ok bool) {
+	if len(b) >= 2 && b[0] >= 1<<3 && b[0] < 0x80 && b[0]&7 == byte(protowire.BytesType) && b[1] < 0x80 {
+		n := int(b[1])
+		if n > len(b)-2 {
+			return 0, nil, nil, false
+		}
+		return protowire.Number(b[0] >> 3), b[2 : 2+n], b[2+n:], true
+	}
+	num, typ, l := protowire.ConsumeTag(b)
+	if l < 0 || typ != protowire.BytesType {
+		return 0, nil, nil, false
+	}
+	v, m := protowire.ConsumeBytes(b[l:])
+	if m < 0 {
+		return 0, nil, nil, false
+	}
+	return num, v, b[l+m:], true
 }
