@@ -6,10 +6,11 @@ import (
 	"strconv"
 	"unsafe"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	"github.com/tributary-dev/tributary/plugins/kc"
 	"github.com/tributary-dev/tributary/plugins/protocol"
 	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // WireConverter is a Converter that can also serialize a key or value straight from its

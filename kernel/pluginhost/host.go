@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 	"google.golang.org/grpc"
+
+	pluginv1 "github.com/tributary-dev/tributary/proto/tributary/plugin/v1"
 )
 
 // ErrUnavailable is wrapped by the errors of Client and WaitClient while the process

@@ -29,14 +29,16 @@ const (
 )
 
 // sourceTask runs a source connector's task: a poller goroutine calls the plugin's Poll
-// (and Commit, so one goroutine speaks to the plugin task at a time) while the task loop
-// transforms and converts each batch, creates the topics it needs (topic.creation.*) and
-// hands it to the Kafka producer; a result loop feeds the producer's acks to the ack
-// tracker, whose frontier is what gets committed. A record filtered out by a transform, or
-// skipped after a failure errors.tolerance=all tolerates, counts as acked: its source
-// offset may be committed. Produce failures are retried by the idempotent producer itself,
-// for as long as errors.retry.timeout allows (see producerConfig): a record is never sent
-// again as a new message, which could land it twice and out of order.
+// (and Commit, so one goroutine speaks to the plugin task at a time), up to four batches
+// ahead of the task loop, which transforms and converts each batch, creates the topics it
+// needs (topic.creation.*) and hands it to the Kafka producer; a result loop feeds the
+// producer's acks to the ack tracker, whose frontier is what gets committed. With no
+// transform to run, keys and values stay as the plugin encoded them and the converters
+// write them from that (prepareWire). A record filtered out by a transform, or skipped
+// after a failure errors.tolerance=all tolerates, counts as acked: its source offset may
+// be committed. Produce failures are retried by the idempotent producer itself, for as
+// long as errors.retry.timeout allows (see producerConfig): a record is never sent again
+// as a new message, which could land it twice and out of order.
 type sourceTask struct {
 	t          *workerTask
 	producer   sarama.AsyncProducer
@@ -78,7 +80,7 @@ type pendingRecord struct {
 	rec        *pluginv1.Record // as it will be produced, for its coordinates in errors
 	partition  int32            // the partition asked for; -1 lets the partitioner choose
 	// rawKey and rawValue are rec's key and value as the plugin encoded them, when rec
-	// was produced without decoding them (sendWire): decoded only for an error report.
+	// was produced without decoding them (prepareWire): decoded only for an error report.
 	rawKey, rawValue []byte
 }
 
@@ -449,7 +451,7 @@ func (s *sourceTask) send(ctx context.Context, b polled) error {
 }
 
 // wireable says whether the task's records may go from the plugin's encoding of their
-// keys and values straight to Kafka bytes (sendWire): no transform needs them decoded, and
+// keys and values straight to Kafka bytes (prepareWire): no transform needs them decoded, and
 // both converters can write them encoded.
 func (s *sourceTask) wireable() bool {
 	_, k := s.t.keyConv.(convert.WireConverter)
