@@ -408,7 +408,7 @@ const hexDigits = "0123456789ABCDEF"
 
 // appendJSONString appends s quoted as Jackson writes it: only '"', '\\' and control
 // characters are escaped; everything else, including non-ASCII, is written as is.
-func appendJSONString(dst []byte, s string) []byte {
+func appendJSONString[S string | []byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {

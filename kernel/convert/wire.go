@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"strconv"
-	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -101,7 +100,7 @@ func (w *jsonWriter) appendWire(dst []byte, s *pluginv1.Schema, b []byte, depth 
 		if num != protocol.ValString {
 			return dst, false
 		}
-		return appendJSONString(dst, unsafeString(payload)), true
+		return appendJSONString(dst, payload), true
 	case pluginv1.Schema_TYPE_BYTES:
 		if num != protocol.ValBytes {
 			return dst, false
@@ -173,12 +172,4 @@ func wireBytes(b []byte, k1, k2 protowire.Number) ([]byte, bool) {
 		return []byte{}, true
 	}
 	return payload[:len(payload):len(payload)], true
-}
-
-// unsafeString is b as a string without a copy: b must never change afterwards.
-func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }
