@@ -104,16 +104,7 @@ func TestExpiredLeaseStopsProducingWithinOneBatch(t *testing.T) {
 	h.createTopic("src", 1)
 	h.putConnector(genConnector("gen", map[string]string{"topic": "src", "name": "g0", "batch": "20", "sleep.ms": "5"}))
 	h.assign("gen", 0, "n1")
-	var lease atomic.Bool
-	lease.Store(true)
-	rt, _ := h.startWith("n1", func(c *runtime.Config) {
-		c.LeaseUntil = func() time.Time {
-			if lease.Load() {
-				return time.Now().Add(time.Hour)
-			}
-			return time.Now().Add(-time.Millisecond)
-		}
-	})
+	rt, lease := h.startWithLease("n1")
 	key := state.TaskKey{Connector: "gen", Task: 0}
 	eventually(t, "the task produces", func() bool { return h.highWatermarks("src", 1)[0] >= 100 })
 
@@ -248,16 +239,7 @@ func TestExpiredLeaseStopsASinkBeforeItsNextPut(t *testing.T) {
 	h.createTopic("in", 1)
 	h.putConnector(sinkConnector("sink", "in", 1))
 	h.assign("sink", 0, "n1")
-	var lease atomic.Bool
-	lease.Store(true)
-	rt, _ := h.startWith("n1", func(c *runtime.Config) {
-		c.LeaseUntil = func() time.Time {
-			if lease.Load() {
-				return time.Now().Add(time.Hour)
-			}
-			return time.Now().Add(-time.Millisecond)
-		}
-	})
+	rt, lease := h.startWithLease("n1")
 	h.produce("in", 1, 10)
 	eventually(t, "the first records put", func() bool { return len(h.plugins.sink.collected()) == 10 })
 	lease.Store(false)
@@ -267,4 +249,20 @@ func TestExpiredLeaseStopsASinkBeforeItsNextPut(t *testing.T) {
 		return rt.LeaseStops() == 1 && len(instances) == 0
 	})
 	never(t, "record put while the lease is not held", func() bool { return len(h.plugins.sink.collected()) != 10 })
+}
+
+// startWithLease starts node with a lease the test holds or drops through the returned
+// switch (held at first), as the clock would say it.
+func (h *harness) startWithLease(node string) (*testNode, *atomic.Bool) {
+	lease := new(atomic.Bool)
+	lease.Store(true)
+	rt, _ := h.startWith(node, func(c *runtime.Config) {
+		c.LeaseUntil = func() time.Time {
+			if lease.Load() {
+				return time.Now().Add(time.Hour)
+			}
+			return time.Now().Add(-time.Millisecond)
+		}
+	})
+	return rt, lease
 }
