@@ -55,6 +55,9 @@ type sourceTask struct {
 	failErr  error
 	failCh   chan struct{} // closed on the first produce failure
 
+	// The converters as WireConverters, for prepareWire; set before a session's poller starts.
+	wireKey, wireValue convert.WireConverter
+
 	commitMu sync.Mutex
 	toPlugin map[string]*pluginv1.SourceOffset // committed, not yet told to the plugin
 	commitCh chan struct{}
@@ -218,7 +221,8 @@ func (s *sourceTask) session(ctx context.Context, c *pluginhost.Client) error {
 	batches := make(chan polled, 4)
 	pollErr := make(chan error, 1)
 	pollerDone := make(chan struct{})
-	go s.poller(sctx, c, batches, pollErr, pollerDone)
+	lazy := s.initWire() && c.Conn != nil
+	go s.poller(sctx, c, lazy, batches, pollErr, pollerDone)
 	err = s.loop(sctx, c, batches, pollErr)
 	stop()
 	<-pollerDone
@@ -247,10 +251,10 @@ func (s *sourceTask) startOffsets() []*pluginv1.SourceOffset {
 }
 
 // poller polls the plugin and delivers committed offsets to it, until ctx ends.
-func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, batches chan<- polled, pollErr chan<- error, done chan<- struct{}) {
+// With lazy set it asks for LazyPolls, leaving keys and values encoded (prepareWire).
+func (s *sourceTask) poller(ctx context.Context, c *pluginhost.Client, lazy bool, batches chan<- polled, pollErr chan<- error, done chan<- struct{}) {
 	defer close(done)
 	req := &pluginv1.PollRequest{Handle: s.t.handle, MaxRecords: pollMaxRecords, TimeoutMs: int32(pollTimeout / time.Millisecond)}
-	lazy := s.wireable() && c.Conn != nil
 	for ctx.Err() == nil {
 		if err := s.deliverCommit(ctx, c); err != nil {
 			pollErr <- err
@@ -450,12 +454,13 @@ func (s *sourceTask) send(ctx context.Context, b polled) error {
 	return nil
 }
 
-// wireable says whether the task's records may go from the plugin's encoding of their
-// keys and values straight to Kafka bytes (prepareWire): no transform needs them decoded, and
-// both converters can write them encoded.
-func (s *sourceTask) wireable() bool {
-	_, k := s.t.keyConv.(convert.WireConverter)
-	_, v := s.t.valueConv.(convert.WireConverter)
+// initWire says whether the task's records may go from the plugin's encoding of their
+// keys and values straight to Kafka bytes (prepareWire): no transform needs them decoded,
+// and both converters can write them encoded, which it keeps in wireKey and wireValue.
+func (s *sourceTask) initWire() bool {
+	var k, v bool
+	s.wireKey, k = s.t.keyConv.(convert.WireConverter)
+	s.wireValue, v = s.t.valueConv.(convert.WireConverter)
 	return s.t.chain == nil && k && v
 }
 
@@ -464,15 +469,14 @@ func (s *sourceTask) wireable() bool {
 // untouched, when the record needs them decoded: a value the converters cannot write so,
 // or any failure, which prepare then reports with the record whole.
 func (s *sourceTask) prepareWire(p *pendingRecord, rec *pluginv1.Record, rawKey, rawValue []byte) bool {
-	t := s.t
 	if rec.Topic == "" || rec.Key != nil || rec.Value != nil {
 		return false
 	}
-	k, ok := t.keyConv.(convert.WireConverter).FromWire(rec.Topic, rec.KeySchema, rawKey)
+	k, ok := s.wireKey.FromWire(rec.Topic, rec.KeySchema, rawKey)
 	if !ok {
 		return false
 	}
-	v, ok := t.valueConv.(convert.WireConverter).FromWire(rec.Topic, rec.ValueSchema, rawValue)
+	v, ok := s.wireValue.FromWire(rec.Topic, rec.ValueSchema, rawValue)
 	if !ok {
 		return false
 	}
